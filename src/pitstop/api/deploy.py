@@ -1,0 +1,107 @@
+"""The deploy API as CI pipelines already call it: /admin/maintenance/*, on ``platform``.
+
+Request and response shapes are the documented ones, field for field (camelCase), including
+the 401 and 500 bodies; authentication is the ``x-admin-code`` header (an admin token).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from pitstop.api.deps import RT, principal_for
+from pitstop.api.responses import json_response
+from pitstop.api.schemas import DeployEnterBody
+from pitstop.domain.targets import PLATFORM
+from pitstop.errors import PitstopError, RateLimited, Unauthorized
+from pitstop.services import maintenance
+from pitstop.services.snapshot import Principal
+from pitstop.services.targets import TargetView, describe_target
+
+router = APIRouter(prefix="/admin/maintenance", tags=["deploy API"])
+DEFAULT_ENTER_REASON = "deployment"
+DEFAULT_EXIT_REASON = "deployment finished"
+UNAUTHORIZED = {"error": "Unauthorized", "message": "Missing or invalid admin code"}
+
+
+def _iso_ms(at: datetime | None) -> str | None:
+    if at is None:
+        return None
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+
+def deploy_status(view: TargetView) -> dict[str, Any]:
+    switch = view.record.switch if view.state.in_maintenance else None
+    drain = view.drain
+    return {
+        "maintenanceMode": view.state.in_maintenance,
+        "reason": switch.reason if switch else None,
+        "enteredAt": _iso_ms(switch.since) if switch else None,
+        "safeToDeploy": drain.in_flight == 0,
+        "currentPhase": drain.current_phase,
+        "pendingMarkets": drain.in_flight,
+        "estimatedWaitMs": drain.estimated_wait_ms or 0,
+    }
+
+
+def _admin(request: Request) -> Principal | Response:
+    try:
+        return principal_for(request, "admin")
+    except RateLimited:
+        raise
+    except (Unauthorized, PitstopError):
+        return json_response(UNAUTHORIZED, 401)
+
+
+def _failed(action: str, exc: Exception) -> Response:
+    return json_response({"error": "Internal Server Error",
+                          "message": f"Failed to {action} maintenance mode: {exc}"}, 500)
+
+
+@router.post("/enter")
+async def enter(rt: RT, request: Request, body: DeployEnterBody | None = None) -> Response:
+    who = _admin(request)
+    if isinstance(who, Response):
+        return who
+    body = body or DeployEnterBody()
+    try:
+        result = await maintenance.enter_maintenance(
+            rt=rt, target=PLATFORM, reason=body.reason or DEFAULT_ENTER_REASON, actor=who.name)
+        if body.timeoutMs:
+            result = await maintenance.wait_and_describe(rt=rt, result=result,
+                                                         timeout_s=body.timeoutMs / 1000)
+    except PitstopError:
+        raise
+    except Exception as exc:
+        return _failed("enter", exc)
+    message = "Entered maintenance mode" if result.changed else "Already in maintenance mode"
+    return json_response({"success": True, "message": message,
+                          "status": deploy_status(result.view)})
+
+
+@router.get("/status")
+async def status(rt: RT, request: Request) -> Response:
+    who = _admin(request)
+    if isinstance(who, Response):
+        return who
+    return json_response(deploy_status(describe_target(rt.state, PLATFORM)))
+
+
+@router.post("/exit")
+async def exit_(rt: RT, request: Request) -> Response:
+    who = _admin(request)
+    if isinstance(who, Response):
+        return who
+    try:
+        result = await maintenance.exit_maintenance(rt=rt, target=PLATFORM,
+                                                    reason=DEFAULT_EXIT_REASON, actor=who.name)
+    except PitstopError:
+        raise
+    except Exception as exc:
+        return _failed("exit", exc)
+    message = "Exited maintenance mode" if result.changed else "Not in maintenance mode"
+    return json_response({"success": True, "message": message,
+                          "status": deploy_status(result.view)})

@@ -1,0 +1,54 @@
+"""Dependencies, as aliases routes can annotate parameters with."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from pitstop import clock
+from pitstop.errors import Unauthorized
+from pitstop.services.auth import authenticate, authorize
+from pitstop.services.runtime import Runtime
+from pitstop.services.snapshot import Principal
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.rt  # type: ignore[no-any-return]
+
+
+def credentials(request: Request) -> tuple[str | None, bool]:
+    """The presented secret, and whether it came as ``x-admin-code``."""
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        return (value.strip() or None) if scheme.lower() == "bearer" else None, False
+    code = request.headers.get("x-admin-code")
+    return (code or None), code is not None
+
+
+def principal_for(request: Request, permission: str) -> Principal:
+    rt = get_runtime(request)
+    secret, admin_code = credentials(request)
+    address = request.client.host if request.client else "unknown"
+    principal = authenticate(rt, secret, address)
+    if admin_code and principal.role != "admin":
+        rt.limiter.record_failure(address, clock.now())
+        raise Unauthorized("x-admin-code must be an admin token")
+    return authorize(principal, permission)
+
+
+def require(permission: str):  # type: ignore[no-untyped-def]
+    async def dependency(request: Request) -> Principal:
+        return principal_for(request, permission)
+
+    dependency.__name__ = f"require_{permission}"
+    return dependency
+
+
+RT = Annotated[Runtime, Depends(get_runtime)]
+Reader = Annotated[Principal, Depends(require("read"))]
+Auditor = Annotated[Principal, Depends(require("audit"))]
+Operator = Annotated[Principal, Depends(require("operate"))]
+Worker = Annotated[Principal, Depends(require("lease"))]
+Admin = Annotated[Principal, Depends(require("admin"))]

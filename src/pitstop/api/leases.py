@@ -1,0 +1,53 @@
+"""/v1/leases: admission of new work, heartbeats, phases, release."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from pitstop.api.deps import RT, Reader, Worker
+from pitstop.api.responses import json_response
+from pitstop.api.schemas import LeaseBody, PhaseBody
+from pitstop.services import leases
+from pitstop.services.targets import check_target_id
+
+router = APIRouter(prefix="/v1/leases", tags=["leases"])
+
+
+@router.post("")
+async def acquire(rt: RT, _: Worker, body: LeaseBody) -> Response:
+    lease = await leases.acquire_lease(
+        rt=rt, target=body.target, kind=body.kind, holder=body.holder,
+        expected_duration_s=body.expected_duration_s, phase=body.phase, ttl_s=body.ttl_s)
+    return json_response(leases.lease_json(lease), 201,
+                         headers={"Location": f"/v1/leases/{lease.id}"})
+
+
+@router.get("")
+async def list_in_flight(rt: RT, _: Reader, target: str | None = None) -> Response:
+    wanted = check_target_id(target) if target else None
+    items = [leases.lease_json(lease) for lease in rt.state.leases.values()
+             if wanted is None or lease.target == wanted]
+    return json_response({"items": sorted(items, key=lambda i: i["acquired_at"])})
+
+
+@router.get("/{lease_id}")
+async def get_lease(rt: RT, _: Reader, lease_id: str) -> Response:
+    return json_response(leases.lease_json(leases.get_lease_view(rt, lease_id)))
+
+
+@router.post("/{lease_id}/heartbeat")
+async def heartbeat(rt: RT, _: Worker, lease_id: str) -> Response:
+    return json_response(leases.lease_json(await leases.renew_lease(rt=rt, lease_id=lease_id)))
+
+
+@router.patch("/{lease_id}")
+async def set_phase(rt: RT, _: Worker, lease_id: str, body: PhaseBody) -> Response:
+    lease = await leases.renew_lease(rt=rt, lease_id=lease_id, phase=body.phase, set_phase=True)
+    return json_response(leases.lease_json(lease))
+
+
+@router.delete("/{lease_id}", status_code=204)
+async def release(rt: RT, _: Worker, lease_id: str) -> Response:
+    await leases.release_lease(rt=rt, lease_id=lease_id)
+    return Response(status_code=204)

@@ -1,0 +1,103 @@
+"""The one place where errors become RFC 9457 problem+json responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from pitstop import errors
+from pitstop.api.responses import json_response
+
+log = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+
+# Exception class -> (status, stable type slug, title). Order matters: subclasses first.
+MAPPING: list[tuple[type[errors.PitstopError], int, str, str]] = [
+    (errors.InvalidInput, 422, "invalid-input", "Invalid input"),
+    (errors.NotFound, 404, "not-found", "Not found"),
+    (errors.InvalidTransition, 409, "invalid-transition", "Invalid transition"),
+    (errors.Conflict, 409, "conflict", "Conflict"),
+    (errors.InMaintenance, 503, "maintenance", "Target in maintenance"),
+    (errors.Unauthorized, 401, "unauthorized", "Unauthorized"),
+    (errors.Forbidden, 403, "forbidden", "Forbidden"),
+    (errors.RateLimited, 429, "rate-limited", "Too many requests"),
+]
+HTTP_SLUGS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed",
+              413: "too-large", 415: "unsupported-media-type"}
+
+
+def problem_type(slug: str) -> str:
+    return f"/problems/{slug}"
+
+
+def problem(
+    request: Request, status: int, slug: str, title: str, detail: str,
+    headers: dict[str, str] | None = None, **extensions: Any,
+) -> Response:
+    body = {"type": problem_type(slug), "title": title, "status": status, "detail": detail,
+            "instance": request.url.path, **extensions}
+    return json_response(body, status, headers, media_type=PROBLEM)
+
+
+def _domain_error(request: Request, exc: errors.PitstopError) -> Response:
+    status, slug, title = next(
+        ((st, sl, ti) for cls, st, sl, ti in MAPPING if isinstance(exc, cls)),
+        (500, "internal", "Internal error"),
+    )
+    headers = {}
+    retry_after = exc.extensions.get("retry_after")
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    extensions = {k: v for k, v in exc.extensions.items() if v is not None}
+    if isinstance(exc, errors.InvalidInput) and exc.field:
+        extensions["errors"] = [{"field": exc.field, "message": exc.detail}]
+    return problem(request, status, slug, title, exc.detail, headers, **extensions)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _message(err: dict[str, Any]) -> str:
+    msg = str(err.get("msg", "invalid"))
+    return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    errs = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errs):
+        err = next(e for e in errs if e.get("type") == "json_invalid")
+        detail = f"request body is not valid JSON: {err.get('ctx', {}).get('error', 'parse error')}"
+        return problem(request, 400, "malformed-json", "Malformed JSON", detail)
+    items = [{"field": _field(tuple(e.get("loc", ()))), "message": _message(e)} for e in errs]
+    detail = "; ".join(f"{i['field']}: {i['message']}" for i in items)
+    return problem(request, 422, "invalid-input", "Invalid input", detail, errors=items)
+
+
+def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    slug = HTTP_SLUGS.get(exc.status_code, "http-error")
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no such endpoint: {request.method} {request.url.path} (see /docs)"
+    return problem(request, exc.status_code, slug, detail, detail, dict(exc.headers or {}))
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(request, 500, "internal", "Internal error",
+                   f"unexpected {type(exc).__name__}; the server log has the details")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(errors.PitstopError, _domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,67 @@
+"""/v1/targets: list, read, create/label, enter and exit maintenance, wait for the drain."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from pitstop.api.deps import RT, Operator, Reader
+from pitstop.api.responses import json_response
+from pitstop.api.schemas import EnterBody, ExitBody, TargetBody, WaitMs
+from pitstop.services import maintenance, targets
+
+router = APIRouter(prefix="/v1/targets", tags=["targets"])
+
+
+@router.get("")
+async def list_targets(
+    rt: RT, _: Reader, kind: Literal["platform", "node", "service"] | None = None
+) -> Response:
+    views = targets.list_target_views(rt.state, kind)
+    return json_response({"items": [v.to_json() for v in views]})
+
+
+@router.get("/{target}")
+async def get_target(rt: RT, _: Reader, target: str) -> Response:
+    return json_response(targets.describe_target(rt.state, target).to_json())
+
+
+@router.put("/{target}")
+async def put_target(rt: RT, who: Operator, target: str, body: TargetBody) -> Response:
+    created, view = await targets.put_target(rt=rt, target=target, labels=body.labels,
+                                             actor=who.name)
+    return json_response(view.to_json(), 201 if created else 200)
+
+
+@router.post("/{target}/maintenance/enter")
+async def enter(rt: RT, who: Operator, target: str, body: EnterBody) -> Response:
+    result = await maintenance.enter_maintenance(
+        rt=rt, target=target, reason=body.reason, actor=who.name, expires_at=body.expires_at)
+    if body.wait_ms:
+        result = await maintenance.wait_and_describe(rt=rt, result=result,
+                                                     timeout_s=body.wait_ms / 1000)
+    return json_response(result.to_json())
+
+
+@router.post("/{target}/maintenance/exit")
+async def exit_(rt: RT, who: Operator, target: str, body: ExitBody) -> Response:
+    result = await maintenance.exit_maintenance(rt=rt, target=target, reason=body.reason,
+                                                actor=who.name)
+    return json_response(result.to_json())
+
+
+@router.get("/{target}/drain")
+async def drain(
+    rt: RT, _: Reader, target: str, wait_ms: Annotated[WaitMs, Query()] = 0
+) -> Response:
+    """Drain status; with ``wait_ms``, answers as soon as the target is safe (or has left
+    maintenance), or when the wait runs out."""
+    view = targets.describe_target(rt.state, target)
+    if wait_ms:
+        await maintenance.wait_until_drained(rt=rt, target=target, timeout_s=wait_ms / 1000)
+        view = targets.describe_target(rt.state, target)
+    return json_response({"target": target, "in_maintenance": view.state.in_maintenance,
+                          "causes": [c.to_json() for c in view.state.causes],
+                          **view.drain.to_json()})

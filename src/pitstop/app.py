@@ -1,0 +1,67 @@
+"""create_app(settings): routers, error handlers, start-up and shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from pitstop import __version__
+from pitstop.api import deploy, health, history, leases, problems, targets, tokens
+from pitstop.scheduler.loop import run_forever
+from pitstop.services.loader import load_snapshot
+from pitstop.services.runtime import Runtime
+from pitstop.settings import Settings, load_settings
+from pitstop.storage.engine import Database
+from pitstop.storage.migrate import current_revision, head_revision
+
+log = logging.getLogger(__name__)
+
+
+class SchemaOutOfDate(RuntimeError):
+    pass
+
+
+async def _check_schema(db: Database) -> None:
+    current, head = await current_revision(db), head_revision()
+    if current != head:
+        raise SchemaOutOfDate(
+            f"database schema is at {current or 'nothing'}, this version needs {head}: "
+            "run `pitstop db upgrade` (pitstop serve does it before it starts)"
+        )
+
+
+def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) -> FastAPI:
+    settings = settings or load_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.database_url)
+        try:
+            await _check_schema(db)
+            rt = Runtime(settings, db)
+            await load_snapshot(rt)
+            app.state.rt = rt
+            scheduler = asyncio.create_task(run_forever(rt)) if run_scheduler else None
+            yield
+            if scheduler is not None:
+                scheduler.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await scheduler
+        finally:
+            await db.dispose()
+
+    app = FastAPI(
+        title="pitstop",
+        version=__version__,
+        summary="Maintenance-mode control plane: switches, leases that gate and drain work, "
+        "audit history.",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    for module in (health, targets, leases, history, tokens, deploy):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,76 @@
+"""What every command shares: the client, output (human or --json), errors, durations."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from pitstop.sdk import Client, PitstopError
+
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_ERROR = 1
+EXIT_TIMEOUT = 3
+EXIT_UNHEALTHY = 4
+EXIT_REFUSED = 75  # EX_TEMPFAIL: try again later
+
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+_ISO = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+
+
+@dataclass
+class Context:
+    url: str | None
+    token: str | None
+
+    def client(self, timeout: float = 30.0) -> Client:
+        return Client(self.url, self.token, timeout=timeout)
+
+
+def ctx_of(ctx: typer.Context) -> Context:
+    return ctx.obj  # type: ignore[no-any-return]
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from '90', '90s', '250ms', '5m', '1h30m' or ISO 8601 'PT5M'."""
+    raw = text.strip().lower()
+    if re.fullmatch(r"\d+(\.\d+)?", raw):
+        return float(raw)
+    if raw.startswith("p"):
+        match = _ISO.match(raw.upper())
+        if match and any(match.groups()):
+            d, h, m, s = (float(g) if g else 0.0 for g in match.groups())
+            return d * 86400 + h * 3600 + m * 60 + s
+    elif _PART.sub("", raw) == "" and raw:
+        return sum(float(n) * _UNITS[u] for n, u in _PART.findall(raw))
+    raise typer.BadParameter(f"{text!r} is not a duration: use e.g. 90s, 5m, 1h30m or PT5M")
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def api_error(exc: PitstopError) -> NoReturn:
+    fail(exc.detail)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def when(value: str | None) -> str:
+    """A stored UTC timestamp as local time, for people."""
+    if not value:
+        return "-"
+    at = datetime.fromisoformat(value).astimezone()
+    return at.strftime("%Y-%m-%d %H:%M:%S %Z")

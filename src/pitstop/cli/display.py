@@ -1,0 +1,91 @@
+"""Rendering targets, drain status and history for people; waiting for a drain, live."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.console import Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from pitstop.cli.common import console, when
+from pitstop.sdk import Client
+
+
+def _wait_text(ms: int | None) -> str:
+    if ms is None:
+        return "unknown"
+    seconds = ms / 1000
+    return f"{seconds:.0f}s" if seconds < 120 else f"{seconds / 60:.1f}m"
+
+
+def state_line(target: dict[str, Any]) -> Text:
+    if not target["in_maintenance"]:
+        return Text.assemble((f"{target['id']}: ", "bold"), ("operational", "green"))
+    causes = "; ".join(
+        f"{c['source']}: {c['reason']} (by {c.get('actor') or '-'} since {when(c['since'])}"
+        + (f", until {when(c['until'])}" if c.get("until") else "") + ")"
+        for c in target["causes"]
+    )
+    return Text.assemble((f"{target['id']}: ", "bold"), ("MAINTENANCE", "bold yellow"),
+                         f" — {causes}")
+
+
+def drain_view(drain: dict[str, Any], target: str) -> Group:
+    safe = drain["safe_to_deploy"]
+    head = Text.assemble(
+        (f"{target}: ", "bold"),
+        ("safe to deploy" if safe else f"{drain['in_flight']} in flight", "green" if safe
+         else "yellow"),
+        f" · phase {drain['current_phase']} · estimated wait "
+        f"{_wait_text(drain['estimated_wait_ms'])}",
+    )
+    if not drain["leases"]:
+        return Group(head)
+    table = Table(box=None, pad_edge=False)
+    for column in ("kind", "holder", "phase", "target", "since", "expected end"):
+        table.add_column(column)
+    for lease in drain["leases"]:
+        table.add_row(lease["kind"], lease["holder"], lease["phase"] or "-", lease["target"],
+                      when(lease["acquired_at"]), when(lease["expected_end"]))
+    return Group(head, table)
+
+
+def wait_for_safe(client: Client, target: str, timeout_s: float, *, live: bool
+                  ) -> tuple[bool, dict[str, Any]]:
+    """Wait until ``target`` is safe to deploy; the server wakes us on each change.
+
+    Returns (safe, last drain status). Not safe means timeout or maintenance ended.
+    """
+    deadline = time.monotonic() + timeout_s
+    drain = client.drain(target)
+    display = Live(drain_view(drain, target), console=console, transient=False,
+                   auto_refresh=False) if live else None
+    try:
+        if display:
+            display.start()
+        while not drain["safe_to_deploy"] and drain["in_maintenance"]:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            drain = client.drain(target, wait_ms=max(1, int(min(1.0, remaining) * 1000)))
+            if display:
+                display.update(drain_view(drain, target), refresh=True)
+    finally:
+        if display:
+            display.stop()
+    return bool(drain["safe_to_deploy"]), drain
+
+
+def history_table(items: list[dict[str, Any]]) -> Table:
+    table = Table(box=None, pad_edge=False)
+    for column in ("at", "actor", "action", "target", "reason"):
+        table.add_column(column)
+    for item in items:
+        colour = {"maintenance.entered": "red", "maintenance.exited": "green"}.get(
+            item["action"], "")
+        table.add_row(when(item["at"]), item["actor"], Text(item["action"], style=colour),
+                      item["target"] or "-", item["reason"] or "")
+    return table

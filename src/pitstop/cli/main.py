@@ -1,0 +1,41 @@
+"""The ``pitstop`` command: root options and command groups."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pitstop.cli import deploy, maintenance, server, tokens, work
+from pitstop.cli.common import Context
+
+app = typer.Typer(
+    name="pitstop",
+    help="Maintenance-mode control plane: switches, leases that gate and drain work, audit.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    url: Annotated[str | None, typer.Option(envvar="PITSTOP_URL",
+                                            help="server URL [default: http://127.0.0.1:8080]")
+                   ] = None,
+    token: Annotated[str | None, typer.Option(envvar="PITSTOP_TOKEN", show_default=False,
+                                              help="API token")] = None,
+) -> None:
+    ctx.obj = Context(url=url, token=token)
+
+
+server.register(app)
+maintenance.register(app)
+deploy.register(app)
+app.add_typer(tokens.app, name="token")
+app.add_typer(work.app, name="work")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,123 @@
+"""``status``, ``enter``, ``exit`` and ``history``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+
+from pitstop import clock
+from pitstop.cli.common import (
+    EXIT_TIMEOUT,
+    api_error,
+    console,
+    ctx_of,
+    fail,
+    parse_duration,
+    print_json,
+)
+from pitstop.cli.display import drain_view, history_table, state_line, wait_for_safe
+from pitstop.sdk import PitstopError
+
+Json = Annotated[bool, typer.Option("--json", help="print JSON")]
+Reason = Annotated[str, typer.Option("--reason", "-r", help="why (1-500 characters)")]
+
+
+def status(ctx: typer.Context, target: Annotated[str | None, typer.Argument()] = None,
+           json_: Json = False) -> None:
+    """Effective maintenance state and drain status (all targets, or one)."""
+    try:
+        with ctx_of(ctx).client() as client:
+            data = client.get_target(target) if target else client.list_targets()
+    except PitstopError as exc:
+        api_error(exc)
+    if json_:
+        print_json(data)
+        return
+    for item in [data] if target else data["items"]:
+        console.print(state_line(item))
+        if target:
+            console.print(drain_view(item["drain"], item["id"]))
+
+
+def enter(
+    ctx: typer.Context,
+    target: str,
+    reason: Reason,
+    wait: Annotated[str | None, typer.Option(help="wait until safe to deploy, up to this long "
+                                                   "(e.g. 5m)")] = None,
+    expires: Annotated[str | None, typer.Option(help="end maintenance by itself after this "
+                                                      "long (e.g. 2h)")] = None,
+    json_: Json = False,
+) -> None:
+    """Put TARGET into maintenance; with --wait, show the drain until it is safe."""
+    timeout = parse_duration(wait) if wait else None
+    expires_at = (clock.now() + timedelta(seconds=parse_duration(expires))
+                  if expires else None)
+    try:
+        with ctx_of(ctx).client() as client:
+            result = client.enter(target, reason, expires_at=expires_at)
+            if not json_:
+                console.print(result["message"])
+            if timeout is None:
+                if json_:
+                    print_json(result)
+                return
+            safe, drain = wait_for_safe(client, target, timeout, live=not json_)
+    except PitstopError as exc:
+        api_error(exc)
+    if json_:
+        print_json({**result, "drain": drain})
+    if not safe:
+        if not drain["in_maintenance"]:
+            fail(f"{target} left maintenance while waiting")
+        fail(f"timed out after {wait}: {drain['in_flight']} still in flight", EXIT_TIMEOUT)
+    if not json_:
+        console.print(f"[green]{target} is safe to deploy[/]")
+
+
+def exit_(ctx: typer.Context, target: str, reason: Reason, json_: Json = False) -> None:
+    """Take TARGET out of maintenance."""
+    try:
+        with ctx_of(ctx).client() as client:
+            result = client.exit(target, reason)
+    except PitstopError as exc:
+        api_error(exc)
+    if json_:
+        print_json(result)
+    else:
+        console.print(result["message"])
+
+
+def history(
+    ctx: typer.Context,
+    target: Annotated[str | None, typer.Option()] = None,
+    action: Annotated[str | None, typer.Option()] = None,
+    actor: Annotated[str | None, typer.Option()] = None,
+    since: Annotated[str | None, typer.Option(help="ISO time with zone")] = None,
+    until: Annotated[str | None, typer.Option(help="ISO time with zone")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+    cursor: Annotated[str | None, typer.Option(help="next_cursor of the previous page")] = None,
+    json_: Json = False,
+) -> None:
+    """The audit history, newest first."""
+    try:
+        with ctx_of(ctx).client() as client:
+            page = client.history(target=target, action=action, actor=actor, since=since,
+                                  until=until, limit=limit, cursor=cursor)
+    except PitstopError as exc:
+        api_error(exc)
+    if json_:
+        print_json(page)
+        return
+    console.print(history_table(page["items"]))
+    if page["next_cursor"]:
+        console.print(f"more: --cursor {page['next_cursor']}", style="dim", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(status)
+    app.command()(enter)
+    app.command("exit")(exit_)
+    app.command()(history)

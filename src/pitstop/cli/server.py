@@ -1,0 +1,92 @@
+"""``pitstop serve`` and ``pitstop db upgrade``: the server side, without the SDK."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from pitstop.cli.common import console, fail
+from pitstop.settings import Settings, SettingsError, load_settings
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as exc:
+        fail(str(exc))
+
+
+async def _prepare(settings: Settings) -> tuple[tuple[str | None, str | None], str | None]:
+    """Apply pending migrations; create the first admin token when none exists."""
+    from pitstop.services.loader import load_snapshot
+    from pitstop.services.runtime import Runtime
+    from pitstop.services.tokens import ensure_admin
+    from pitstop.storage.engine import Database
+    from pitstop.storage.migrate import upgrade
+
+    db = Database(settings.database_url)
+    try:
+        revisions = await upgrade(db)
+        rt = Runtime(settings, db)
+        await load_snapshot(rt)
+        secret = await ensure_admin(rt=rt, secret=settings.admin_token)
+    finally:
+        await db.dispose()
+    return revisions, secret
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="address to listen on [default: 127.0.0.1]")
+                    ] = None,
+    port: Annotated[int | None, typer.Option(help="port [default: 8080]")] = None,
+) -> None:
+    """Apply migrations, then serve the API (SQLite by default; PITSTOP_DATABASE_URL)."""
+    import uvicorn
+
+    from pitstop.app import create_app
+
+    settings = _settings(host=host, port=port)
+    try:
+        (before, after), secret = asyncio.run(_prepare(settings))
+    except OSError as exc:
+        fail(f"cannot open the database ({settings.database_url}): {exc}")
+    if before != after:
+        console.print(f"database migrated: {before or 'empty'} -> {after}")
+    if secret:
+        console.print("[bold]Created an admin token. It is shown only this once:[/]")
+        console.print(f"  {secret}", highlight=False)
+        console.print("  export PITSTOP_TOKEN=<token> to use the CLI", highlight=False)
+    console.print(f"pitstop serving on [bold]{settings.public_url}[/]", highlight=False)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                log_level=settings.log_level, access_log=False, lifespan="on")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations and exit."""
+    from pitstop.storage.engine import Database
+    from pitstop.storage.migrate import upgrade
+
+    settings = _settings()
+
+    async def run() -> tuple[str | None, str | None]:
+        db = Database(settings.database_url)
+        try:
+            return await upgrade(db)
+        finally:
+            await db.dispose()
+
+    before, after = asyncio.run(run())
+    if before == after:
+        console.print(f"database already at {after}")
+    else:
+        console.print(f"database migrated: {before or 'empty'} -> {after}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.add_typer(db_app, name="db")

@@ -1,0 +1,74 @@
+"""Target identifiers, names, labels and maintenance reasons."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PLATFORM = "platform"
+KINDS = ("node", "service")
+NAME_RE = re.compile(r"^[a-z0-9_.-]{1,63}$")
+LABEL_KEY_RE = re.compile(r"^[a-z0-9]([a-z0-9_./-]{0,62})$")
+REASON_MAX = 500
+
+
+@dataclass(frozen=True, slots=True)
+class TargetId:
+    """``platform``, ``node:<name>`` or ``service:<name>``."""
+
+    kind: str
+    name: str
+
+    def __str__(self) -> str:
+        return PLATFORM if self.kind == PLATFORM else f"{self.kind}:{self.name}"
+
+
+def parse_target(raw: str) -> TargetId:
+    """Parse a target id, or raise ValueError saying what a valid one looks like."""
+    if raw == PLATFORM:
+        return TargetId(PLATFORM, PLATFORM)
+    kind, sep, name = raw.partition(":")
+    if not sep or kind not in KINDS:
+        raise ValueError(
+            f"unknown target {raw!r}: use 'platform', 'node:<name>' or 'service:<name>'"
+        )
+    if not NAME_RE.match(name):
+        raise ValueError(
+            f"invalid name {name!r} in target {raw!r}: use 1-63 characters of a-z 0-9 - _ ."
+        )
+    return TargetId(kind, name)
+
+
+def covers(parent: str, child: str) -> bool:
+    """True when maintenance of ``parent`` puts ``child`` in maintenance (platform covers all)."""
+    return parent in (child, PLATFORM)
+
+
+def scope_of(target: str) -> tuple[str, ...]:
+    """The targets whose switches can put ``target`` in maintenance, sorted (lock order)."""
+    return (PLATFORM,) if target == PLATFORM else tuple(sorted((target, PLATFORM)))
+
+
+def validate_labels(labels: dict[str, str]) -> dict[str, str]:
+    """Keys like ``region`` or ``team.io/owner``; values 0-63 printable characters."""
+    for key, value in labels.items():
+        if not LABEL_KEY_RE.match(key):
+            raise ValueError(
+                f"invalid label key {key!r}: start with a-z or 0-9, "
+                "then up to 62 of a-z 0-9 _ . / -"
+            )
+        if not isinstance(value, str) or len(value) > 63 or not value.isprintable():
+            raise ValueError(f"invalid value for label {key!r}: use up to 63 printable characters")
+    return dict(sorted(labels.items()))
+
+
+def validate_reason(reason: str) -> str:
+    """A reason is required for every switch: 1-500 characters after trimming."""
+    trimmed = reason.strip()
+    if not trimmed:
+        raise ValueError("reason must not be empty: say why, in 1-500 characters")
+    if len(trimmed) > REASON_MAX:
+        raise ValueError(
+            f"reason is {len(trimmed)} characters long; shorten it to at most {REASON_MAX}"
+        )
+    return trimmed

@@ -1,0 +1,64 @@
+"""Domain exceptions shared by every layer.
+
+They carry what a user needs to fix the problem; ``pitstop.api.problems`` maps each class to one
+RFC 9457 problem type and HTTP status in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class PitstopError(Exception):
+    """Base class: ``detail`` says what happened and what to change."""
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extensions = extensions
+
+
+class InvalidInput(PitstopError):
+    """Input that passed the schema but breaks a rule (a past expiry, a bad name...)."""
+
+    def __init__(self, detail: str, *, field: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail, **extensions)
+        self.field = field
+
+
+class NotFound(PitstopError):
+    pass
+
+
+class Conflict(PitstopError):
+    pass
+
+
+class InvalidTransition(Conflict):
+    pass
+
+
+class InMaintenance(PitstopError):
+    """New work refused: the target is in maintenance. ``retry_after`` in seconds, if known."""
+
+    def __init__(
+        self, detail: str, *, target: str, causes: list[dict[str, Any]], retry_after: int | None
+    ) -> None:
+        super().__init__(detail, target=target, causes=causes, retry_after=retry_after)
+        self.target = target
+        self.causes = causes
+        self.retry_after = retry_after
+
+
+class Unauthorized(PitstopError):
+    pass
+
+
+class Forbidden(PitstopError):
+    pass
+
+
+class RateLimited(PitstopError):
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.retry_after = retry_after

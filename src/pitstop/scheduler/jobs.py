@@ -1,0 +1,44 @@
+"""Scheduler jobs: each does one unit of work at ``now`` and says when it is next due.
+
+A job consults the in-memory snapshot first and touches the database only when something is
+due, or on a periodic ``full`` pass that also catches changes made by other replicas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from pitstop.services import leases, maintenance
+from pitstop.services.runtime import Runtime
+
+
+@dataclass(frozen=True, slots=True)
+class JobResult:
+    done: int  # how many things it changed
+    next_at: datetime | None  # when it is next due, if known
+
+
+Job = Callable[[Runtime, datetime, bool], Awaitable[JobResult]]
+
+
+def _due(next_at: datetime | None, now: datetime) -> bool:
+    return next_at is not None and next_at <= now
+
+
+async def expire_switches(rt: Runtime, now: datetime, full: bool) -> JobResult:
+    done = 0
+    if full or _due(maintenance.next_switch_expiry(rt), now):
+        done = await maintenance.expire_switches(rt=rt, now=now)
+    return JobResult(done, maintenance.next_switch_expiry(rt))
+
+
+async def expire_leases(rt: Runtime, now: datetime, full: bool) -> JobResult:
+    done = 0
+    if full or _due(leases.next_lease_expiry(rt), now):
+        done = await leases.expire_leases(rt=rt, now=now)
+    return JobResult(done, leases.next_lease_expiry(rt))
+
+
+JOBS: tuple[Job, ...] = (expire_switches, expire_leases)

@@ -1,0 +1,51 @@
+"""The scheduler loop: run due jobs, then sleep until the earliest next boundary.
+
+It does not poll: it sleeps until the next time a job said it is due, and is woken early when
+any change is published (a new lease or switch may bring the next boundary closer). Every
+``FULL_PASS_S`` the jobs also look at the database itself, for changes made elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from pitstop import clock
+from pitstop.scheduler.jobs import JOBS, Job
+from pitstop.services.runtime import Runtime
+
+log = logging.getLogger(__name__)
+FULL_PASS_S = 60.0
+ERROR_BACKOFF_S = 1.0
+
+
+async def run_once(rt: Runtime, *, full: bool = True, jobs: tuple[Job, ...] = JOBS) -> float:
+    """Run every job once; return how long to sleep before the next boundary."""
+    now = clock.now()
+    next_at = []
+    for job in jobs:
+        try:
+            result = await job(rt, now, full)
+        except Exception:
+            log.exception("scheduler job %s failed; retrying in %s s", job.__name__,
+                          ERROR_BACKOFF_S)
+            return ERROR_BACKOFF_S
+        if result.next_at is not None:
+            next_at.append(result.next_at)
+    if not next_at:
+        return FULL_PASS_S
+    return min(FULL_PASS_S, max(0.0, (min(next_at) - clock.now()).total_seconds()))
+
+
+async def run_forever(rt: Runtime) -> None:
+    last_full = 0.0
+    while True:
+        rt.scheduler_wake.clear()
+        full = clock.monotonic() - last_full >= FULL_PASS_S
+        if full:
+            last_full = clock.monotonic()
+        delay = await run_once(rt, full=full)
+        if delay > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(rt.scheduler_wake.wait(), delay)

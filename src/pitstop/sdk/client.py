@@ -1,0 +1,195 @@
+"""Sync and async clients. Both share one set of request builders (``_Api``)."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from pitstop.sdk.errors import Unreachable, error_from_response
+from pitstop.sdk.leases import AsyncLease, Lease
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+Json = dict[str, Any]
+
+
+class _Request:
+    __slots__ = ("json", "method", "params", "path")
+
+    def __init__(self, method: str, path: str, json: Any = None,
+                 params: dict[str, Any] | None = None) -> None:
+        self.method, self.path, self.json = method, path, json
+        self.params = {k: v for k, v in (params or {}).items() if v is not None}
+
+
+def _iso(value: datetime | str | None) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _parse(response: httpx.Response) -> Any:
+    if response.status_code >= 400:
+        raise error_from_response(response)
+    if response.status_code == 204 or not response.content:
+        return None
+    return response.json()
+
+
+def _timeout_for(base: httpx.Timeout, request: _Request) -> httpx.Timeout | None:
+    """A request that asks the server to wait gets that much more time to answer."""
+    body = request.json if isinstance(request.json, dict) else {}
+    wait_ms = body.get("wait_ms") or request.params.get("wait_ms")
+    if not wait_ms:
+        return None
+    return httpx.Timeout((base.read or 30.0) + wait_ms / 1000)
+
+
+class _Api:
+    """Every endpoint, once. ``_send`` is sync in Client and async in AsyncClient."""
+
+    def _send(self, request: _Request) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def health(self) -> Any:
+        return self._send(_Request("GET", "/health"))
+
+    # targets and switches
+    def list_targets(self, kind: str | None = None) -> Any:
+        return self._send(_Request("GET", "/v1/targets", params={"kind": kind}))
+
+    def get_target(self, target: str) -> Any:
+        return self._send(_Request("GET", f"/v1/targets/{target}"))
+
+    def put_target(self, target: str, labels: dict[str, str] | None = None) -> Any:
+        return self._send(_Request("PUT", f"/v1/targets/{target}", {"labels": labels or {}}))
+
+    def enter(self, target: str, reason: str, *, expires_at: datetime | str | None = None,
+              wait_ms: int | None = None) -> Any:
+        body = {"reason": reason, "expires_at": _iso(expires_at), "wait_ms": wait_ms}
+        return self._send(_Request("POST", f"/v1/targets/{target}/maintenance/enter",
+                                   {k: v for k, v in body.items() if v is not None}))
+
+    def exit(self, target: str, reason: str) -> Any:
+        return self._send(_Request("POST", f"/v1/targets/{target}/maintenance/exit",
+                                   {"reason": reason}))
+
+    def drain(self, target: str, *, wait_ms: int = 0) -> Any:
+        """Drain status; with ``wait_ms`` the server answers as soon as the target is safe."""
+        return self._send(_Request("GET", f"/v1/targets/{target}/drain",
+                                   params={"wait_ms": wait_ms or None}))
+
+    # history
+    def history(self, *, target: str | None = None, action: str | None = None,
+                actor: str | None = None, since: datetime | str | None = None,
+                until: datetime | str | None = None, limit: int | None = None,
+                cursor: str | None = None) -> Any:
+        params = {"target": target, "action": action, "actor": actor, "since": _iso(since),
+                  "until": _iso(until), "limit": limit, "cursor": cursor}
+        return self._send(_Request("GET", "/v1/history", params=params))
+
+    # leases
+    def acquire(self, target: str, kind: str, holder: str, *,
+                expected_duration_s: float | None = None, phase: str | None = None,
+                ttl_s: int | None = None) -> Any:
+        body = {"target": target, "kind": kind, "holder": holder,
+                "expected_duration_s": expected_duration_s, "phase": phase, "ttl_s": ttl_s}
+        return self._send(_Request("POST", "/v1/leases",
+                                   {k: v for k, v in body.items() if v is not None}))
+
+    def heartbeat(self, lease_id: str) -> Any:
+        return self._send(_Request("POST", f"/v1/leases/{lease_id}/heartbeat"))
+
+    def set_phase(self, lease_id: str, phase: str | None) -> Any:
+        return self._send(_Request("PATCH", f"/v1/leases/{lease_id}", {"phase": phase}))
+
+    def release(self, lease_id: str) -> Any:
+        return self._send(_Request("DELETE", f"/v1/leases/{lease_id}"))
+
+    def list_leases(self, target: str | None = None) -> Any:
+        return self._send(_Request("GET", "/v1/leases", params={"target": target}))
+
+    # tokens
+    def create_token(self, name: str, role: str) -> Any:
+        return self._send(_Request("POST", "/v1/tokens", {"name": name, "role": role}))
+
+    def list_tokens(self, *, include_revoked: bool = False) -> Any:
+        return self._send(_Request("GET", "/v1/tokens",
+                                   params={"include_revoked": include_revoked or None}))
+
+    def revoke_token(self, token_id: str) -> Any:
+        return self._send(_Request("DELETE", f"/v1/tokens/{token_id}"))
+
+
+def _settings(url: str | None, token: str | None) -> tuple[str, dict[str, str]]:
+    url = (url or os.environ.get("PITSTOP_URL") or DEFAULT_URL).rstrip("/")
+    token = token or os.environ.get("PITSTOP_TOKEN")
+    headers = {"User-Agent": "pitstop-sdk"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return url, headers
+
+
+class Client(_Api):
+    """Blocking client. ``url`` and ``token`` default to $PITSTOP_URL and $PITSTOP_TOKEN."""
+
+    def __init__(self, url: str | None = None, token: str | None = None, *,
+                 timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> None:
+        self.url, headers = _settings(url, token)
+        self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout,
+                                  transport=transport)
+
+    def _send(self, request: _Request) -> Any:
+        timeout = _timeout_for(self._http.timeout, request)
+        try:
+            response = self._http.request(request.method, request.path, json=request.json,
+                                          params=request.params, timeout=timeout)
+        except httpx.TransportError as exc:
+            raise Unreachable(f"cannot reach pitstop at {self.url}: {exc}") from exc
+        return _parse(response)
+
+    def lease(self, target: str, kind: str, holder: str, **kwargs: Any) -> Lease:
+        """A context manager holding a lease, heartbeating it in the background."""
+        return Lease(self, target, kind, holder, **kwargs)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncClient(_Api):
+    """Asyncio client with the same methods as :class:`Client` (each returns a coroutine)."""
+
+    def __init__(self, url: str | None = None, token: str | None = None, *,
+                 timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None
+                 ) -> None:
+        self.url, headers = _settings(url, token)
+        self._http = httpx.AsyncClient(base_url=self.url, headers=headers, timeout=timeout,
+                                       transport=transport)
+
+    async def _send(self, request: _Request) -> Any:  # type: ignore[override]
+        timeout = _timeout_for(self._http.timeout, request)
+        try:
+            response = await self._http.request(request.method, request.path,
+                                                json=request.json, params=request.params,
+                                                timeout=timeout)
+        except httpx.TransportError as exc:
+            raise Unreachable(f"cannot reach pitstop at {self.url}: {exc}") from exc
+        return _parse(response)
+
+    def lease(self, target: str, kind: str, holder: str, **kwargs: Any) -> AsyncLease:
+        return AsyncLease(self, target, kind, holder, **kwargs)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

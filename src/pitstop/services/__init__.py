@@ -1,0 +1,1 @@
+"""Use cases: load -> domain rule -> save + audit -> commit -> publish."""

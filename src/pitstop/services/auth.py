@@ -1,0 +1,47 @@
+"""Authentication (token -> principal, from memory) and role checks."""
+
+from __future__ import annotations
+
+from pitstop import clock
+from pitstop.errors import Forbidden, RateLimited, Unauthorized
+from pitstop.services.runtime import Runtime
+from pitstop.services.snapshot import Principal
+from pitstop.services.tokens import hash_token
+
+# What each permission admits. Workers run work: leases, and reading the targets they gate on.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "read": frozenset({"admin", "operator", "viewer", "worker"}),
+    "audit": frozenset({"admin", "operator", "viewer"}),
+    "operate": frozenset({"admin", "operator"}),
+    "lease": frozenset({"admin", "operator", "worker"}),
+    "admin": frozenset({"admin"}),
+}
+
+
+def authenticate(rt: Runtime, secret: str | None, address: str) -> Principal:
+    """The principal for ``secret``; failures from one address are limited."""
+    now = clock.now()
+    retry = rt.limiter.retry_after(address, now)
+    if retry is not None:
+        raise RateLimited(
+            f"too many failed authentication attempts from {address}; try again in {retry} s",
+            retry_after=retry,
+        )
+    principal = rt.state.tokens.get(hash_token(secret)) if secret else None
+    if principal is None:
+        rt.limiter.record_failure(address, now)
+        if not secret:
+            raise Unauthorized("missing token: send 'Authorization: Bearer <token>'")
+        raise Unauthorized("invalid or revoked token: check PITSTOP_TOKEN or create a new token")
+    return principal
+
+
+def authorize(principal: Principal, permission: str) -> Principal:
+    allowed = PERMISSIONS[permission]
+    if principal.role not in allowed:
+        roles = ", ".join(sorted(allowed))
+        raise Forbidden(
+            f"token {principal.name!r} has role {principal.role}; this needs one of: {roles}",
+            role=principal.role,
+        )
+    return principal

@@ -1,0 +1,37 @@
+"""Failed-authentication limiter: too many failures from one address block it for a while."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime, timedelta
+
+
+class FailureLimiter:
+    def __init__(self, *, max_failures: int, window_s: int, block_s: int) -> None:
+        self.max_failures = max_failures
+        self.window = timedelta(seconds=window_s)
+        self.block = timedelta(seconds=block_s)
+        self._failures: dict[str, deque[datetime]] = {}
+        self._blocked_until: dict[str, datetime] = {}
+
+    def retry_after(self, address: str, now: datetime) -> int | None:
+        """Seconds until ``address`` may try again, or None when it is not blocked."""
+        until = self._blocked_until.get(address)
+        if until is None:
+            return None
+        if now >= until:
+            del self._blocked_until[address]
+            return None
+        return max(1, int((until - now).total_seconds() + 0.999))
+
+    def record_failure(self, address: str, now: datetime) -> None:
+        failures = self._failures.setdefault(address, deque())
+        failures.append(now)
+        while failures and now - failures[0] >= self.window:
+            failures.popleft()
+        if len(failures) >= self.max_failures:
+            self._blocked_until[address] = now + self.block
+            failures.clear()
+        if len(self._failures) > 10_000:  # forget quiet addresses, keep memory bounded
+            for key in [k for k, v in self._failures.items() if not v][:5_000]:
+                del self._failures[key]

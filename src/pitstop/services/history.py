@@ -1,0 +1,51 @@
+"""Reading the audit history, newest first, by opaque keyset cursor."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from pitstop.errors import InvalidInput
+from pitstop.services.runtime import Runtime
+from pitstop.storage import audit as audit_q
+from pitstop.storage.audit import HistoryFilter
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"before": last_id}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value = json.loads(raw)["before"]
+        if not isinstance(value, int):
+            raise TypeError
+        return value
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        raise InvalidInput(
+            "cursor is not one this server issued: pass next_cursor from the previous page",
+            field="cursor",
+        ) from None
+
+
+def entry_json(row: Any) -> dict[str, Any]:
+    return {"id": row["id"], "at": row["at"], "actor": row["actor"], "action": row["action"],
+            "target": row["target"], "reason": row["reason"], "details": row["details"]}
+
+
+async def page_history(
+    *, rt: Runtime, where: HistoryFilter, cursor: str | None, limit: int
+) -> dict[str, Any]:
+    before = decode_cursor(cursor) if cursor else None
+    async with rt.db.read() as conn:
+        rows = await audit_q.page_audit(conn=conn, where=where, before_id=before,
+                                        limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "items": [entry_json(r) for r in rows],
+        "next_cursor": encode_cursor(rows[-1]["id"]) if more and rows else None,
+    }

@@ -1,0 +1,161 @@
+"""Work leases: admission (the gate), heartbeats, phases, release and loss."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from pitstop import clock
+from pitstop.domain.drain import LeaseView
+from pitstop.domain.state import effective_state
+from pitstop.domain.targets import scope_of
+from pitstop.errors import Conflict, InMaintenance, NotFound
+from pitstop.services.events import Event
+from pitstop.services.records import iso_z, lease_from_row, switch_from_row
+from pitstop.services.runtime import Runtime
+from pitstop.services.targets import check_target_id
+from pitstop.storage import audit as audit_q
+from pitstop.storage import leases as leases_q
+from pitstop.storage import targets as targets_q
+
+SYSTEM = "system"
+
+
+def lease_json(lease: LeaseView, *, state: str = "active") -> dict[str, Any]:
+    return {
+        "id": lease.id, "target": lease.target, "kind": lease.kind, "holder": lease.holder,
+        "phase": lease.phase, "acquired_at": lease.acquired_at,
+        "expected_end": lease.expected_end, "expires_at": lease.expires_at, "state": state,
+    }
+
+
+async def acquire_lease(
+    *,
+    rt: Runtime,
+    target: str,
+    kind: str,
+    holder: str,
+    expected_duration_s: float | None = None,
+    phase: str | None = None,
+    ttl_s: int | None = None,
+) -> LeaseView:
+    """Admit one unit of work on ``target``, or raise InMaintenance.
+
+    The check reads the switches of the target and the platform under a share lock inside the
+    write transaction: an enter that has committed is always seen, and an enter cannot commit
+    while an admission that has read "not in maintenance" is still open.
+    """
+    target = check_target_id(target)
+    now = clock.now()
+    ttl = ttl_s or rt.settings.lease_ttl_s
+    async with rt.db.write() as conn:
+        rows = await targets_q.lock_targets(conn=conn, ids=scope_of(target), exclusive=False)
+        if target not in rows:
+            raise NotFound(f"target {target!r} does not exist; create it with "
+                           f"PUT /v1/targets/{target}", target=target)
+        switches = {tid: s for tid, row in rows.items() if (s := switch_from_row(row))}
+        state = effective_state(target, switches, now)
+        if state.in_maintenance:
+            first = state.causes[0]
+            raise InMaintenance(
+                f"{target} is in maintenance ({first.source}: {first.reason}); "
+                "new work is refused until it ends",
+                target=target, causes=[c.to_json() for c in state.causes],
+                retry_after=state.retry_after_s(now),
+            )
+        lease = LeaseView(
+            id=str(uuid.uuid4()), target=target, kind=kind, holder=holder, phase=phase,
+            acquired_at=now,
+            expected_end=now + timedelta(seconds=expected_duration_s)
+            if expected_duration_s is not None else None,
+            expires_at=now + timedelta(seconds=ttl),
+        )
+        await leases_q.insert_lease(conn=conn, values={
+            "id": lease.id, "target": target, "kind": kind, "holder": holder, "phase": phase,
+            "acquired_at": now, "expected_end": lease.expected_end, "ttl_s": ttl,
+            "expires_at": lease.expires_at,
+        })
+    rt.publish([Event("lease.acquired", target, now, {"lease": lease.id}, lease)])
+    return lease
+
+
+async def _ended_error(rt: Runtime, lease_id: str) -> Exception:
+    async with rt.db.read() as conn:
+        row = await leases_q.get_lease(conn=conn, lease_id=lease_id)
+    if row is None:
+        return NotFound(f"lease {lease_id!r} does not exist", lease=lease_id)
+    state = row["state"] if row["state"] != "active" else "lost"
+    return Conflict(
+        f"lease {lease_id} has ended ({state}); acquire a new lease to start new work",
+        lease=lease_id, state=state,
+    )
+
+
+async def renew_lease(*, rt: Runtime, lease_id: str, phase: str | None = None,
+                      set_phase: bool = False) -> LeaseView:
+    """Heartbeat (extend by the lease's TTL) and optionally report a new phase."""
+    now = clock.now()
+    async with rt.db.write() as conn:
+        row = await leases_q.get_lease(conn=conn, lease_id=lease_id)
+        values: dict[str, Any] = {}
+        if row is not None:
+            values["expires_at"] = now + timedelta(seconds=row["ttl_s"])
+        if set_phase:
+            values["phase"] = phase
+        updated = await leases_q.touch_lease(conn=conn, lease_id=lease_id, now=now,
+                                             values=values) if row is not None else None
+    if updated is None:
+        raise await _ended_error(rt, lease_id)
+    lease = lease_from_row(updated)
+    kind = "lease.phase_changed" if set_phase else "lease.renewed"
+    rt.publish([Event(kind, lease.target, now, {"lease": lease.id, "phase": lease.phase}, lease)])
+    return lease
+
+
+async def release_lease(*, rt: Runtime, lease_id: str) -> None:
+    """End a lease: its work is done. Releasing twice changes nothing."""
+    now = clock.now()
+    async with rt.db.write() as conn:
+        row = await leases_q.get_lease(conn=conn, lease_id=lease_id)
+        if row is None:
+            raise NotFound(f"lease {lease_id!r} does not exist", lease=lease_id)
+        duration = (now - row["acquired_at"]).total_seconds()
+        ended = await leases_q.end_lease(conn=conn, lease_id=lease_id, state=leases_q.RELEASED,
+                                         now=now, duration_s=duration)
+    if ended:
+        rt.publish([Event("lease.released", row["target"], now,
+                          {"lease": lease_id, "duration_s": duration}, lease_from_row(row))])
+
+
+async def expire_leases(*, rt: Runtime, now: datetime) -> int:
+    """Record every lease whose TTL ran out as lost (it stopped counting at its expiry)."""
+    events: list[Event] = []
+    async with rt.db.write() as conn:
+        for row in await leases_q.expired_leases(conn=conn, now=now):
+            duration = (now - row["acquired_at"]).total_seconds()
+            if not await leases_q.end_lease(conn=conn, lease_id=row["id"], state=leases_q.LOST,
+                                            now=now, duration_s=duration):
+                continue  # released or expired by another worker first
+            lease = lease_from_row(row)
+            reason = f"no heartbeat for {row['ttl_s']} s; lease expired at " \
+                     f"{iso_z(row['expires_at'])}"
+            await audit_q.append_audit(
+                conn=conn, at=now, actor=SYSTEM, action="lease.lost", target=row["target"],
+                reason=reason, details={"lease": {k: v for k, v in lease_json(lease).items()
+                                                  if k in ("id", "kind", "holder", "phase")}},
+            )
+            events.append(Event("lease.lost", row["target"], now, {"lease": row["id"]}, lease))
+    rt.publish(events)
+    return len(events)
+
+
+def next_lease_expiry(rt: Runtime) -> datetime | None:
+    return min((lease.expires_at for lease in rt.state.leases.values()), default=None)
+
+
+def get_lease_view(rt: Runtime, lease_id: str) -> LeaseView:
+    lease = rt.state.leases.get(lease_id)
+    if lease is None:
+        raise NotFound(f"lease {lease_id!r} is not in flight", lease=lease_id)
+    return lease

@@ -1,0 +1,75 @@
+"""All configuration, in one pydantic-settings class read from ``PITSTOP_*`` variables.
+
+Settings are validated when the process starts; :func:`load_settings` turns a validation error
+into one line per bad variable, naming it, so a typo stops the process with a message that says
+what to change.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///pitstop.db"
+
+
+class SettingsError(Exception):
+    """Raised by :func:`load_settings`; the message names each bad variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PITSTOP_", extra="ignore")
+
+    database_url: str = Field(
+        DEFAULT_SQLITE_URL,
+        description="SQLAlchemy URL: sqlite+aiosqlite:///FILE (default) or "
+        "postgresql+asyncpg://USER@HOST/DB",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    admin_token: str | None = Field(
+        None, min_length=16, description="admin token to create when no admin token exists"
+    )
+    lease_ttl_s: int = Field(60, ge=1, le=3600, description="default lease TTL")
+    max_wait_ms: int = Field(3_600_000, ge=0, description="longest wait an enter may ask for")
+    auth_failures_per_minute: int = Field(5, ge=1)
+    auth_block_s: int = Field(300, ge=1)
+    log_level: str = "info"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
+                f"(got {value.split('://')[0]!r})"
+            )
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        levels = ("critical", "error", "warning", "info", "debug")
+        if value.lower() not in levels:
+            raise ValueError(f"must be one of {', '.join(levels)}")
+        return value.lower()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def public_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment (and ``overrides``), or raise :class:`SettingsError`."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = "PITSTOP_" + "_".join(str(p) for p in err["loc"]).upper()
+            lines.append(f"{name}: {err['msg']}")
+        raise SettingsError("invalid settings: " + "; ".join(lines)) from None

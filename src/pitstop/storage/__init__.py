@@ -1,0 +1,1 @@
+"""Storage: engine and sessions, tables, portable types, query functions, migrations."""

@@ -1,0 +1,101 @@
+"""Table definitions (SQLAlchemy Core); the migrations create exactly these."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+from pitstop.storage.types import BigId, Json, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# A target and its manual switch. The switch lives on the target's row so that enter (row
+# lock for update) and lease admission (row lock for share) serialize on the same rows.
+targets = Table(
+    "targets",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(63), nullable=False),
+    Column("labels", Json, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("maint_on", Boolean, nullable=False),
+    Column("maint_reason", Text),
+    Column("maint_actor", String(100)),
+    Column("maint_since", UTCDateTime),
+    Column("maint_expires_at", UTCDateTime),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(80)),
+    Column("reason", Text),
+    Column("details", Json, nullable=False),
+    Index("ix_audit_target_id", "target", "id"),
+    Index("ix_audit_action_id", "action", "id"),
+    Index("ix_audit_actor_id", "actor", "id"),
+    Index("ix_audit_at", "at"),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Index(
+        "uq_tokens_active_name",
+        "name",
+        unique=True,
+        sqlite_where=text("revoked_at IS NULL"),
+        postgresql_where=text("revoked_at IS NULL"),
+    ),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("target", String(80), ForeignKey("targets.id"), nullable=False),
+    Column("kind", String(100), nullable=False),
+    Column("holder", String(200), nullable=False),
+    Column("phase", String(100)),
+    Column("acquired_at", UTCDateTime, nullable=False),
+    Column("expected_end", UTCDateTime),
+    Column("ttl_s", Integer, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),  # active | released | lost
+    Column("ended_at", UTCDateTime),
+    Column("duration_s", Float),
+    Index("ix_leases_state_expires_at", "state", "expires_at"),
+    Index("ix_leases_kind_state_ended_at", "kind", "state", "ended_at"),
+)

@@ -1,0 +1,67 @@
+"""Queries on targets and their switches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pitstop.storage.tables import targets
+
+
+async def list_targets(*, conn: AsyncConnection) -> list[RowMapping]:
+    result = await conn.execute(select(targets).order_by(targets.c.id))
+    return list(result.mappings())
+
+
+async def get_target(*, conn: AsyncConnection, target: str) -> RowMapping | None:
+    result = await conn.execute(select(targets).where(targets.c.id == target))
+    return result.mappings().first()
+
+
+async def lock_targets(
+    *, conn: AsyncConnection, ids: tuple[str, ...], exclusive: bool
+) -> dict[str, RowMapping]:
+    """Read the rows of ``ids`` under a row lock (share or exclusive), in id order.
+
+    On PostgreSQL the lock makes enter and lease admission serialize on these rows; on SQLite
+    the write transaction already holds the database write lock and FOR ... is not rendered.
+    """
+    stmt = (
+        select(targets)
+        .where(targets.c.id.in_(ids))
+        .order_by(targets.c.id)
+        .with_for_update(read=not exclusive)
+    )
+    result = await conn.execute(stmt)
+    return {row["id"]: row for row in result.mappings()}
+
+
+async def insert_target(*, conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(targets.insert().values(**values))
+
+
+async def update_target(
+    *, conn: AsyncConnection, target: str, expected_version: int, values: dict[str, Any]
+) -> bool:
+    """Conditional update: False when another writer changed the row first."""
+    result = await conn.execute(
+        update(targets)
+        .where(targets.c.id == target, targets.c.version == expected_version)
+        .values(version=expected_version + 1, **values)
+    )
+    return result.rowcount == 1
+
+
+async def expired_switches(*, conn: AsyncConnection, now: datetime) -> list[RowMapping]:
+    result = await conn.execute(
+        select(targets).where(
+            targets.c.maint_on.is_(True),
+            targets.c.maint_expires_at.is_not(None),
+            targets.c.maint_expires_at <= now,
+        )
+    )
+    return list(result.mappings())
