@@ -27,11 +27,11 @@ def authenticate(rt: Runtime, secret: str | None, address: str) -> Principal:
             f"too many failed authentication attempts from {address}; try again in {retry} s",
             retry_after=retry,
         )
-    principal = rt.state.tokens.get(hash_token(secret)) if secret else None
+    if not secret:  # not a guess: nothing to limit
+        raise Unauthorized("missing token: send 'Authorization: Bearer <token>'")
+    principal = rt.state.tokens.get(hash_token(secret))
     if principal is None:
         rt.limiter.record_failure(address, now)
-        if not secret:
-            raise Unauthorized("missing token: send 'Authorization: Bearer <token>'")
         raise Unauthorized("invalid or revoked token: check PITSTOP_TOKEN or create a new token")
     return principal
 
