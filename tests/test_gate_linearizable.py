@@ -1,0 +1,63 @@
+"""The gate is linearizable: once an enter is acknowledged, no lease on that target (or
+under it) is granted, however many acquirers race it — across two replicas sharing the
+database, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from pitstop.app import create_app
+from pitstop.services.tokens import create_token
+from tests.conftest import client_for
+
+ACQUIRERS = 300
+
+
+async def test_no_lease_is_granted_after_an_enter_is_acknowledged(settings):
+    replica_a = create_app(settings, run_scheduler=False)
+    replica_b = create_app(settings, run_scheduler=False)
+    async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(replica_a.router.lifespan_context(replica_a))
+        secret = (await create_token(rt=replica_a.state.rt, name="ops", role="admin",
+                                     actor="test")).secret
+        await stack.enter_async_context(replica_b.router.lifespan_context(replica_b))
+        a = await stack.enter_async_context(client_for(replica_a, secret))
+        b = await stack.enter_async_context(client_for(replica_b, secret))
+        await a.put("/v1/targets/node:a", json={})
+        await b.get("/health")
+
+        loop = asyncio.get_running_loop()
+        results: list[tuple[float, int]] = []
+        stop = asyncio.Event()
+        granted = asyncio.Event()
+
+        async def acquirer(i: int) -> None:
+            client = a if i % 2 else b
+            target = "node:a" if i % 3 else "platform"
+            while not stop.is_set():
+                started = loop.time()
+                r = await client.post("/v1/leases", json={"target": target, "kind": "job",
+                                                           "holder": f"w{i}", "ttl_s": 600})
+                results.append((started, r.status_code))
+                if r.status_code == 201:
+                    granted.set()
+                else:
+                    assert r.status_code == 503, r.text
+                    await asyncio.sleep(0)
+
+        tasks = [asyncio.create_task(acquirer(i)) for i in range(ACQUIRERS)]
+        await asyncio.wait_for(granted.wait(), 30)
+        await asyncio.sleep(0.2)
+        r = await a.post("/v1/targets/platform/maintenance/enter", json={"reason": "race"})
+        acknowledged = loop.time()
+        reported_in_flight = r.json()["target"]["drain"]["in_flight"]
+        await asyncio.sleep(0.5)
+        stop.set()
+        await asyncio.gather(*tasks)
+
+    grants = [started for started, status in results if status == 201]
+    refusals_after = [s for s, status in results if status == 503 and s > acknowledged]
+    assert grants and refusals_after, "the acquirers did not race the enter"
+    assert max(grants) < acknowledged, "a lease was granted to a request begun after the ack"
+    assert reported_in_flight == len(grants), "the enter's drain missed or invented a lease"
