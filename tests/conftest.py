@@ -21,6 +21,7 @@ from pitstop.settings import Settings
 from pitstop.storage.engine import Database
 from pitstop.storage.migrate import upgrade
 from tests import pg
+from tests.live import LiveServer
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ROLES = ("admin", "operator", "viewer", "worker")
@@ -137,3 +138,11 @@ async def operator(app: FastAPI, secrets: dict[str, str]) -> AsyncIterator[httpx
 async def anon(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app) as c:
         yield c
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[LiveServer]:
+    """A real server process on SQLite, started for this test."""
+    server = LiveServer(tmp_path).start()
+    yield server
+    server.stop()

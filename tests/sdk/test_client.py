@@ -1,0 +1,76 @@
+"""The SDK: sync and async clients with typed errors, and leases that heartbeat."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from pitstop import sdk
+
+
+def test_sdk_imports_nothing_from_the_server():
+    code = ("import sys, pitstop.sdk; print(sorted(m for m in sys.modules "
+            "if m.startswith('pitstop') and m != 'pitstop' and not m.startswith('pitstop.sdk')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"
+    heavy = subprocess.run([sys.executable, "-c", "import sys, pitstop.sdk; "
+                            "print([m for m in ('fastapi', 'sqlalchemy') if m in sys.modules])"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert heavy == "[]"
+
+
+def test_sync_client_and_a_lease_that_outlives_its_ttl(live):
+    with sdk.Client(live.url, live.token) as client:
+        client.put_target("node:a", {"region": "eu"})
+        with client.lease("node:a", "build", "runner", ttl_s=1, phase="compile") as lease:
+            time.sleep(2.5)  # several TTLs: only the background heartbeats keep it alive
+            assert not lease.lost
+            assert client.drain("node:a")["in_flight"] == 1
+            lease.set_phase("link")
+            assert client.get_target("node:a")["drain"]["current_phase"] == "link"
+        assert client.drain("node:a")["in_flight"] == 0
+        entered = client.enter("node:a", "swap disk", wait_ms=1000)
+        assert entered["waited"]["safe_to_deploy"] is True
+        with pytest.raises(sdk.InMaintenance) as refused:
+            client.acquire("node:a", "build", "runner")
+        assert refused.value.causes[0]["reason"] == "swap disk"
+        assert refused.value.target == "node:a"
+
+
+async def test_async_client_typed_errors(app, secrets):
+    transport = httpx.ASGITransport(app=app)
+    async with sdk.AsyncClient("http://test", secrets["operator"], transport=transport) as c:
+        await c.put_target("service:api")
+        with pytest.raises(sdk.NotFound):
+            await c.get_target("service:nope")
+        with pytest.raises(sdk.BadRequest) as bad:
+            await c.enter("service:api", " ")
+        assert bad.value.errors[0]["field"] == "reason"
+        await c.enter("platform", "db", expires_at="2999-01-01T00:00:00Z")
+        with pytest.raises(sdk.InMaintenance) as refused:
+            await c.acquire("service:api", "job", "w")
+        assert refused.value.retry_after and refused.value.retry_after > 0
+        with pytest.raises(sdk.Forbidden):
+            await c.create_token("x", "viewer")
+    async with sdk.AsyncClient("http://test", "pst_bad", transport=transport) as c:
+        with pytest.raises(sdk.Unauthorized):
+            await c.list_targets()
+
+
+async def test_async_lease_releases_on_exit(app, secrets):
+    transport = httpx.ASGITransport(app=app)
+    async with sdk.AsyncClient("http://test", secrets["worker"], transport=transport) as c:
+        async with c.lease("platform", "job", "w", ttl_s=60) as lease:
+            assert (await c.list_leases())["items"][0]["id"] == lease.id
+            await lease.set_phase("resolving")
+        assert (await c.list_leases())["items"] == []
+
+
+def test_unreachable_server_is_a_typed_error():
+    with sdk.Client("http://127.0.0.1:9", "t") as client, pytest.raises(sdk.Unreachable):
+        client.health()
