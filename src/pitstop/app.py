@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from starlette.routing import Route
 
 from pitstop import __version__
 from pitstop.api import deploy, health, history, leases, problems, targets, tokens
@@ -34,6 +36,15 @@ async def _check_schema(db: Database) -> None:
         )
 
 
+def _no_framework_telemetry() -> dict[str, object]:
+    """FastAPI >= 0.16x instruments every request with OpenTelemetry checks; pitstop exports
+    its own metrics, so that per-request cost is switched off where the option exists."""
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters:
+        return {"telemetry": {"tracing": False, "metrics": False, "logs": False,
+                              "operation_spans": False}}
+    return {}
+
+
 def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) -> FastAPI:
     settings = settings or load_settings()
 
@@ -55,6 +66,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
             await db.dispose()
 
     app = FastAPI(
+        **_no_framework_telemetry(),
         title="pitstop",
         version=__version__,
         summary="Maintenance-mode control plane: switches, leases that gate and drain work, "
@@ -62,6 +74,12 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         lifespan=lifespan,
     )
     problems.install(app)
+    # Hot reads first, as plain routes: the documented FastAPI routes behind them stay in
+    # the OpenAPI document and answer identically.
+    app.router.routes[0:0] = [
+        Route("/v1/targets/{target}", targets.get_target_hot, methods=["GET"]),
+        Route("/health", health.health_hot, methods=["GET"]),
+    ]
     for module in (health, targets, leases, history, tokens, deploy):
         app.include_router(module.router)
     return app

@@ -46,3 +46,27 @@ async def test_unknown_endpoint_is_a_problem(operator):
     r = await operator.get("/v1/nothing")
     assert r.status_code == 404
     assert r.headers["content-type"] == "application/problem+json"
+
+
+async def test_target_reads_do_not_touch_the_database(operator, rt):
+    from sqlalchemy import text
+
+    await operator.put("/v1/targets/node:a", json={"labels": {"region": "eu"}})
+    await operator.post("/v1/targets/node:a/maintenance/enter", json={"reason": "disk"})
+    async with rt.db.write() as conn:  # the tables vanish: a read that needed them would fail
+        await conn.execute(text("ALTER TABLE targets RENAME TO targets_away"))
+    try:
+        for _ in range(2):  # computed, then from the view cache
+            r = await operator.get("/v1/targets/node:a")
+            assert r.status_code == 200 and r.json()["in_maintenance"] is True
+        assert (await operator.get("/health")).status_code == 200
+    finally:
+        async with rt.db.write() as conn:
+            await conn.execute(text("ALTER TABLE targets_away RENAME TO targets"))
+
+
+async def test_documented_and_hot_routes_agree(app, operator):
+    hot = (await operator.get("/v1/targets/platform")).json()
+    documented = app.openapi()["paths"]["/v1/targets/{target}"]["get"]
+    assert documented["operationId"]
+    assert hot["id"] == "platform" and "drain" in hot

@@ -13,8 +13,13 @@ from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Principal
 
 
-def get_runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
     return request.app.state.rt  # type: ignore[no-any-return]
+
+
+async def get_runtime(request: Request) -> Runtime:
+    # async on purpose: FastAPI runs plain-def dependencies in a thread pool.
+    return runtime_of(request)
 
 
 def credentials(request: Request) -> tuple[str | None, bool]:
@@ -28,7 +33,7 @@ def credentials(request: Request) -> tuple[str | None, bool]:
 
 
 def principal_for(request: Request, permission: str) -> Principal:
-    rt = get_runtime(request)
+    rt = runtime_of(request)
     secret, admin_code = credentials(request)
     address = request.client.host if request.client else "unknown"
     principal = authenticate(rt, secret, address)

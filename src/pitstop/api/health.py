@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, Response
 
 from pitstop import __version__
-from pitstop.api.deps import RT
+from pitstop.api.deps import RT, runtime_of
 from pitstop.api.responses import json_response
 from pitstop.domain.targets import PLATFORM
 from pitstop.errors import NotFound
+from pitstop.services.runtime import Runtime
 from pitstop.services.targets import describe_target
 
 router = APIRouter(tags=["health"])
@@ -32,6 +33,15 @@ PROBLEM_DOCS = {
 
 @router.get("/health")
 async def health(rt: RT) -> Response:
+    return health_response(rt)
+
+
+async def health_hot(request: Request) -> Response:
+    """/health without the dependency solver (load balancers poll it)."""
+    return health_response(runtime_of(request))
+
+
+def health_response(rt: Runtime) -> Response:
     view = describe_target(rt.state, PLATFORM)
     causes = view.state.causes
     return json_response({

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pitstop import clock
 from pitstop.services.authlimit import FailureLimiter
 from pitstop.services.events import Event, EventBus
-from pitstop.services.snapshot import Snapshot
+from pitstop.services.snapshot import Snapshot, ViewCache
 from pitstop.settings import Settings
 from pitstop.storage.engine import Database
 
@@ -23,8 +23,10 @@ class Runtime:
     limiter: FailureLimiter = field(init=False)
     started: float = field(default_factory=clock.monotonic)
     scheduler_wake: asyncio.Event = field(default_factory=asyncio.Event)
+    view_cache: ViewCache = field(init=False)
 
     def __post_init__(self) -> None:
+        self.view_cache = ViewCache(self.state)
         self.limiter = FailureLimiter(
             max_failures=self.settings.auth_failures_per_minute,
             window_s=60,

@@ -47,6 +47,7 @@ class Snapshot:
     leases: dict[str, LeaseView] = field(default_factory=dict)
     durations: dict[str, deque[float]] = field(default_factory=dict)
     tokens: dict[str, Principal] = field(default_factory=dict)  # by token hash
+    generation: int = 0  # bumped on every change; lets readers cache what they derive
     _ended: OrderedDict[str, None] = field(default_factory=OrderedDict)
     _changed: asyncio.Event | None = None
 
@@ -119,7 +120,8 @@ class Snapshot:
     # -- waiting -----------------------------------------------------------------------------
 
     def notify(self) -> None:
-        """Wake everyone waiting for a change."""
+        """Record a change and wake everyone waiting for one."""
+        self.generation += 1
         if self._changed is not None:
             self._changed.set()
             self._changed = None
@@ -139,3 +141,27 @@ class Snapshot:
             except TimeoutError:
                 return predicate()
         return True
+
+
+class ViewCache:
+    """Encoded views derived from the snapshot, each valid until the snapshot changes or its
+    own time boundary passes (a view of work in flight is never reused)."""
+
+    MAX = 10_000
+
+    def __init__(self, state: Snapshot) -> None:
+        self._state = state
+        self._items: dict[object, tuple[int, datetime | None, bytes]] = {}
+
+    def get(self, key: object, now: datetime) -> bytes | None:
+        item = self._items.get(key)
+        if item is None or item[0] != self._state.generation:
+            return None
+        if item[1] is not None and now >= item[1]:
+            return None
+        return item[2]
+
+    def put(self, key: object, body: bytes, valid_until: datetime | None) -> None:
+        if len(self._items) >= self.MAX:
+            self._items.clear()
+        self._items[key] = (self._state.generation, valid_until, body)

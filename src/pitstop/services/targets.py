@@ -25,6 +25,15 @@ class TargetView:
     state: EffectiveState
     drain: DrainStatus
 
+    def stable_until(self, now: datetime) -> datetime | None:
+        """Until when this view stays true if nothing else changes (None: indefinitely).
+
+        Work in flight makes the estimated wait tick, so such a view is only true at ``now``.
+        """
+        if self.drain.in_flight:
+            return now
+        return min((c.until for c in self.state.causes if c.until is not None), default=None)
+
     def to_json(self) -> dict[str, Any]:
         r = self.record
         return {
