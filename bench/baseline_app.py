@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
-from starlette.responses import JSONResponse
+import os
+
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 BODY = {
@@ -22,3 +24,48 @@ async def target(request):  # type: ignore[no-untyped-def]
 
 def create_app() -> Starlette:
     return Starlette(routes=[Route("/v1/targets/{target}", target)])
+
+
+def create_lease_app() -> Starlette:
+    """The lease baseline: the same insert and update on the same SQLite pragmas, with
+    aiosqlite directly (one connection, no ORM, no gate check, no auth)."""
+    import contextlib
+    import uuid
+
+    import aiosqlite
+
+    path = os.environ["BENCH_SQLITE"]
+    state: dict[str, aiosqlite.Connection] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):  # type: ignore[no-untyped-def]
+        conn = await aiosqlite.connect(path)
+        for pragma in ("journal_mode=WAL", "busy_timeout=10000", "synchronous=NORMAL"):
+            await conn.execute(f"PRAGMA {pragma}")
+        await conn.execute("CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, "
+                           "target TEXT, kind TEXT, holder TEXT, acquired_at TEXT, "
+                           "state TEXT, ended_at TEXT)")
+        state["conn"] = conn
+        yield
+        await conn.close()
+
+    async def acquire(request):  # type: ignore[no-untyped-def]
+        body = await request.json()
+        lease_id = str(uuid.uuid4())
+        conn = state["conn"]
+        await conn.execute("INSERT INTO leases VALUES (?, ?, ?, ?, datetime('now'), "
+                           "'active', NULL)", (lease_id, body["target"], body["kind"],
+                                               body["holder"]))
+        await conn.commit()
+        return JSONResponse({"id": lease_id, **body}, status_code=201)
+
+    async def release(request):  # type: ignore[no-untyped-def]
+        conn = state["conn"]
+        await conn.execute("UPDATE leases SET state='released', ended_at=datetime('now') "
+                           "WHERE id = ? AND state = 'active'", (request.path_params["id"],))
+        await conn.commit()
+        return Response(status_code=204)
+
+    return Starlette(routes=[Route("/v1/leases", acquire, methods=["POST"]),
+                             Route("/v1/leases/{id}", release, methods=["DELETE"])],
+                     lifespan=lifespan)

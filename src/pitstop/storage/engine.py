@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from pitstop.storage.sqlite_inloop import inloop_url
+
 _WRITE = "pitstop_write"
 
 
@@ -26,7 +28,8 @@ class Database:
         kwargs: dict[str, object] = {"echo": echo}
         if not self.is_sqlite:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
-        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        engine_url = inloop_url(url) if self.is_sqlite else url
+        self.engine: AsyncEngine = create_async_engine(engine_url, **kwargs)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
