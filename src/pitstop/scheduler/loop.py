@@ -47,5 +47,8 @@ async def run_forever(rt: Runtime) -> None:
             last_full = clock.monotonic()
         delay = await run_once(rt, full=full)
         if delay > 0:
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow the cancellation
+            # that stops the scheduler when a wake-up arrives at the same moment.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(rt.scheduler_wake.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await rt.scheduler_wake.wait()

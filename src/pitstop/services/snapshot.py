@@ -137,7 +137,8 @@ class Snapshot:
             if self._changed is None:
                 self._changed = asyncio.Event()
             try:
-                await asyncio.wait_for(self._changed.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await self._changed.wait()
             except TimeoutError:
                 return predicate()
         return True

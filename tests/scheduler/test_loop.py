@@ -1,0 +1,45 @@
+"""The scheduler loop: sleeps to the next boundary, wakes on changes, stops promptly."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from pitstop import clock
+from pitstop.app import create_app
+from pitstop.scheduler.loop import FULL_PASS_S, run_once
+from pitstop.services import leases
+from pitstop.services.tokens import create_token
+
+
+async def test_server_with_a_busy_scheduler_shuts_down_promptly(sqlite_url):
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(sqlite_url), run_scheduler=True)
+
+    async def serve_and_stop() -> None:
+        async with app.router.lifespan_context(app):
+            rt = app.state.rt
+            await create_token(rt=rt, name="a", role="admin", actor="t")
+            for _ in range(300):  # every change wakes the scheduler
+                lease = await leases.acquire_lease(rt=rt, target="platform", kind="k",
+                                                   holder="h")
+                await leases.release_lease(rt=rt, lease_id=lease.id)
+        # leaving the context cancels the scheduler; it must not hang
+
+    task = asyncio.create_task(serve_and_stop())
+    done, _ = await asyncio.wait({task}, timeout=15)  # asyncio.wait never cancels
+    assert task in done, "shutdown hung: the scheduler did not stop when cancelled"
+    task.result()
+
+
+async def test_sleep_is_until_the_next_boundary(rt, frozen):
+    lease = await leases.acquire_lease(rt=rt, target="platform", kind="k", holder="h",
+                                       ttl_s=30)
+    assert await run_once(rt, full=False) == 30.0
+    clock.advance(timedelta(seconds=29.5))
+    assert await run_once(rt, full=False) == 0.5
+    clock.advance(timedelta(seconds=0.5))
+    await run_once(rt, full=False)  # due: the lease is recorded lost
+    assert lease.id not in rt.state.leases
+    assert await run_once(rt, full=False) == FULL_PASS_S  # nothing due: look again later
