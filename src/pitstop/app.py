@@ -79,6 +79,8 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
     app.router.routes[0:0] = [
         Route("/v1/targets/{target}", targets.get_target_hot, methods=["GET"]),
         Route("/health", health.health_hot, methods=["GET"]),
+        Route("/v1/leases", leases.acquire_hot, methods=["POST"]),
+        Route("/v1/leases/{lease_id}", leases.release_hot, methods=["DELETE"]),
     ]
     for module in (health, targets, leases, history, tokens, deploy):
         app.include_router(module.router)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from starlette.responses import Response
 
-from pitstop.api.deps import RT, Reader, Worker
+from pitstop.api.deps import RT, Reader, Worker, principal_for, runtime_of
 from pitstop.api.responses import json_response
 from pitstop.api.schemas import LeaseBody, PhaseBody
 from pitstop.services import leases
@@ -21,6 +23,24 @@ async def acquire(rt: RT, _: Worker, body: LeaseBody) -> Response:
         expected_duration_s=body.expected_duration_s, phase=body.phase, ttl_s=body.ttl_s)
     return json_response(leases.lease_json(lease), 201,
                          headers={"Location": f"/v1/leases/{lease.id}"})
+
+
+async def acquire_hot(request: Request) -> Response:
+    """:func:`acquire` without FastAPI's dependency solver: executors call it per unit of
+    work. Same token check, same schema, same errors."""
+    principal_for(request, "lease")
+    try:
+        body = LeaseBody.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from None
+    return await acquire(runtime_of(request), None, body)  # type: ignore[arg-type]
+
+
+async def release_hot(request: Request) -> Response:
+    """:func:`release` without the dependency solver."""
+    principal_for(request, "lease")
+    await leases.release_lease(rt=runtime_of(request), lease_id=request.path_params["lease_id"])
+    return Response(status_code=204)
 
 
 @router.get("")

@@ -117,13 +117,11 @@ async def release_lease(*, rt: Runtime, lease_id: str) -> None:
     """End a lease: its work is done. Releasing twice changes nothing."""
     now = clock.now()
     async with rt.db.write() as conn:
-        row = await leases_q.get_lease(conn=conn, lease_id=lease_id)
-        if row is None:
+        row = await leases_q.release_active_lease(conn=conn, lease_id=lease_id, now=now)
+        if row is None and await leases_q.get_lease(conn=conn, lease_id=lease_id) is None:
             raise NotFound(f"lease {lease_id!r} does not exist", lease=lease_id)
+    if row is not None:
         duration = (now - row["acquired_at"]).total_seconds()
-        ended = await leases_q.end_lease(conn=conn, lease_id=lease_id, state=leases_q.RELEASED,
-                                         now=now, duration_s=duration)
-    if ended:
         rt.publish([Event("lease.released", row["target"], now,
                           {"lease": lease_id, "duration_s": duration}, lease_from_row(row))])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -14,12 +14,23 @@ from pitstop.storage.tables import leases
 ACTIVE, RELEASED, LOST = "active", "released", "lost"
 
 
+# Hot statements are built once: constructing a statement costs more than SQLite running it.
+_INSERT = leases.insert()
+_RELEASE = (
+    update(leases)
+    .where(leases.c.id == bindparam("lease_id"), leases.c.state == ACTIVE)
+    .values(state=RELEASED, ended_at=bindparam("now"))
+    .returning(*leases.c)
+)
+_GET = select(leases).where(leases.c.id == bindparam("lease_id"))
+
+
 async def insert_lease(*, conn: AsyncConnection, values: dict[str, Any]) -> None:
-    await conn.execute(leases.insert().values(state=ACTIVE, **values))
+    await conn.execute(_INSERT, {"state": ACTIVE, **values})
 
 
 async def get_lease(*, conn: AsyncConnection, lease_id: str) -> RowMapping | None:
-    return (await conn.execute(select(leases).where(leases.c.id == lease_id))).mappings().first()
+    return (await conn.execute(_GET, {"lease_id": lease_id})).mappings().first()
 
 
 async def active_leases(
@@ -57,6 +68,14 @@ async def end_lease(
     return result.rowcount == 1
 
 
+async def release_active_lease(
+    *, conn: AsyncConnection, lease_id: str, now: datetime
+) -> RowMapping | None:
+    """End an active lease as released in one statement; None if it was not active."""
+    result = await conn.execute(_RELEASE, {"lease_id": lease_id, "now": now})
+    return result.mappings().first()
+
+
 async def expired_leases(*, conn: AsyncConnection, now: datetime) -> list[RowMapping]:
     stmt = select(leases).where(leases.c.state == ACTIVE, leases.c.expires_at <= now)
     return list((await conn.execute(stmt)).mappings())
@@ -67,14 +86,14 @@ async def recent_durations(
 ) -> dict[str, list[float]]:
     """The last ``per_kind`` durations of released leases of each kind (for p90 estimates)."""
     stmt = (
-        select(leases.c.kind, leases.c.duration_s)
-        .where(leases.c.state == RELEASED, leases.c.duration_s.is_not(None))
+        select(leases.c.kind, leases.c.acquired_at, leases.c.ended_at)
+        .where(leases.c.state == RELEASED, leases.c.ended_at.is_not(None))
         .order_by(leases.c.ended_at.desc())
         .limit(per_kind * 50)
     )
     out: dict[str, list[float]] = {}
-    for kind, duration in (await conn.execute(stmt)).all():
+    for kind, acquired_at, ended_at in (await conn.execute(stmt)).all():
         bucket = out.setdefault(kind, [])
         if len(bucket) < per_kind:
-            bucket.append(float(duration))
+            bucket.append((ended_at - acquired_at).total_seconds())
     return out

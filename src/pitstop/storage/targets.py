@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,6 +22,18 @@ async def get_target(*, conn: AsyncConnection, target: str) -> RowMapping | None
     return result.mappings().first()
 
 
+def _lock(exclusive: bool):  # type: ignore[no-untyped-def]
+    return (
+        select(targets)
+        .where(targets.c.id.in_(bindparam("ids", expanding=True)))
+        .order_by(targets.c.id)
+        .with_for_update(read=not exclusive)
+    )
+
+
+_LOCK_SHARE, _LOCK_EXCLUSIVE = _lock(False), _lock(True)
+
+
 async def lock_targets(
     *, conn: AsyncConnection, ids: tuple[str, ...], exclusive: bool
 ) -> dict[str, RowMapping]:
@@ -30,13 +42,7 @@ async def lock_targets(
     On PostgreSQL the lock makes enter and lease admission serialize on these rows; on SQLite
     the write transaction already holds the database write lock and FOR ... is not rendered.
     """
-    stmt = (
-        select(targets)
-        .where(targets.c.id.in_(ids))
-        .order_by(targets.c.id)
-        .with_for_update(read=not exclusive)
-    )
-    result = await conn.execute(stmt)
+    result = await conn.execute(_LOCK_EXCLUSIVE if exclusive else _LOCK_SHARE, {"ids": ids})
     return {row["id"]: row for row in result.mappings()}
 
 
