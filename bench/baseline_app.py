@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
 import os
 
+from starlette.applications import Starlette
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import free_port, median, require_wrk, uvicorn, wait_up  # noqa: E402
-from read_path import TOKEN, _prepare  # noqa: E402
+from common import free_port, median, require_wrk, uvicorn, wait_up
+from read_path import TOKEN, _prepare
 
 ROUNDS, SECONDS, CONNECTIONS = 3, 5, 16
 HERE = Path(__file__).resolve().parent

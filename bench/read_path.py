@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import free_port, median, require_wrk, uvicorn, wait_up, wrk_rps  # noqa: E402
+from common import free_port, median, require_wrk, uvicorn, wait_up, wrk_rps
 
 TOKEN = "pst_bench-admin-token-0123456789"
 ROUNDS, SECONDS = 3, 5
