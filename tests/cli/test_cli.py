@@ -172,3 +172,16 @@ def _wait_in_flight(live, count: int) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("work did not start")
+
+
+def test_enter_wait_logs_one_line_per_change_when_not_a_terminal(live):
+    worker = subprocess.Popen([sys.executable, "-m", "pitstop", "work", "run", "--phase",
+                               "fighting", "--", sys.executable, "-c",
+                               "import time; time.sleep(1.5)"], env=live.env())
+    _wait_in_flight(live, 1)
+    r = live.cli("enter", "platform", "--reason", "deploy", "--wait", "20s")
+    worker.wait(20)
+    lines = r.stdout.splitlines()
+    assert lines[0] == "platform entered maintenance"
+    assert lines[1].startswith("platform: 1 in flight · phase fighting")
+    assert lines[-1] == "platform is safe to deploy"

@@ -78,7 +78,8 @@ def _validation_error(request: Request, exc: RequestValidationError) -> Response
         detail = f"request body is not valid JSON: {err.get('ctx', {}).get('error', 'parse error')}"
         return problem(request, 400, "malformed-json", "Malformed JSON", detail)
     items = [{"field": _field(tuple(e.get("loc", ()))), "message": _message(e)} for e in errs]
-    detail = "; ".join(f"{i['field']}: {i['message']}" for i in items)
+    detail = "; ".join(i["message"] if i["message"].startswith(i["field"] + " ")
+                       else f"{i['field']}: {i['message']}" for i in items)
     return problem(request, 422, "invalid-input", "Invalid input", detail, errors=items)
 
 

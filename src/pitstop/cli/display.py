@@ -61,22 +61,42 @@ def wait_for_safe(client: Client, target: str, timeout_s: float, *, live: bool
     """
     deadline = time.monotonic() + timeout_s
     drain = client.drain(target)
-    display = Live(drain_view(drain, target), console=console, transient=False,
-                   auto_refresh=False) if live else None
+    show = _Progress(target, live=live and console.is_terminal, log=live)
+    show.update(drain)
     try:
-        if display:
-            display.start()
         while not drain["safe_to_deploy"] and drain["in_maintenance"]:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
             drain = client.drain(target, wait_ms=max(1, int(min(1.0, remaining) * 1000)))
-            if display:
-                display.update(drain_view(drain, target), refresh=True)
+            show.update(drain)
     finally:
-        if display:
-            display.stop()
+        show.stop()
     return bool(drain["safe_to_deploy"]), drain
+
+
+class _Progress:
+    """A live table on a terminal; elsewhere (CI logs) one line whenever the count changes."""
+
+    def __init__(self, target: str, *, live: bool, log: bool) -> None:
+        self.target, self.log = target, log
+        self.live = Live(console=console, auto_refresh=False) if live else None
+        self.last: tuple[int, str] | None = None
+        if self.live:
+            self.live.start()
+
+    def update(self, drain: dict[str, Any]) -> None:
+        if self.live:
+            self.live.update(drain_view(drain, self.target), refresh=True)
+            return
+        key = (drain["in_flight"], drain["current_phase"])
+        if self.log and key != self.last:
+            console.print(drain_view(drain, self.target).renderables[0])
+            self.last = key
+
+    def stop(self) -> None:
+        if self.live:
+            self.live.stop()
 
 
 def history_table(items: list[dict[str, Any]]) -> Table:
