@@ -62,3 +62,34 @@ def wrk_rps(url: str, *, header: str | None = None, seconds: int = 5,
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def compare(servers: dict[str, tuple[str, dict[str, str], str]], measure, *,  # type: ignore[no-untyped-def]
+            rounds: int = 3, cwd: Path | None = None) -> dict[str, list[float]]:
+    """Start each server (name -> (uvicorn factory, env, readiness path)), then measure
+    them in alternation for ``rounds`` rounds with ``measure(port)``; stop them all."""
+    cwd = cwd or Path(__file__).resolve().parent
+    ports = {name: free_port() for name in servers}
+    procs = [uvicorn(app, ports[name], env, cwd) for name, (app, env, _) in servers.items()]
+    try:
+        for name, (_, _, ready) in servers.items():
+            wait_up(f"http://127.0.0.1:{ports[name]}{ready}")
+        results: dict[str, list[float]] = {name: [] for name in servers}
+        for _ in range(rounds):
+            for name, port in ports.items():
+                results[name].append(measure(port))
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait()
+    return results
+
+
+def report(results: dict[str, list[float]], labels: dict[str, str], unit: str) -> float:
+    """Print each side's median with its rounds; return the ratio ours / baseline."""
+    for name, label in labels.items():
+        rounds = ", ".join(f"{v:.0f}" for v in results[name])
+        print(f"{label:<28} {name:<9} {median(results[name]):10.0f} {unit}  (rounds: {rounds})")
+    ratio = median(results["pitstop"]) / median(results["baseline"])
+    print(f"ratio pitstop / baseline = {ratio:.2f}")
+    return ratio

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import free_port, median, require_wrk, uvicorn, wait_up
+from common import compare, report, require_wrk
 from read_path import TOKEN, _prepare
 
 ROUNDS, SECONDS, CONNECTIONS = 3, 5, 16
@@ -45,30 +45,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/bench.db"
         asyncio.run(_prepare(url))
-        ports = {"pitstop": free_port(), "baseline": free_port()}
-        servers = [
-            uvicorn("pitstop_app:create_app", ports["pitstop"],
-                    {"PITSTOP_DATABASE_URL": url}, HERE),
-            uvicorn("baseline_app:create_lease_app", ports["baseline"],
-                    {"BENCH_SQLITE": f"{tmp}/baseline.db"}, HERE),
-        ]
-        try:
-            wait_up(f"http://127.0.0.1:{ports['pitstop']}/health")
-            wait_up(f"http://127.0.0.1:{ports['baseline']}/v1/leases/x")
-            results: dict[str, list[float]] = {"pitstop": [], "baseline": []}
-            for _ in range(ROUNDS):
-                for name, port in ports.items():
-                    results[name].append(pairs_per_second(port))
-        finally:
-            for server in servers:
-                server.terminate()
-                server.wait()
-    ours, base = median(results["pitstop"]), median(results["baseline"])
-    print(f"acquire+release pairs   pitstop  {ours:8.0f} /s  (rounds: "
-          + ", ".join(f"{v:.0f}" for v in results["pitstop"]) + ")   target >= 1000/s")
-    print(f"insert+update pairs     baseline {base:8.0f} /s  (rounds: "
-          + ", ".join(f"{v:.0f}" for v in results["baseline"]) + ")")
-    print(f"ratio pitstop / baseline = {ours / base:.2f}")
+        results = compare(
+            {"pitstop": ("pitstop_app:create_app", {"PITSTOP_DATABASE_URL": url}, "/health"),
+             "baseline": ("baseline_app:create_lease_app",
+                          {"BENCH_SQLITE": f"{tmp}/baseline.db"}, "/v1/leases/x")},
+            pairs_per_second, rounds=ROUNDS)
+    report(results, {"pitstop": "acquire+release pairs", "baseline": "insert+update pairs"},
+           "pairs/s")
+    print("target: pitstop >= 1000 pairs/s")
 
 
 if __name__ == "__main__":

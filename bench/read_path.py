@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import free_port, median, require_wrk, uvicorn, wait_up, wrk_rps
+from common import compare, report, require_wrk, wrk_rps
 
 TOKEN = "pst_bench-admin-token-0123456789"
 ROUNDS, SECONDS = 3, 5
@@ -43,35 +43,19 @@ async def _prepare(url: str) -> None:
 
 def main() -> None:
     require_wrk()
-    here = Path(__file__).resolve().parent
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/bench.db"
         asyncio.run(_prepare(url))
-        ports = {"pitstop": free_port(), "baseline": free_port()}
-        servers = [
-            uvicorn("pitstop_app:create_app", ports["pitstop"],
-                    {"PITSTOP_DATABASE_URL": url}, here),
-            uvicorn("baseline_app:create_app", ports["baseline"], {}, here),
-        ]
-        try:
-            for port in ports.values():
-                wait_up(f"http://127.0.0.1:{port}/v1/targets/node:a")
-            results: dict[str, list[float]] = {"pitstop": [], "baseline": []}
-            for _ in range(ROUNDS):
-                for name, port in ports.items():
-                    results[name].append(wrk_rps(
-                        f"http://127.0.0.1:{port}/v1/targets/node:a",
-                        header=f"Authorization: Bearer {TOKEN}", seconds=SECONDS))
-        finally:
-            for server in servers:
-                server.terminate()
-                server.wait()
-    ours, base = median(results["pitstop"]), median(results["baseline"])
-    print(f"GET /v1/targets/node:a     pitstop  {ours:10.0f} req/s  (rounds: "
-          + ", ".join(f"{v:.0f}" for v in results["pitstop"]) + ")")
-    print(f"bare Starlette JSON        baseline {base:10.0f} req/s  (rounds: "
-          + ", ".join(f"{v:.0f}" for v in results["baseline"]) + ")")
-    print(f"ratio pitstop / baseline = {ours / base:.2f}   (target >= 0.60)")
+        path = "/v1/targets/node:a"
+        results = compare(
+            {"pitstop": ("pitstop_app:create_app", {"PITSTOP_DATABASE_URL": url}, path),
+             "baseline": ("baseline_app:create_app", {}, path)},
+            lambda port: wrk_rps(f"http://127.0.0.1:{port}{path}", seconds=SECONDS,
+                                 header=f"Authorization: Bearer {TOKEN}"),
+            rounds=ROUNDS)
+    report(results, {"pitstop": "GET /v1/targets/node:a", "baseline": "bare Starlette JSON"},
+           "req/s")
+    print("target: ratio >= 0.60")
 
 
 if __name__ == "__main__":

@@ -26,10 +26,15 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, object] = {"echo": echo}
-        if not self.is_sqlite:
+        if self.is_sqlite:
+            # Every transaction here ends in an explicit commit or rollback; the pool's
+            # extra reset-rollback on check-in would be one more statement per request.
+            kwargs.update(pool_reset_on_return=None)
+        else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         engine_url = inloop_url(url) if self.is_sqlite else url
         self.engine: AsyncEngine = create_async_engine(engine_url, **kwargs)
+        self._write_engine = self.engine.execution_options(**{_WRITE: True})
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -38,10 +43,8 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """One write transaction: committed when the block ends, rolled back on error."""
         lock = self._write_lock or contextlib.nullcontext()
-        async with lock, self.engine.connect() as conn:
-            await conn.execution_options(**{_WRITE: True})
-            async with conn.begin():
-                yield conn
+        async with lock, self._write_engine.connect() as conn, conn.begin():
+            yield conn
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
