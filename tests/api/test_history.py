@@ -76,3 +76,17 @@ async def test_workers_cannot_read_history(app, secrets):
 
     async with client_for(app, secrets["worker"]) as worker:
         assert (await worker.get("/v1/history")).status_code == 403
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit SET reason = 'rewritten'",
+                                       "DELETE FROM audit"])
+async def test_history_cannot_be_rewritten_even_in_the_database(operator, rt, statement):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    await toggle(operator, "platform", 1)
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with rt.db.write() as conn:
+            await conn.execute(text(statement))
+    rows = (await operator.get("/v1/history")).json()["items"]
+    assert [r["reason"] for r in rows[:2]] == ["off 0", "on 0"]

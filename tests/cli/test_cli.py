@@ -145,9 +145,9 @@ def test_db_upgrade_migrates_a_new_database(tmp_path):
            "PATH": "/usr/bin:/bin"}
     cmd = [sys.executable, "-m", "pitstop", "db", "upgrade"]
     first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=30)
-    assert first.returncode == 0 and "empty -> 0001" in first.stdout
+    assert first.returncode == 0 and "empty -> 0002" in first.stdout
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=30)
-    assert "already at 0001" in again.stdout
+    assert "already at 0002" in again.stdout
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("90", 90), ("90s", 90), ("250ms", 0.25),
