@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from pitstop.services import leases, maintenance
+from pitstop.services import leases, loader, maintenance
 from pitstop.services.runtime import Runtime
 
 
@@ -41,4 +41,10 @@ async def expire_leases(rt: Runtime, now: datetime, full: bool) -> JobResult:
     return JobResult(done, leases.next_lease_expiry(rt))
 
 
-JOBS: tuple[Job, ...] = (expire_switches, expire_leases)
+async def refresh_snapshot(rt: Runtime, now: datetime, full: bool) -> JobResult:
+    if full:
+        await loader.refresh_snapshot(rt)
+    return JobResult(0, None)
+
+
+JOBS: tuple[Job, ...] = (refresh_snapshot, expire_switches, expire_leases)

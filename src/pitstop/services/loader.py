@@ -4,12 +4,39 @@ from __future__ import annotations
 
 from collections import deque
 
+from pitstop import clock
+
 from pitstop.services.records import lease_from_row, target_from_row
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import DURATIONS_KEPT, Principal
 from pitstop.storage import leases as leases_q
 from pitstop.storage import targets as targets_q
 from pitstop.storage import tokens as tokens_q
+
+
+async def refresh_snapshot(rt: Runtime) -> None:
+    """Re-read what other replicas may have changed: switches, tokens and active leases.
+
+    Events from this process keep the snapshot current at once; this pass bounds how stale
+    it can be about changes made elsewhere (a token revoked on another replica stops
+    working here within one pass). A lease missing from the database's active set ended
+    elsewhere, unless it was admitted after the read began.
+    """
+    state = rt.state
+    read_started = clock.now()
+    async with rt.db.read() as conn:
+        target_rows = await targets_q.list_targets(conn=conn)
+        lease_rows = await leases_q.active_leases(conn=conn)
+        token_rows = await tokens_q.list_tokens(conn=conn)
+    for row in target_rows:
+        state.put_target(target_from_row(row))
+    state.tokens = {row["hash"]: Principal(row["id"], row["name"], row["role"])
+                    for row in token_rows}
+    active = {row["id"] for row in lease_rows}
+    for lease in list(state.leases.values()):
+        if lease.id not in active and lease.acquired_at < read_started:
+            state.end_lease(lease.id, None, lease.kind, released=False)
+    state.reconcile_leases(lease_from_row(row) for row in lease_rows)
 
 
 async def load_snapshot(rt: Runtime) -> None:
