@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import deque
 
 from pitstop import clock
-
 from pitstop.services.records import lease_from_row, target_from_row
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import DURATIONS_KEPT, Principal
