@@ -185,3 +185,11 @@ def test_enter_wait_logs_one_line_per_change_when_not_a_terminal(live):
     assert lines[0] == "platform entered maintenance"
     assert lines[1].startswith("platform: 1 in flight · phase fighting")
     assert lines[-1] == "platform is safe to deploy"
+
+
+def test_deploy_says_why_health_failed_and_stays_in_maintenance(live):
+    r = live.cli("deploy", "--reason", "r", "--health-url", "http://127.0.0.1:9/health",
+                 "--health-timeout", "1s", "--", sys.executable, "-c", "pass")
+    assert r.returncode == 4
+    assert "ConnectError" in r.stderr and "stays in maintenance" in r.stderr
+    assert json.loads(live.cli("status", "platform", "--json").stdout)["in_maintenance"] is True

@@ -77,10 +77,7 @@ async def drain(
 ) -> Response:
     """Drain status; with ``wait_ms``, answers as soon as the target is safe (or has left
     maintenance), or when the wait runs out."""
-    view = targets.describe_target(rt.state, target)
-    if wait_ms:
-        await maintenance.wait_until_drained(rt=rt, target=target, timeout_s=wait_ms / 1000)
-        view = targets.describe_target(rt.state, target)
+    view = await maintenance.drained_view(rt=rt, target=target, timeout_s=wait_ms / 1000)
     return json_response({"target": target, "in_maintenance": view.state.in_maintenance,
                           "causes": [c.to_json() for c in view.state.causes],
                           **view.drain.to_json()})

@@ -9,6 +9,7 @@ from typing import Annotated
 import httpx
 import typer
 
+from pitstop import clock
 from pitstop.cli.common import (
     EXIT_TIMEOUT,
     EXIT_UNHEALTHY,
@@ -23,16 +24,19 @@ from pitstop.cli.display import wait_for_safe
 from pitstop.sdk import Client, PitstopError
 
 
-def _healthy(url: str, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
+def _unhealthy(url: str, timeout_s: float) -> str | None:
+    """Wait for ``url`` to answer 200; None when it did, else what it last answered."""
+    deadline = clock.monotonic() + timeout_s
     while True:
         try:
-            if httpx.get(url, timeout=5).status_code == 200:
-                return True
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() >= deadline:
-            return False
+            status = httpx.get(url, timeout=5).status_code
+            if status == 200:
+                return None
+            last = f"HTTP {status}"
+        except httpx.HTTPError as exc:  # the service may be restarting: try again
+            last = f"{type(exc).__name__}: {exc}"
+        if clock.monotonic() >= deadline:
+            return last
         time.sleep(1)
 
 
@@ -74,9 +78,10 @@ def deploy(
                     _leave(client, target, f"deploy command failed with exit code {code}")
                 err_console.print(f"deploy command failed with exit code {code}")
                 raise typer.Exit(code)
-            if health_url and not _healthy(health_url, health_s):
-                fail(f"{health_url} did not answer 200 within {health_timeout}; "
-                     f"{target} stays in maintenance", EXIT_UNHEALTHY)
+            problem = _unhealthy(health_url, health_s) if health_url else None
+            if problem:
+                fail(f"{health_url} did not answer 200 within {health_timeout} (last: "
+                     f"{problem}); {target} stays in maintenance", EXIT_UNHEALTHY)
             _leave(client, target, f"deploy finished: {reason}"[:500])
     except PitstopError as exc:
         api_error(exc)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from rich.console import Group
@@ -10,6 +9,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from pitstop import clock
 from pitstop.cli.common import console, when
 from pitstop.sdk import Client
 
@@ -59,13 +59,13 @@ def wait_for_safe(client: Client, target: str, timeout_s: float, *, live: bool
 
     Returns (safe, last drain status). Not safe means timeout or maintenance ended.
     """
-    deadline = time.monotonic() + timeout_s
+    deadline = clock.monotonic() + timeout_s
     drain = client.drain(target)
     show = _Progress(target, live=live and console.is_terminal, log=live)
     show.update(drain)
     try:
         while not drain["safe_to_deploy"] and drain["in_maintenance"]:
-            remaining = deadline - time.monotonic()
+            remaining = deadline - clock.monotonic()
             if remaining <= 0:
                 break
             drain = client.drain(target, wait_ms=max(1, int(min(1.0, remaining) * 1000)))

@@ -187,3 +187,11 @@ async def wait_and_describe(*, rt: Runtime, result: SwitchResult, timeout_s: flo
     target = result.view.record.id
     safe = await wait_until_drained(rt=rt, target=target, timeout_s=timeout_s)
     return SwitchResult(result.changed, result.message, describe_target(rt.state, target), safe)
+
+
+async def drained_view(*, rt: Runtime, target: str, timeout_s: float) -> TargetView:
+    """The target's view once it is safe or has left maintenance, or when the wait ends."""
+    describe_target(rt.state, target)  # 404 before waiting on a target that does not exist
+    if timeout_s > 0:
+        await wait_until_drained(rt=rt, target=target, timeout_s=timeout_s)
+    return describe_target(rt.state, target)

@@ -5,11 +5,10 @@ Revises:
 Create Date: 2026-11-25
 """
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 from alembic import op
 
+from pitstop import clock
 from pitstop.storage.types import BigId, Json, UTCDateTime
 
 revision = "0001"
@@ -35,7 +34,7 @@ def upgrade() -> None:
         sa.Column("maint_expires_at", UTCDateTime),
         sa.PrimaryKeyConstraint("id", name="pk_targets"),
     )
-    now = datetime.now(UTC)
+    now = clock.now()
     op.bulk_insert(
         targets,
         [
