@@ -44,7 +44,7 @@ async def test_no_lease_is_granted_after_an_enter_is_acknowledged(settings):
                     granted.set()
                 else:
                     assert r.status_code == 503, r.text
-                    await asyncio.sleep(0)
+                await asyncio.sleep(0)  # as a real client does on the network
 
         tasks = [asyncio.create_task(acquirer(i)) for i in range(ACQUIRERS)]
         await asyncio.wait_for(granted.wait(), 30)

@@ -49,7 +49,7 @@ async def acquire_lease(
     target = check_target_id(target)
     now = clock.now()
     ttl = ttl_s or rt.settings.lease_ttl_s
-    async with rt.db.write() as conn:
+    async with rt.db.write_fast() as conn:
         rows = await targets_q.lock_targets(conn=conn, ids=scope_of(target), exclusive=False)
         if target not in rows:
             raise NotFound(f"target {target!r} does not exist; create it with "
@@ -116,7 +116,7 @@ async def renew_lease(*, rt: Runtime, lease_id: str, phase: str | None = None,
 async def release_lease(*, rt: Runtime, lease_id: str) -> None:
     """End a lease: its work is done. Releasing twice changes nothing."""
     now = clock.now()
-    async with rt.db.write() as conn:
+    async with rt.db.write_fast() as conn:
         row = await leases_q.release_active_lease(conn=conn, lease_id=lease_id, now=now)
         if row is None and await leases_q.get_lease(conn=conn, lease_id=lease_id) is None:
             raise NotFound(f"lease {lease_id!r} does not exist", lease=lease_id)
