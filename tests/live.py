@@ -32,12 +32,16 @@ class LiveServer:
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PITSTOP_")}
-        env.update({"PITSTOP_URL": self.url, "PITSTOP_TOKEN": self.token, **extra})
+        env["PITSTOP_URL"] = self.url
+        if self.token:
+            env["PITSTOP_TOKEN"] = self.token
+        env.update(extra)
         return env
 
     def start(self) -> LiveServer:
+        extra = {"PITSTOP_ADMIN_TOKEN": ADMIN} if self.token else {}
         env = self.env(PITSTOP_DATABASE_URL=self.database_url, PITSTOP_PORT=str(self.port),
-                       PITSTOP_ADMIN_TOKEN=ADMIN)
+                       **extra)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen([sys.executable, "-m", "pitstop", "serve"],
                                             cwd=self.workdir, env=env, stdout=log,

@@ -193,3 +193,21 @@ def test_deploy_says_why_health_failed_and_stays_in_maintenance(live):
     assert r.returncode == 4
     assert "ConnectError" in r.stderr and "stays in maintenance" in r.stderr
     assert json.loads(live.cli("status", "platform", "--json").stdout)["in_maintenance"] is True
+
+
+def test_serve_creates_an_admin_token_once_and_prints_it(tmp_path):
+    from tests.live import LiveServer
+
+    server = LiveServer(tmp_path)
+    server.token = None  # type: ignore[assignment]  # no PITSTOP_ADMIN_TOKEN: one is made
+    server.start()
+    try:
+        printed = [w for w in server.log.read_text().split() if w.startswith("pst_")]
+        assert len(printed) == 1
+        r = httpx.get(f"{server.url}/v1/tokens", headers={"Authorization": f"Bearer {printed[0]}"})
+        assert r.status_code == 200
+        server.restart()
+        again = [w for w in server.log.read_text().split() if w.startswith("pst_")]
+        assert again == printed  # no second token on the next start
+    finally:
+        server.stop()

@@ -69,6 +69,9 @@ async def test_async_lease_releases_on_exit(app, secrets):
             assert (await c.list_leases())["items"][0]["id"] == lease.id
             await lease.set_phase("resolving")
         assert (await c.list_leases())["items"] == []
+        with pytest.raises(sdk.Conflict) as ended:
+            await c.heartbeat(lease.id)
+        assert "released" in ended.value.detail
 
 
 def test_unreachable_server_is_a_typed_error():
