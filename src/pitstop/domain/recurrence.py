@@ -1,0 +1,173 @@
+"""Recurrence expanded in the window's own time zone.
+
+A series is a local wall-clock start, an IANA zone, an elapsed duration and an optional
+RFC 5545 RRULE. Expansion works on naive local times (so BYDAY is the local weekday and a
+02:30 stays 02:30 across DST) and localises each occurrence afterwards with PEP 495's
+``fold=0``, which is exactly RFC 5545's rule: a start in the spring-forward gap moves to the
+later offset (02:30 -> 03:30), a start in the fall-back overlap takes the first 02:30.
+
+Refreshing the horizon must not cost more for an old series than for a new one, so
+expansion continues from a :class:`Cursor` (the last local start generated and how many so
+far) by re-anchoring the rule there, instead of iterating from the series' first start.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import rrule, rrulestr
+
+_UNTIL = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
+_COUNT = re.compile(r"(^|;)COUNT=(\d+)", re.IGNORECASE)
+_SEARCH_YEARS = 5  # a rule with no occurrence this long after its start yields none
+
+
+class RecurrenceError(ValueError):
+    """A series that cannot be used; ``field`` names what to change."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    recurrence_id: datetime  # the original start, UTC: the occurrence's identity
+    start: datetime  # UTC
+    end: datetime  # UTC
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where expansion stopped: the last local start generated and how many so far."""
+
+    last_local: datetime
+    generated: int
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RecurrenceError(
+            f"unknown time zone {name!r}: use an IANA name such as Europe/Berlin", "timezone"
+        ) from None
+
+
+def localise(local: datetime, tz: ZoneInfo) -> datetime:
+    """A naive local wall time as a UTC instant, by RFC 5545's rules (see module doc)."""
+    return local.replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Series:
+    start_local: datetime  # naive wall-clock time in ``tz``
+    tz: ZoneInfo
+    duration: timedelta
+    rule: str | None  # RRULE body without "RRULE:"; None for a one-time window
+
+    @property
+    def recurring(self) -> bool:
+        return self.rule is not None
+
+    def occurrence(self, local: datetime) -> Occurrence:
+        start = localise(local, self.tz)
+        return Occurrence(start, start, start + self.duration)
+
+    def _rrule(self, anchor: datetime, generated: int) -> rrule:
+        """The rule anchored at ``anchor``; after ``generated`` occurrences (the anchor being
+        the last of them) only the rest of a COUNT remains."""
+        text = self.rule or ""
+        count = _COUNT.search(text)
+        if count and generated:
+            left = max(0, int(count.group(2)) - generated + 1)
+            text = _COUNT.sub(lambda m: f"{m.group(1)}COUNT={left}", text)
+        return rrulestr(text, dtstart=anchor)  # type: ignore[return-value]
+
+    def local_starts(self, cursor: Cursor | None = None) -> Iterator[tuple[datetime, Cursor]]:
+        """Local starts after ``cursor`` (from the first one without), each with the cursor
+        that resumes after it."""
+        if self.rule is None:
+            if cursor is None:
+                yield self.start_local, Cursor(self.start_local, 1)
+            return
+        if cursor is None:
+            anchor, generated, skip_anchor = self.start_local, 0, False
+        else:
+            anchor, generated, skip_anchor = cursor.last_local, cursor.generated, True
+        for local in self._rrule(anchor, generated if skip_anchor else 0):
+            if skip_anchor and local == anchor:
+                continue
+            generated += 1
+            yield local, Cursor(local, generated)
+
+    def expand(self, until: datetime, cursor: Cursor | None = None
+               ) -> tuple[list[Occurrence], Cursor | None]:
+        """Occurrences starting before ``until`` (UTC) after ``cursor``, and the new cursor."""
+        out: list[Occurrence] = []
+        for local, nxt in self.local_starts(cursor):
+            occ = self.occurrence(local)
+            if occ.start >= until:
+                break
+            out.append(occ)
+            cursor = nxt
+        return out, cursor
+
+    def preview(self, count: int, after: datetime | None = None) -> list[Occurrence]:
+        """The first ``count`` occurrences (ending after ``after``, if given)."""
+        out: list[Occurrence] = []
+        for local, _ in self.local_starts():
+            occ = self.occurrence(local)
+            if after is None or occ.end > after:
+                out.append(occ)
+            if len(out) >= count:
+                break
+        return out
+
+
+def parse_series(
+    *, start_local: datetime, timezone: str, duration: timedelta, rule: str | None
+) -> Series:
+    """Validate a series, or raise RecurrenceError saying which field is wrong and why."""
+    tz = zone(timezone)
+    if start_local.tzinfo is not None:
+        raise RecurrenceError("start is a local date-time: give it without an offset, and "
+                              "the zone in timezone", "start")
+    if duration <= timedelta(0):
+        raise RecurrenceError("duration must be positive (ISO 8601 like PT2H, or seconds)",
+                              "duration")
+    if rule is not None:
+        rule = _normalise_rule(rule, tz)
+    series = Series(start_local.replace(microsecond=0), tz, duration, rule)
+    if rule is not None:
+        first = next(series.local_starts(), None)
+        if first is None or first[0] > start_local + timedelta(days=366 * _SEARCH_YEARS):
+            raise RecurrenceError("rrule yields no occurrence: check UNTIL, COUNT and the "
+                                  "BY parts against the start", "rrule")
+    return series
+
+
+def _normalise_rule(rule: str, tz: ZoneInfo) -> str:
+    text = rule.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    if "DTSTART" in text.upper():
+        raise RecurrenceError("rrule must not carry DTSTART: the window's start and timezone "
+                              "are the series' start", "rrule")
+    if not text:
+        raise RecurrenceError("rrule is empty: omit it for a one-time window", "rrule")
+
+    def until_local(match: re.Match[str]) -> str:  # UNTIL in UTC -> the window's wall time
+        at = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+        return "UNTIL=" + at.astimezone(tz).replace(tzinfo=None).strftime("%Y%m%dT%H%M%S")
+
+    text = _UNTIL.sub(until_local, text)
+    try:
+        rrulestr(text, dtstart=datetime(2000, 1, 1))
+    except (ValueError, TypeError) as exc:
+        raise RecurrenceError(f"invalid rrule {rule!r}: {exc}", "rrule") from None
+    return text
