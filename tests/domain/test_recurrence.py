@@ -105,3 +105,19 @@ def test_resuming_from_a_cursor_gives_what_expanding_from_the_start_gives(rule, 
         part, cursor = s.expand(until=horizon, cursor=cursor)
         pieces += part
     assert pieces == whole
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(RULES), st.lists(st.integers(1, 60), min_size=1, max_size=6))
+def test_an_expander_kept_between_refreshes_gives_the_same(rule, steps):
+    from pitstop.domain.recurrence import Expander
+
+    s = series("2026-01-04T02:30", "Europe/Berlin", rule)
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    whole, _ = s.expand(until=first + timedelta(days=sum(steps) * 7))
+    expander, horizon, pieces = Expander(s), first, []
+    for step in steps:
+        horizon += timedelta(days=step * 7)
+        pieces += expander.until(horizon)
+    assert pieces == whole
+    assert expander.until(horizon) == []  # nothing twice

@@ -13,6 +13,7 @@ far) by re-anchoring the rule there, instead of iterating from the series' first
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +23,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil.rrule import rrule, rrulestr
 
 _UNTIL = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
-_COUNT = re.compile(r"(^|;)COUNT=(\d+)", re.IGNORECASE)
 _SEARCH_YEARS = 5  # a rule with no occurrence this long after its start yields none
 
 
@@ -64,7 +64,7 @@ def localise(local: datetime, tz: ZoneInfo) -> datetime:
 
 
 @dataclass(frozen=True)
-class Series:
+class Series:  # not slotted: caches its parsed rule
     start_local: datetime  # naive wall-clock time in ``tz``
     tz: ZoneInfo
     duration: timedelta
@@ -78,15 +78,20 @@ class Series:
         start = localise(local, self.tz)
         return Occurrence(start, start, start + self.duration)
 
+    @functools.cached_property
+    def _base(self) -> rrule:
+        return rrulestr(self.rule or "", dtstart=self.start_local)  # type: ignore[return-value]
+
     def _rrule(self, anchor: datetime, generated: int) -> rrule:
         """The rule anchored at ``anchor``; after ``generated`` occurrences (the anchor being
-        the last of them) only the rest of a COUNT remains."""
-        text = self.rule or ""
-        count = _COUNT.search(text)
-        if count and generated:
-            left = max(0, int(count.group(2)) - generated + 1)
-            text = _COUNT.sub(lambda m: f"{m.group(1)}COUNT={left}", text)
-        return rrulestr(text, dtstart=anchor)  # type: ignore[return-value]
+        the last of them) only the rest of a COUNT remains. Re-anchoring the parsed rule is
+        much cheaper than parsing its text again."""
+        base = self._base
+        if not generated:
+            return base
+        count = base._count
+        left = None if count is None else max(0, count - generated + 1)
+        return base.replace(dtstart=anchor, count=left)
 
     def local_starts(self, cursor: Cursor | None = None) -> Iterator[tuple[datetime, Cursor]]:
         """Local starts after ``cursor`` (from the first one without), each with the cursor
@@ -171,3 +176,33 @@ def _normalise_rule(rule: str, tz: ZoneInfo) -> str:
     except (ValueError, TypeError) as exc:
         raise RecurrenceError(f"invalid rrule {rule!r}: {exc}", "rrule") from None
     return text
+
+
+class Expander:
+    """Resumable expansion of one series for the horizon refresher.
+
+    It keeps dateutil's iterator (and the one start it has looked past) between refreshes,
+    so a refresh costs only the occurrences it adds; after a restart it is rebuilt from
+    the stored cursor.
+    """
+
+    def __init__(self, series: Series, cursor: Cursor | None = None) -> None:
+        self.series = series
+        self.cursor = cursor
+        self._starts = series.local_starts(cursor)
+        self._next: tuple[Occurrence, Cursor] | None = None
+
+    def until(self, horizon: datetime) -> list[Occurrence]:
+        """Occurrences starting before ``horizon`` (UTC) not returned before."""
+        out: list[Occurrence] = []
+        while True:
+            if self._next is None:
+                pulled = next(self._starts, None)
+                if pulled is None:
+                    return out
+                self._next = (self.series.occurrence(pulled[0]), pulled[1])
+            occ, cursor = self._next
+            if occ.start >= horizon:
+                return out
+            out.append(occ)
+            self.cursor, self._next = cursor, None
