@@ -60,9 +60,7 @@ def test_work_run_passes_the_exit_code_through_and_is_refused_in_maintenance(liv
 
 
 def test_enter_wait_returns_when_running_work_finishes(live):
-    worker = subprocess.Popen([sys.executable, "-m", "pitstop", "work", "run", "--kind",
-                               "build", "--", sys.executable, "-c",
-                               "import time; time.sleep(1.5)"], env=live.env())
+    worker = _worker(live, 1.5, "--kind", "build")
     _wait_in_flight(live, 1)
     r = live.cli("enter", "platform", "--reason", "deploy", "--wait", "20s")
     assert worker.wait(20) == 0
@@ -71,8 +69,7 @@ def test_enter_wait_returns_when_running_work_finishes(live):
 
 
 def test_enter_wait_times_out_with_exit_3(live):
-    worker = subprocess.Popen([sys.executable, "-m", "pitstop", "work", "run", "--", sys.executable,
-                               "-c", "import time; time.sleep(6)"], env=live.env())
+    worker = _worker(live, 6)
     try:
         _wait_in_flight(live, 1)
         r = live.cli("enter", "platform", "--reason", "deploy", "--wait", "500ms")
@@ -107,8 +104,7 @@ def test_deploy_failure_exits_maintenance_unless_kept(live):
 
 
 def test_deploy_does_not_run_when_never_safe(live, tmp_path):
-    worker = subprocess.Popen([sys.executable, "-m", "pitstop", "work", "run", "--", sys.executable,
-                               "-c", "import time; time.sleep(8)"], env=live.env())
+    worker = _worker(live, 8)
     try:
         _wait_in_flight(live, 1)
         marker = tmp_path / "ran"
@@ -163,6 +159,13 @@ def test_bad_durations(text):
         parse_duration(text)
 
 
+def _worker(live, seconds: float, *options: str) -> subprocess.Popen:
+    """`pitstop work run` holding a lease while a command sleeps ``seconds``."""
+    return subprocess.Popen([sys.executable, "-m", "pitstop", "work", "run", *options, "--",
+                             sys.executable, "-c", f"import time; time.sleep({seconds})"],
+                            env=live.env())
+
+
 def _wait_in_flight(live, count: int) -> None:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -175,9 +178,7 @@ def _wait_in_flight(live, count: int) -> None:
 
 
 def test_enter_wait_logs_one_line_per_change_when_not_a_terminal(live):
-    worker = subprocess.Popen([sys.executable, "-m", "pitstop", "work", "run", "--phase",
-                               "fighting", "--", sys.executable, "-c",
-                               "import time; time.sleep(1.5)"], env=live.env())
+    worker = _worker(live, 1.5, "--phase", "fighting")
     _wait_in_flight(live, 1)
     r = live.cli("enter", "platform", "--reason", "deploy", "--wait", "20s")
     worker.wait(20)

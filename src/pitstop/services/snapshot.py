@@ -48,6 +48,7 @@ class Snapshot:
     durations: dict[str, deque[float]] = field(default_factory=dict)
     tokens: dict[str, Principal] = field(default_factory=dict)  # by token hash
     generation: int = 0  # bumped on every change; lets readers cache what they derive
+    _typical: dict[str, float] | None = None
     _ended: OrderedDict[str, None] = field(default_factory=OrderedDict)
     _changed: asyncio.Event | None = None
 
@@ -66,7 +67,11 @@ class Snapshot:
         return out
 
     def typical_durations(self) -> dict[str, float]:
-        return {kind: v for kind, d in self.durations.items() if (v := p90(d)) is not None}
+        """p90 of recent durations per kind; recomputed only after a lease is released."""
+        if self._typical is None:
+            self._typical = {kind: v for kind, d in self.durations.items()
+                             if (v := p90(d)) is not None}
+        return self._typical
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -116,6 +121,7 @@ class Snapshot:
             self._ended.popitem(last=False)
         if released and duration_s is not None:
             self.durations.setdefault(kind, deque(maxlen=DURATIONS_KEPT)).append(duration_s)
+            self._typical = None
 
     # -- waiting -----------------------------------------------------------------------------
 

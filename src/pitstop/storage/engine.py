@@ -105,11 +105,10 @@ class _FileLock:
         return per_loop.setdefault(self.path, asyncio.Lock())
 
     async def __aenter__(self) -> None:
-        self._held = self._lock()
-        await self._held.acquire()
+        await self._lock().acquire()
 
     async def __aexit__(self, *exc: object) -> None:
-        self._held.release()
+        self._lock().release()  # same loop, same file: the same lock
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
