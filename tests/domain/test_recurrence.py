@@ -121,3 +121,30 @@ def test_an_expander_kept_between_refreshes_gives_the_same(rule, steps):
         pieces += expander.until(horizon)
     assert pieces == whole
     assert expander.until(horizon) == []  # nothing twice
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    freq=st.sampled_from(["DAILY", "WEEKLY"]),
+    interval=st.integers(1, 4),
+    days=st.sets(st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]), max_size=3),
+    end=st.sampled_from(["", ";COUNT=9", ";UNTIL=20260420T000000"]),
+    start=st.datetimes(min_value=datetime(2026, 3, 1), max_value=datetime(2026, 4, 10)),
+)
+def test_plain_rules_step_exactly_as_dateutil(freq, interval, days, end, start):
+    from dateutil.rrule import rrulestr
+
+    from pitstop.domain import simple_rules
+
+    text = f"FREQ={freq};INTERVAL={interval}{end}"
+    if freq == "WEEKLY" and days:
+        text += ";BYDAY=" + ",".join(sorted(days))
+    start = start.replace(microsecond=0)
+    rule = rrulestr(text, dtstart=start)
+    fast = simple_rules.steps(rule, start)
+    if fast is None:  # not plain: dateutil handles it
+        assert freq == "WEEKLY" and interval > 1
+        return
+    expected = list(rule[:40])
+    got = [d for d, _ in zip(fast, range(40), strict=False)]
+    assert got == expected

@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrule, rrulestr
 
+from pitstop.domain import simple_rules
+
 _UNTIL = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
 _SEARCH_YEARS = 5  # a rule with no occurrence this long after its start yields none
 
@@ -104,7 +106,8 @@ class Series:  # not slotted: caches its parsed rule
             anchor, generated, skip_anchor = self.start_local, 0, False
         else:
             anchor, generated, skip_anchor = cursor.last_local, cursor.generated, True
-        for local in self._rrule(anchor, generated if skip_anchor else 0):
+        rule = self._rrule(anchor, generated if skip_anchor else 0)
+        for local in simple_rules.steps(rule, anchor) or rule:
             if skip_anchor and local == anchor:
                 continue
             generated += 1
