@@ -43,3 +43,16 @@ async def test_sleep_is_until_the_next_boundary(rt, frozen):
     await run_once(rt, full=False)  # due: the lease is recorded lost
     assert lease.id not in rt.state.leases
     assert await run_once(rt, full=False) == FULL_PASS_S  # nothing due: look again later
+
+
+async def test_only_a_closer_boundary_wakes_the_scheduler(rt, frozen):
+    rt.scheduler_due = frozen + timedelta(seconds=30)
+    rt.scheduler_wake.clear()
+    await leases.acquire_lease(rt=rt, target="platform", kind="k", holder="h", ttl_s=60)
+    assert not rt.scheduler_wake.is_set()  # expires after the planned wake: no extra pass
+    soon = await leases.acquire_lease(rt=rt, target="platform", kind="k", holder="h",
+                                      ttl_s=10)
+    assert rt.scheduler_wake.is_set()  # expires first: the scheduler must look again
+    rt.scheduler_wake.clear()
+    await leases.release_lease(rt=rt, lease_id=soon.id)
+    assert not rt.scheduler_wake.is_set()

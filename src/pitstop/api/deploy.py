@@ -68,11 +68,9 @@ async def enter(rt: RT, request: Request, body: DeployEnterBody | None = None) -
         return who
     body = body or DeployEnterBody()
     try:
-        result = await maintenance.enter_maintenance(
-            rt=rt, target=PLATFORM, reason=body.reason or DEFAULT_ENTER_REASON, actor=who.name)
-        if body.timeoutMs:
-            result = await maintenance.wait_and_describe(rt=rt, result=result,
-                                                         timeout_s=body.timeoutMs / 1000)
+        result = await maintenance.enter_and_wait(
+            rt=rt, target=PLATFORM, reason=body.reason or DEFAULT_ENTER_REASON,
+            actor=who.name, wait_s=body.timeoutMs / 1000)
     except PitstopError:
         raise
     except Exception as exc:

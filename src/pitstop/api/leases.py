@@ -11,6 +11,7 @@ from pitstop.api.deps import RT, Reader, Worker, principal_for, runtime_of
 from pitstop.api.responses import json_response
 from pitstop.api.schemas import LeaseBody, PhaseBody
 from pitstop.services import leases
+from pitstop.services.runtime import Runtime
 from pitstop.services.targets import check_target_id
 
 router = APIRouter(prefix="/v1/leases", tags=["leases"])
@@ -18,6 +19,10 @@ router = APIRouter(prefix="/v1/leases", tags=["leases"])
 
 @router.post("")
 async def acquire(rt: RT, _: Worker, body: LeaseBody) -> Response:
+    return await _acquire(rt, body)
+
+
+async def _acquire(rt: Runtime, body: LeaseBody) -> Response:
     lease = await leases.acquire_lease(
         rt=rt, target=body.target, kind=body.kind, holder=body.holder,
         expected_duration_s=body.expected_duration_s, phase=body.phase, ttl_s=body.ttl_s)
@@ -33,7 +38,7 @@ async def acquire_hot(request: Request) -> Response:
         body = LeaseBody.model_validate_json(await request.body())
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False)) from None
-    return await acquire(runtime_of(request), None, body)  # type: ignore[arg-type]
+    return await _acquire(runtime_of(request), body)
 
 
 async def release_hot(request: Request) -> Response:

@@ -56,11 +56,9 @@ async def put_target(rt: RT, who: Operator, target: str, body: TargetBody) -> Re
 
 @router.post("/{target}/maintenance/enter")
 async def enter(rt: RT, who: Operator, target: str, body: EnterBody) -> Response:
-    result = await maintenance.enter_maintenance(
-        rt=rt, target=target, reason=body.reason, actor=who.name, expires_at=body.expires_at)
-    if body.wait_ms:
-        result = await maintenance.wait_and_describe(rt=rt, result=result,
-                                                     timeout_s=body.wait_ms / 1000)
+    result = await maintenance.enter_and_wait(
+        rt=rt, target=target, reason=body.reason, actor=who.name, expires_at=body.expires_at,
+        wait_s=(body.wait_ms or 0) / 1000)
     return json_response(result.to_json())
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 from pitstop import clock
 from pitstop.scheduler.jobs import JOBS, Job
@@ -42,10 +43,12 @@ async def run_forever(rt: Runtime) -> None:
     last_full = 0.0
     while True:
         rt.scheduler_wake.clear()
+        rt.scheduler_due = None  # while jobs run, any new boundary must wake us again
         full = clock.monotonic() - last_full >= FULL_PASS_S
         if full:
             last_full = clock.monotonic()
         delay = await run_once(rt, full=full)
+        rt.scheduler_due = clock.now() + timedelta(seconds=delay)
         if delay > 0:
             # asyncio.timeout, not wait_for: 3.11's wait_for can swallow the cancellation
             # that stops the scheduler when a wake-up arrives at the same moment.

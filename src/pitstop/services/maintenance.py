@@ -182,11 +182,19 @@ def next_switch_expiry(rt: Runtime) -> datetime | None:
     return min(ends, default=None)
 
 
-async def wait_and_describe(*, rt: Runtime, result: SwitchResult, timeout_s: float) -> SwitchResult:
-    """Wait for ``result``'s target to drain; the same result with the state after the wait."""
-    target = result.view.record.id
-    safe = await wait_until_drained(rt=rt, target=target, timeout_s=timeout_s)
-    return SwitchResult(result.changed, result.message, describe_target(rt.state, target), safe)
+async def enter_and_wait(
+    *, rt: Runtime, target: str, reason: str, actor: str,
+    expires_at: datetime | None = None, wait_s: float = 0,
+) -> SwitchResult:
+    """Enter maintenance and, with ``wait_s``, wait for the target to drain; the result
+    describes the target as it is when the call returns."""
+    result = await enter_maintenance(rt=rt, target=target, reason=reason, actor=actor,
+                                     expires_at=expires_at)
+    if not wait_s:
+        return result
+    safe = await wait_until_drained(rt=rt, target=target, timeout_s=wait_s)
+    return SwitchResult(result.changed, result.message,
+                        describe_target(rt.state, result.view.record.id), safe)
 
 
 async def drained_view(*, rt: Runtime, target: str, timeout_s: float) -> TargetView:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from pitstop import clock
+from pitstop.domain.drain import LeaseView
 from pitstop.services.authlimit import FailureLimiter
 from pitstop.services.events import Event, EventBus
-from pitstop.services.snapshot import Snapshot, ViewCache
+from pitstop.services.snapshot import Snapshot, TargetRecord, ViewCache
 from pitstop.settings import Settings
 from pitstop.storage.engine import Database
 
@@ -24,6 +26,8 @@ class Runtime:
     started: float = field(default_factory=clock.monotonic)
     scheduler_wake: asyncio.Event = field(default_factory=asyncio.Event)
     view_cache: ViewCache = field(init=False)
+    # When the scheduler will next wake by itself; None while it is running its jobs.
+    scheduler_due: datetime | None = None
 
     def __post_init__(self) -> None:
         self.view_cache = ViewCache(self.state)
@@ -34,12 +38,25 @@ class Runtime:
         )
 
     def publish(self, events: Iterable[Event]) -> None:
-        """After a commit: update the snapshot, wake the scheduler, tell subscribers."""
+        """After a commit: update the snapshot, tell subscribers, and wake the scheduler
+        only when a change brings a boundary closer than the one it sleeps until."""
         for event in events:
             self.state.apply(event)
             self.bus.publish(event)
-        self.scheduler_wake.set()
+            at = _boundary(event)
+            if at is not None and (self.scheduler_due is None or at < self.scheduler_due):
+                self.scheduler_wake.set()
 
     @property
     def uptime_s(self) -> float:
         return clock.monotonic() - self.started
+
+
+def _boundary(event: Event) -> datetime | None:
+    """The time-driven change an event schedules: a lease's expiry, a switch's end."""
+    payload = event.payload
+    if isinstance(payload, LeaseView) and event.type not in ("lease.released", "lease.lost"):
+        return payload.expires_at
+    if isinstance(payload, TargetRecord) and payload.switch is not None:
+        return payload.switch.expires_at
+    return None
