@@ -12,7 +12,17 @@ from fastapi import FastAPI
 from starlette.routing import Route
 
 from pitstop import __version__
-from pitstop.api import deploy, health, history, leases, problems, targets, tokens
+from pitstop.api import (
+    deploy,
+    health,
+    history,
+    leases,
+    problems,
+    services,
+    targets,
+    tokens,
+    windows,
+)
 from pitstop.scheduler.loop import run_forever
 from pitstop.services.loader import load_snapshot
 from pitstop.services.runtime import Runtime
@@ -82,6 +92,6 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         Route("/v1/leases", leases.acquire_hot, methods=["POST"]),
         Route("/v1/leases/{lease_id}", leases.release_hot, methods=["DELETE"]),
     ]
-    for module in (health, targets, leases, history, tokens, deploy):
+    for module in (health, targets, leases, windows, services, history, tokens, deploy):
         app.include_router(module.router)
     return app

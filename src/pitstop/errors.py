@@ -50,6 +50,15 @@ class InMaintenance(PitstopError):
         self.retry_after = retry_after
 
 
+class MaintenanceSoon(PitstopError):
+    """New work refused: it would still be running when a gating window starts."""
+
+    def __init__(self, detail: str, *, target: str, occurrence: dict[str, Any],
+                 retry_after: int) -> None:
+        super().__init__(detail, target=target, occurrence=occurrence, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
 class Unauthorized(PitstopError):
     pass
 

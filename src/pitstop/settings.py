@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     auth_failures_per_minute: int = Field(5, ge=1)
     auth_block_s: int = Field(300, ge=1)
     log_level: str = "info"
+    window_horizon_days: int = Field(
+        7, ge=1, le=366, description="how far ahead recurring windows' occurrences are generated")
 
     @field_validator("database_url")
     @classmethod

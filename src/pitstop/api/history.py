@@ -29,7 +29,15 @@ async def list_history(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Response:
-    where = HistoryFilter(target=check_target_id(target) if target else None, action=action,
+    """``target`` is a target id or ``window:<id>`` (a window and its occurrences)."""
+    where = HistoryFilter(target=_history_target(target) if target else None, action=action,
                           actor=actor, since=since, until=until)
     page = await history.page_history(rt=rt, where=where, cursor=cursor, limit=limit)
     return json_response(page)
+
+
+def _history_target(raw: str) -> str:
+    kind, _, rest = raw.partition(":")
+    if kind == "window" and rest.isdigit():
+        return f"window:{int(rest)}"
+    return check_target_id(raw)

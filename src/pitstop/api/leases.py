@@ -25,7 +25,8 @@ async def acquire(rt: RT, _: Worker, body: LeaseBody) -> Response:
 async def _acquire(rt: Runtime, body: LeaseBody) -> Response:
     lease = await leases.acquire_lease(
         rt=rt, target=body.target, kind=body.kind, holder=body.holder,
-        expected_duration_s=body.expected_duration_s, phase=body.phase, ttl_s=body.ttl_s)
+        expected_duration_s=body.expected_duration_s, phase=body.phase, ttl_s=body.ttl_s,
+        force=body.force)
     return json_response(leases.lease_json(lease), 201,
                          headers={"Location": f"/v1/leases/{lease.id}"})
 

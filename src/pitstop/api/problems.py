@@ -23,6 +23,7 @@ MAPPING: list[tuple[type[errors.PitstopError], int, str, str]] = [
     (errors.InvalidTransition, 409, "invalid-transition", "Invalid transition"),
     (errors.Conflict, 409, "conflict", "Conflict"),
     (errors.InMaintenance, 503, "maintenance", "Target in maintenance"),
+    (errors.MaintenanceSoon, 503, "maintenance_soon", "Maintenance starts before the work ends"),
     (errors.Unauthorized, 401, "unauthorized", "Unauthorized"),
     (errors.Forbidden, 403, "forbidden", "Forbidden"),
     (errors.RateLimited, 429, "rate-limited", "Too many requests"),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -38,6 +39,8 @@ class LeaseBody(Body):
     expected_duration_s: float | None = Field(None, gt=0, le=7 * 86400)
     phase: str | None = Field(None, min_length=1, max_length=100)
     ttl_s: int | None = Field(None, ge=1, le=3600)
+    force: bool = Field(False, description="admit even if a gating window starts before "
+                        "expected_duration_s has passed (never while in maintenance)")
 
 
 class PhaseBody(Body):
@@ -54,3 +57,102 @@ class DeployEnterBody(BaseModel):
 
     reason: str | None = None
     timeoutMs: int = Field(300_000, ge=0, le=3_600_000)
+
+
+def _lead(value: timedelta) -> timedelta:
+    if not timedelta(0) <= value <= timedelta(days=90):
+        raise ValueError("must be between 0 and 90 days (ISO 8601 like PT1H, or seconds)")
+    return value
+
+
+def _reminder(value: timedelta) -> timedelta:
+    if not timedelta(0) < value <= timedelta(days=90):
+        raise ValueError("each reminder is a lead time between 1 second and 90 days before "
+                         "the start (ISO 8601 like P1D or PT1H, or seconds)")
+    return value
+
+
+Lead = Annotated[timedelta, AfterValidator(_lead)]
+Reminder = Annotated[timedelta, AfterValidator(_reminder)]
+Title = Annotated[str, Field(min_length=1, max_length=200)]
+Description = Annotated[str, Field(max_length=5000)]
+Zone = Annotated[str, Field(min_length=1, max_length=64, description="IANA time zone")]
+Rule = Annotated[str, Field(min_length=1, max_length=500,
+                            description="RFC 5545 RRULE without DTSTART")]
+Duration = Annotated[timedelta, Field(description="elapsed time: ISO 8601 (PT2H) or seconds")]
+LocalStart = Annotated[datetime, Field(
+    description="local wall-clock date-time in `timezone`, without an offset")]
+
+
+class LabelSelector(Body):
+    labels: dict[str, str] = Field(min_length=1)
+
+
+class Affect(Body):
+    selector: str | LabelSelector = Field(
+        description="a target id (platform, node:a, service:api) or {\"labels\": {...}}")
+    impact: Literal["MAINTENANCE", "DEGRADED", "DOWN"] = "MAINTENANCE"
+
+
+class WindowBody(Body):
+    title: Title
+    description: Description = ""
+    start: LocalStart
+    timezone: Zone
+    duration: Duration
+    rrule: Rule | None = None
+    affects: list[Affect] = Field(min_length=1, max_length=100)
+    gates_work: bool = True
+    ready_lead: Lead = timedelta(hours=1)
+    reminders: list[Reminder] = Field(default_factory=list, max_length=10)
+    public: bool = True
+    status: Literal["ACTIVE", "PAUSED"] = "ACTIVE"
+
+    def fields(self) -> dict[str, Any]:
+        return {**self.model_dump(), "affects": [a.model_dump() for a in self.affects]}
+
+
+class WindowPatch(Body):
+    """Only the fields given change; ``rrule: null`` makes a window one-time."""
+
+    title: Title | None = None
+    description: Description | None = None
+    start: LocalStart | None = None
+    timezone: Zone | None = None
+    duration: Duration | None = None
+    rrule: Rule | None = None
+    affects: list[Affect] | None = Field(None, min_length=1, max_length=100)
+    gates_work: bool | None = None
+    ready_lead: Lead | None = None
+    reminders: list[Reminder] | None = Field(None, max_length=10)
+    public: bool | None = None
+    status: Literal["ACTIVE", "PAUSED"] | None = None
+
+    def changes(self) -> dict[str, Any]:
+        out = {k: getattr(self, k) for k in self.model_fields_set}
+        for key, value in out.items():
+            if value is None and key not in ("rrule", "description"):
+                raise ValueError(f"{key} cannot be null; omit it to keep it unchanged")
+        if "affects" in out:
+            out["affects"] = [a.model_dump() for a in self.affects or ()]
+        return out
+
+
+class OccurrencePatch(Body):
+    status: Literal["SCHEDULED", "READY", "ONGOING", "COMPLETED", "CANCELLED"] | None = None
+    start: datetime | None = Field(None, description="with an offset, or wall time in the "
+                                   "window's zone")
+    end: datetime | None = None
+
+
+class PreviewBody(Body):
+    start: LocalStart
+    timezone: Zone
+    duration: Duration
+    rrule: Rule | None = None
+    count: int = Field(10, ge=1, le=100)
+
+
+class ServiceStatusBody(Body):
+    status: Literal["UP", "DEGRADED", "DOWN"]
+    message: str | None = Field(None, max_length=500)

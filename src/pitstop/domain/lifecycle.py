@@ -80,7 +80,7 @@ def transition(slot: Slot, to: Status, now: datetime) -> Slot:
         raise InvalidTransition(
             f"an occurrence that is {slot.status} cannot become {to}"
             + ("; it is final" if slot.status in TERMINAL else ""),
-            status=str(slot.status), to=str(to))
+            current=str(slot.status), to=str(to))
     if slot.status is S.ONGOING and now < slot.end:
         return replace(slot, status=to, end=max(now, slot.start))
     return replace(slot, status=to)

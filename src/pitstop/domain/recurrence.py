@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import HOURLY, rrule, rrulestr
 
 from pitstop.domain import simple_rules
 
@@ -175,9 +175,12 @@ def _normalise_rule(rule: str, tz: ZoneInfo) -> str:
 
     text = _UNTIL.sub(until_local, text)
     try:
-        rrulestr(text, dtstart=datetime(2000, 1, 1))
+        parsed = rrulestr(text, dtstart=datetime(2000, 1, 1))
     except (ValueError, TypeError) as exc:
         raise RecurrenceError(f"invalid rrule {rule!r}: {exc}", "rrule") from None
+    if getattr(parsed, "_freq", HOURLY) > HOURLY:
+        raise RecurrenceError("maintenance windows recur at most hourly: use FREQ=HOURLY, "
+                              "DAILY, WEEKLY, MONTHLY or YEARLY", "rrule")
     return text
 
 
@@ -195,17 +198,20 @@ class Expander:
         self._starts = series.local_starts(cursor)
         self._next: tuple[Occurrence, Cursor] | None = None
 
+    def peek(self) -> Occurrence | None:
+        """The next occurrence :meth:`until` would return, or None when the series is done."""
+        if self._next is None:
+            pulled = next(self._starts, None)
+            if pulled is None:
+                return None
+            self._next = (self.series.occurrence(pulled[0]), pulled[1])
+        return self._next[0]
+
     def until(self, horizon: datetime) -> list[Occurrence]:
         """Occurrences starting before ``horizon`` (UTC) not returned before."""
         out: list[Occurrence] = []
-        while True:
-            if self._next is None:
-                pulled = next(self._starts, None)
-                if pulled is None:
-                    return out
-                self._next = (self.series.occurrence(pulled[0]), pulled[1])
-            occ, cursor = self._next
-            if occ.start >= horizon:
-                return out
+        while (occ := self.peek()) is not None and occ.start < horizon:
+            assert self._next is not None
             out.append(occ)
-            self.cursor, self._next = cursor, None
+            self.cursor, self._next = self._next[1], None
+        return out

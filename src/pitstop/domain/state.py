@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,15 +27,17 @@ class Switch:
 class Cause:
     """One reason a target is in maintenance."""
 
-    kind: str  # "switch" (windows add "window" later)
-    source: str  # the switch's target, e.g. "platform" for a node covered by platform
-    reason: str
+    kind: str  # "switch" or "window"
+    source: str  # the target it applies through, e.g. "platform" for a node it covers
+    reason: str  # the switch's reason, or the window's title
     actor: str | None
     since: datetime
     until: datetime | None
+    window: int | None = None  # for kind "window": the window and the occurrence
+    occurrence: int | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "kind": self.kind,
             "source": self.source,
             "reason": self.reason,
@@ -43,6 +45,9 @@ class Cause:
             "since": self.since,
             "until": self.until,
         }
+        if self.kind == "window":
+            out["window"], out["occurrence"] = self.window, self.occurrence
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,14 +72,17 @@ class EffectiveState:
 
 
 def effective_state(
-    target: str, switches: Mapping[str, Switch], now: datetime
+    target: str, switches: Mapping[str, Switch], now: datetime,
+    window_causes: Iterable[Cause] = (),
 ) -> EffectiveState:
-    """In maintenance if the platform's switch or the target's own switch is on at ``now``.
+    """In maintenance if the platform's switch or the target's own switch is on at ``now``,
+    or a gating window is in progress on it (``window_causes``, from
+    :func:`pitstop.domain.windows.window_causes`).
 
     An expired switch counts as off even before the scheduler records its end, so the answer
     depends only on stored fields and the time.
     """
-    causes = []
+    causes = list(window_causes)
     for source in scope_of(target):
         switch = switches.get(source)
         if switch is not None and switch.active_at(now):
@@ -82,5 +90,5 @@ def effective_state(
                 Cause("switch", source, switch.reason, switch.actor, switch.since,
                       switch.expires_at)
             )
-    causes.sort(key=lambda c: (c.since, c.source))
+    causes.sort(key=lambda c: (c.since, c.source, c.occurrence or 0))
     return EffectiveState(target, bool(causes), tuple(causes))

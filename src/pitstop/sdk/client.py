@@ -91,9 +91,12 @@ class _Api:
     # leases
     def acquire(self, target: str, kind: str, holder: str, *,
                 expected_duration_s: float | None = None, phase: str | None = None,
-                ttl_s: int | None = None) -> Any:
+                ttl_s: int | None = None, force: bool = False) -> Any:
+        """Admit one unit of work. ``force`` starts it even if a gating window would begin
+        before ``expected_duration_s`` has passed (never while in maintenance)."""
         body = {"target": target, "kind": kind, "holder": holder,
-                "expected_duration_s": expected_duration_s, "phase": phase, "ttl_s": ttl_s}
+                "expected_duration_s": expected_duration_s, "phase": phase, "ttl_s": ttl_s,
+                "force": force or None}
         return self._send(_Request("POST", "/v1/leases",
                                    {k: v for k, v in body.items() if v is not None}))
 

@@ -68,6 +68,15 @@ class InMaintenance(PitstopError):
         return self.body.get("target")
 
 
+class MaintenanceSoon(InMaintenance):
+    """New work refused because it would still run when a gating window starts;
+    ``occurrence`` names it. Acquire with ``force=True`` to start it anyway."""
+
+    @property
+    def occurrence(self) -> dict[str, Any]:
+        return dict(self.body.get("occurrence") or {})
+
+
 class ServerError(PitstopError):
     pass
 
@@ -100,8 +109,10 @@ def error_from_response(response: httpx.Response) -> PitstopError:
     detail = str(body.get("detail") or body.get("message") or response.reason_phrase
                  or f"HTTP {response.status_code}")
     status = response.status_code
-    if status == 503 and str(body.get("type", "")).endswith(("maintenance", "maintenance_soon")):
-        return InMaintenance(detail, retry_after=_retry_after(response), status=status, body=body)
+    kind = str(body.get("type", ""))
+    if status == 503 and kind.endswith(("maintenance", "maintenance_soon")):
+        cls = MaintenanceSoon if kind.endswith("maintenance_soon") else InMaintenance
+        return cls(detail, retry_after=_retry_after(response), status=status, body=body)
     if status == 429:
         return RateLimited(detail, retry_after=_retry_after(response), status=status, body=body)
     cls = _BY_STATUS.get(status, ServerError if status >= 500 else PitstopError)

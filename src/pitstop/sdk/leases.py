@@ -39,10 +39,11 @@ def _interval(data: dict[str, Any], ttl_s: int | None) -> float:
 class Lease:
     def __init__(self, client: Client, target: str, kind: str, holder: str, *,
                  expected_duration_s: float | None = None, phase: str | None = None,
-                 ttl_s: int | None = None) -> None:
+                 ttl_s: int | None = None, force: bool = False) -> None:
         self._client = client
         self._args = dict(target=target, kind=kind, holder=holder,
-                          expected_duration_s=expected_duration_s, phase=phase, ttl_s=ttl_s)
+                          expected_duration_s=expected_duration_s, phase=phase, ttl_s=ttl_s,
+                          force=force)
         self._ttl_s = ttl_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -84,10 +85,11 @@ class Lease:
 class AsyncLease:
     def __init__(self, client: AsyncClient, target: str, kind: str, holder: str, *,
                  expected_duration_s: float | None = None, phase: str | None = None,
-                 ttl_s: int | None = None) -> None:
+                 ttl_s: int | None = None, force: bool = False) -> None:
         self._client = client
         self._args = dict(target=target, kind=kind, holder=holder,
-                          expected_duration_s=expected_duration_s, phase=phase, ttl_s=ttl_s)
+                          expected_duration_s=expected_duration_s, phase=phase, ttl_s=ttl_s,
+                          force=force)
         self._ttl_s = ttl_s
         self._task: asyncio.Task[None] | None = None
         self.data: dict[str, Any] = {}

@@ -14,6 +14,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit": frozenset({"admin", "operator", "viewer"}),
     "operate": frozenset({"admin", "operator"}),
     "lease": frozenset({"admin", "operator", "worker"}),
+    "report": frozenset({"admin", "operator", "worker"}),  # a service's realtime status
     "admin": frozenset({"admin"}),
 }
 

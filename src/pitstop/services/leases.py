@@ -8,9 +8,17 @@ from typing import Any
 
 from pitstop import clock
 from pitstop.domain.drain import LeaseView
+from pitstop.domain.lifecycle import Status
 from pitstop.domain.state import effective_state
 from pitstop.domain.targets import scope_of
-from pitstop.errors import Conflict, InMaintenance, NotFound
+from pitstop.domain.windows import (
+    OccurrenceTimes,
+    WindowRules,
+    first_gate_before,
+    parse_affects,
+    window_causes,
+)
+from pitstop.errors import Conflict, InMaintenance, MaintenanceSoon, NotFound
 from pitstop.services.events import Event
 from pitstop.services.records import iso_z, lease_from_row, switch_from_row
 from pitstop.services.runtime import Runtime
@@ -18,6 +26,7 @@ from pitstop.services.targets import check_target_id
 from pitstop.storage import audit as audit_q
 from pitstop.storage import leases as leases_q
 from pitstop.storage import targets as targets_q
+from pitstop.storage import windows as windows_q
 
 SYSTEM = "system"
 
@@ -39,12 +48,16 @@ async def acquire_lease(
     expected_duration_s: float | None = None,
     phase: str | None = None,
     ttl_s: int | None = None,
+    force: bool = False,
 ) -> LeaseView:
-    """Admit one unit of work on ``target``, or raise InMaintenance.
+    """Admit one unit of work on ``target``, or raise InMaintenance (or MaintenanceSoon when
+    it would still run at the start of a gating window; ``force`` admits it anyway).
 
     The check reads the switches of the target and the platform under a share lock inside the
-    write transaction: an enter that has committed is always seen, and an enter cannot commit
-    while an admission that has read "not in maintenance" is still open.
+    write transaction, and the gating occurrences in the same transaction: an enter or a
+    window change that has committed is always seen, and neither can commit while an
+    admission that has read "not in maintenance" is still open (both take the platform row
+    exclusively).
     """
     target = check_target_id(target)
     now = clock.now()
@@ -55,7 +68,13 @@ async def acquire_lease(
             raise NotFound(f"target {target!r} does not exist; create it with "
                            f"PUT /v1/targets/{target}", target=target)
         switches = {tid: s for tid, row in rows.items() if (s := switch_from_row(row))}
-        state = effective_state(target, switches, now)
+        expected_end = now + timedelta(seconds=expected_duration_s) \
+            if expected_duration_s is not None else None
+        labels = {tid: row["labels"] for tid, row in rows.items()}
+        pairs = [gating_pair(row) for row in await windows_q.gating_occurrences(
+            conn=conn, now=now, limit=expected_end if expected_end and not force else now)]
+        state = effective_state(target, switches, now,
+                                window_causes(target, labels, pairs, now))
         if state.in_maintenance:
             first = state.causes[0]
             raise InMaintenance(
@@ -64,12 +83,13 @@ async def acquire_lease(
                 target=target, causes=[c.to_json() for c in state.causes],
                 retry_after=state.retry_after_s(now),
             )
+        soon = first_gate_before(target, labels, pairs, now, expected_end) \
+            if expected_end and not force else None
+        if soon is not None:
+            raise _maintenance_soon(target, soon, now)
         lease = LeaseView(
             id=str(uuid.uuid4()), target=target, kind=kind, holder=holder, phase=phase,
-            acquired_at=now,
-            expected_end=now + timedelta(seconds=expected_duration_s)
-            if expected_duration_s is not None else None,
-            expires_at=now + timedelta(seconds=ttl),
+            acquired_at=now, expected_end=expected_end, expires_at=now + timedelta(seconds=ttl),
         )
         await leases_q.insert_lease(conn=conn, values={
             "id": lease.id, "target": target, "kind": kind, "holder": holder, "phase": phase,
@@ -78,6 +98,30 @@ async def acquire_lease(
         })
     rt.publish([Event("lease.acquired", target, now, {"lease": lease.id}, lease)])
     return lease
+
+
+def gating_pair(row: Any) -> tuple[OccurrenceTimes, WindowRules]:
+    """An occurrence row joined with its window (storage.windows.gating_occurrences)."""
+    times = OccurrenceTimes(row["id"], row["window_id"], row["recurrence_id"], row["start"],
+                            row["end"], Status(row["status"]))
+    rules = WindowRules(row["window_id"], row["title"], row["created_by"],
+                        bool(row["gates_work"]), row["window_status"],
+                        parse_affects(row["affects"]), timedelta(seconds=row["ready_lead_s"]))
+    return times, rules
+
+
+def _maintenance_soon(target: str, soon: tuple[OccurrenceTimes, WindowRules], now: datetime
+                      ) -> MaintenanceSoon:
+    occ, rules = soon
+    return MaintenanceSoon(
+        f"{target} enters maintenance at {iso_z(occ.start)} (window {rules.id}: "
+        f"{rules.title}), before this work's expected end; start it after "
+        f"{iso_z(occ.end)}, shorten expected_duration_s, or pass force: true",
+        target=target,
+        occurrence={"id": occ.id, "window": rules.id, "title": rules.title,
+                    "start": iso_z(occ.start), "end": iso_z(occ.end)},
+        retry_after=max(1, int((occ.end - now).total_seconds() + 0.999)),
+    )
 
 
 async def _ended_error(rt: Runtime, lease_id: str) -> Exception:

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from collections import deque
+from datetime import datetime
 
 from pitstop import clock
-from pitstop.services.records import lease_from_row, target_from_row
+from pitstop.services.records import (
+    lease_from_row,
+    occurrence_from_row,
+    target_from_row,
+    window_from_row,
+)
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import DURATIONS_KEPT, Principal
 from pitstop.storage import leases as leases_q
 from pitstop.storage import targets as targets_q
 from pitstop.storage import tokens as tokens_q
+from pitstop.storage import windows as windows_q
 
 
 async def refresh_snapshot(rt: Runtime) -> None:
@@ -27,6 +34,9 @@ async def refresh_snapshot(rt: Runtime) -> None:
         target_rows = await targets_q.list_targets(conn=conn)
         lease_rows = await leases_q.active_leases(conn=conn)
         token_rows = await tokens_q.list_tokens(conn=conn)
+        window_rows = await windows_q.list_windows(conn=conn)
+        occurrence_rows = await windows_q.live_occurrences(conn=conn)
+    _refresh_windows(rt, window_rows, occurrence_rows, read_started)
     for row in target_rows:
         state.put_target(target_from_row(row))
     state.tokens = {row["hash"]: Principal(row["id"], row["name"], row["role"])
@@ -36,6 +46,24 @@ async def refresh_snapshot(rt: Runtime) -> None:
         if lease.id not in active and lease.acquired_at < read_started:
             state.end_lease(lease.id, None, lease.kind, released=False)
     state.reconcile_leases(lease_from_row(row) for row in lease_rows)
+
+
+def _refresh_windows(rt: Runtime, window_rows: list, occurrence_rows: list,
+                     read_started: datetime) -> None:
+    state = rt.state
+    stored = {row["id"] for row in window_rows}
+    for window_id in [w.id for w in state.windows.values()
+                      if w.id not in stored and w.created_at < read_started]:
+        state.drop_window(window_id)
+    for row in window_rows:
+        state.put_window(window_from_row(row))
+    live = {row["id"] for row in occurrence_rows}
+    for occ in list(state.occurrences.values()):
+        if occ.id not in live and occ.updated_at < read_started:
+            state.occurrences.pop(occ.id, None)  # ended or deleted elsewhere
+            state.windows_changed()
+    for row in occurrence_rows:
+        state.put_occurrence(occurrence_from_row(row))
 
 
 async def load_snapshot(rt: Runtime) -> None:
@@ -51,3 +79,7 @@ async def load_snapshot(rt: Runtime) -> None:
             state.durations[kind] = deque(reversed(values), maxlen=DURATIONS_KEPT)
         for row in await tokens_q.list_tokens(conn=conn):
             state.tokens[row["hash"]] = Principal(row["id"], row["name"], row["role"])
+        for row in await windows_q.list_windows(conn=conn):
+            state.put_window(window_from_row(row))
+        for row in await windows_q.live_occurrences(conn=conn):
+            state.put_occurrence(occurrence_from_row(row))

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pitstop.domain.drain import LeaseView
+from pitstop.domain.lifecycle import Status
+from pitstop.domain.recurrence import Cursor
 from pitstop.domain.state import Switch
-from pitstop.services.snapshot import TargetRecord
+from pitstop.domain.windows import OccurrenceTimes, Realtime, parse_affects
+from pitstop.services.snapshot import (
+    OccurrenceRecord,
+    RealtimeStatus,
+    TargetRecord,
+    WindowRecord,
+)
+
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
 def switch_from_row(row: Mapping[str, Any]) -> Switch | None:
@@ -33,6 +43,38 @@ def target_from_row(row: Mapping[str, Any]) -> TargetRecord:
         updated_at=row["updated_at"],
         version=row["version"],
         switch=switch_from_row(row),
+        realtime=RealtimeStatus(Realtime(row["rt_status"]), row["rt_message"], row["rt_at"],
+                                row["rt_by"]) if row.get("rt_status") else None,
+    )
+
+
+def local_text(local: datetime) -> str:
+    return local.strftime(LOCAL_FORMAT)
+
+
+def window_from_row(row: Mapping[str, Any]) -> WindowRecord:
+    cursor = None
+    if row["cursor_local"] is not None:
+        cursor = Cursor(datetime.strptime(row["cursor_local"], LOCAL_FORMAT),
+                        row["cursor_generated"])
+    return WindowRecord(
+        id=row["id"], title=row["title"], description=row["description"],
+        start_local=datetime.strptime(row["start_local"], LOCAL_FORMAT),
+        timezone=row["timezone"], duration=timedelta(seconds=row["duration_s"]),
+        rrule=row["rrule"], affects=parse_affects(row["affects"]),
+        gates_work=bool(row["gates_work"]), ready_lead=timedelta(seconds=row["ready_lead_s"]),
+        reminders=tuple(timedelta(seconds=s) for s in row["reminders"]),
+        public=bool(row["public"]), status=row["status"], created_at=row["created_at"],
+        created_by=row["created_by"], updated_at=row["updated_at"], version=row["version"],
+        cursor=cursor, exhausted=bool(row["exhausted"]),
+    )
+
+
+def occurrence_from_row(row: Mapping[str, Any]) -> OccurrenceRecord:
+    return OccurrenceRecord(
+        OccurrenceTimes(row["id"], row["window_id"], row["recurrence_id"], row["start"],
+                        row["end"], Status(row["status"])),
+        deleted=bool(row["deleted"]), updated_at=row["updated_at"], version=row["version"],
     )
 
 

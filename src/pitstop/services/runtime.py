@@ -6,12 +6,19 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from pitstop import clock
 from pitstop.domain.drain import LeaseView
 from pitstop.services.authlimit import FailureLimiter
 from pitstop.services.events import Event, EventBus
-from pitstop.services.snapshot import Snapshot, TargetRecord, ViewCache
+from pitstop.services.snapshot import (
+    OccurrenceRecord,
+    Snapshot,
+    TargetRecord,
+    ViewCache,
+    WindowRecord,
+)
 from pitstop.settings import Settings
 from pitstop.storage.engine import Database
 
@@ -28,8 +35,12 @@ class Runtime:
     view_cache: ViewCache = field(init=False)
     # When the scheduler will next wake by itself; None while it is running its jobs.
     scheduler_due: datetime | None = None
+    horizon: Any = None  # services.windows.Horizon, set in __post_init__
 
     def __post_init__(self) -> None:
+        from pitstop.services.windows import Horizon  # windows imports this module
+
+        self.horizon = Horizon()
         self.view_cache = ViewCache(self.state)
         self.limiter = FailureLimiter(
             max_failures=self.settings.auth_failures_per_minute,
@@ -59,4 +70,6 @@ def _boundary(event: Event) -> datetime | None:
         return payload.expires_at
     if isinstance(payload, TargetRecord) and payload.switch is not None:
         return payload.switch.expires_at
+    if isinstance(payload, OccurrenceRecord | WindowRecord):
+        return event.at  # re-plan: a window's occurrences may change status at any time
     return None

@@ -8,18 +8,39 @@ brought back by a late event about it, so events applied out of commit order sti
 from __future__ import annotations
 
 import asyncio
+import bisect
+import functools
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pitstop.domain.drain import LeaseView, p90
+from pitstop.domain.lifecycle import TERMINAL
+from pitstop.domain.recurrence import Cursor, Series, parse_series
 from pitstop.domain.state import Switch
-from pitstop.domain.targets import PLATFORM
+from pitstop.domain.targets import PLATFORM, scope_of
+from pitstop.domain.windows import (
+    OccurrenceTimes,
+    Realtime,
+    Selector,
+    WindowRules,
+    next_boundary,
+)
 from pitstop.services.events import Event
 
 DURATIONS_KEPT = 200
 ENDED_KEPT = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class RealtimeStatus:
+    """A service's status as its monitor last reported it."""
+
+    status: Realtime
+    message: str | None
+    at: datetime
+    by: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +53,57 @@ class TargetRecord:
     updated_at: datetime
     version: int
     switch: Switch | None
+    realtime: RealtimeStatus | None = None
+
+
+@dataclass(frozen=True)
+class WindowRecord:  # not slotted: caches its parsed series and rules
+    id: int
+    title: str
+    description: str
+    start_local: datetime  # naive wall-clock time in ``timezone``
+    timezone: str
+    duration: timedelta
+    rrule: str | None
+    affects: tuple[Selector, ...]
+    gates_work: bool
+    ready_lead: timedelta
+    reminders: tuple[timedelta, ...]
+    public: bool
+    status: str
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    version: int
+    cursor: Cursor | None  # where the horizon refresh stopped (bookkeeping, not versioned)
+    exhausted: bool
+
+    @functools.cached_property
+    def series(self) -> Series:
+        return parse_series(start_local=self.start_local, timezone=self.timezone,
+                            duration=self.duration, rule=self.rrule)
+
+    @functools.cached_property
+    def rules(self) -> WindowRules:
+        return WindowRules(self.id, self.title, self.created_by, self.gates_work, self.status,
+                           self.affects, self.ready_lead)
+
+
+@dataclass(frozen=True, slots=True)
+class OccurrenceRecord:
+    times: OccurrenceTimes
+    deleted: bool
+    updated_at: datetime
+    version: int
+
+    @property
+    def id(self) -> int:
+        return self.times.id
+
+    @property
+    def live(self) -> bool:
+        """Not ended and not deleted: the snapshot keeps only these."""
+        return not self.deleted and self.times.status not in TERMINAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +119,15 @@ class Snapshot:
     leases: dict[str, LeaseView] = field(default_factory=dict)
     durations: dict[str, deque[float]] = field(default_factory=dict)
     tokens: dict[str, Principal] = field(default_factory=dict)  # by token hash
+    windows: dict[int, WindowRecord] = field(default_factory=dict)
+    occurrences: dict[int, OccurrenceRecord] = field(default_factory=dict)  # live ones only
     generation: int = 0  # bumped on every change; lets readers cache what they derive
+    windows_generation: int = 0  # bumped on every window or occurrence change
     _typical: dict[str, float] | None = None
+    _gone_windows: set[int] = field(default_factory=set)
+    _ended_occurrences: dict[int, int] = field(default_factory=dict)  # id -> version
+    _by_start: tuple[list[datetime], list[tuple[OccurrenceTimes, WindowRules]]] | None = None
+    _next_boundary: tuple[int, datetime | None] | None = None
     _ended: OrderedDict[str, None] = field(default_factory=OrderedDict)
     _changed: asyncio.Event | None = None
 
@@ -65,6 +144,42 @@ class Snapshot:
             if record is not None and record.switch is not None:
                 out[source] = record.switch
         return out
+
+    def scope_labels(self, target: str) -> dict[str, dict[str, str]]:
+        """The labels of ``target`` and of what covers it, for matching window selectors."""
+        return {s: r.labels for s in scope_of(target) if (r := self.targets.get(s))}
+
+    def _index(self) -> tuple[list[datetime], list[tuple[OccurrenceTimes, WindowRules]]]:
+        if self._by_start is None:
+            pairs = sorted(
+                ((o.times, w.rules) for o in self.occurrences.values()
+                 if (w := self.windows.get(o.times.window_id)) is not None),
+                key=lambda pair: (pair[0].start, pair[0].id))
+            self._by_start = ([p[0].start for p in pairs], pairs)
+        return self._by_start
+
+    def started_by(self, now: datetime) -> list[tuple[OccurrenceTimes, WindowRules]]:
+        """Live occurrences (with their window's rules) that start at or before ``now``."""
+        starts, pairs = self._index()
+        return pairs[:bisect.bisect_right(starts, now)]
+
+    def live_pairs(self) -> list[tuple[OccurrenceTimes, WindowRules]]:
+        return self._index()[1]
+
+    def next_start_after(self, now: datetime) -> datetime | None:
+        """When the next live occurrence starts (a target's view may change then)."""
+        starts, _ = self._index()
+        i = bisect.bisect_right(starts, now)
+        return starts[i] if i < len(starts) else None
+
+    def next_occurrence_boundary(self) -> datetime | None:
+        """The earliest time an occurrence changes status by itself (cached per change)."""
+        cached = self._next_boundary
+        if cached is None or cached[0] != self.windows_generation:
+            at = min((b for occ, rules in self.live_pairs()
+                      if (b := next_boundary(occ, rules)) is not None), default=None)
+            cached = self._next_boundary = (self.windows_generation, at)
+        return cached[1]
 
     def typical_durations(self) -> dict[str, float]:
         """p90 of recent durations per kind; recomputed only after a lease is released."""
@@ -90,12 +205,57 @@ class Snapshot:
             self.tokens[token_hash] = principal
         elif event.type == "token.revoked":
             self.tokens = {h: p for h, p in self.tokens.items() if p.token_id != payload}
+        elif isinstance(payload, WindowRecord):
+            if event.type == "window.deleted":
+                self.drop_window(payload.id)
+            else:
+                self.put_window(payload)
+        elif isinstance(payload, OccurrenceRecord):
+            self.put_occurrence(payload)
         self.notify()
 
     def put_target(self, record: TargetRecord) -> None:
         current = self.targets.get(record.id)
         if current is None or record.version > current.version:
             self.targets[record.id] = record
+
+    def put_window(self, record: WindowRecord) -> None:
+        current = self.windows.get(record.id)
+        if record.id in self._gone_windows or (current and current.version > record.version):
+            return
+        self.windows[record.id] = record
+        self.windows_changed()
+
+    def drop_window(self, window_id: int) -> None:
+        self._gone_windows.add(window_id)
+        self.windows.pop(window_id, None)
+        for occ_id in [o.id for o in self.occurrences.values()
+                       if o.times.window_id == window_id]:
+            del self.occurrences[occ_id]
+        self.windows_changed()
+
+    def put_occurrence(self, record: OccurrenceRecord) -> None:
+        """Keep live occurrences; an ended or deleted one is dropped and never comes back
+        through an older event about it."""
+        if record.times.window_id in self._gone_windows:
+            return
+        ended = self._ended_occurrences.get(record.id)
+        current = self.occurrences.get(record.id)
+        if (ended is not None and ended >= record.version) or (
+                current is not None and current.version > record.version):
+            return
+        if record.live:
+            self.occurrences[record.id] = record
+        else:
+            self.occurrences.pop(record.id, None)
+            self._ended_occurrences[record.id] = record.version
+            if len(self._ended_occurrences) > ENDED_KEPT:
+                del self._ended_occurrences[next(iter(self._ended_occurrences))]
+        self.windows_changed()
+
+    def windows_changed(self) -> None:
+        self._by_start = None
+        self.windows_generation += 1
 
     def put_lease(self, lease: LeaseView) -> None:
         if lease.id in self._ended:

@@ -10,6 +10,7 @@ from pitstop import clock
 from pitstop.domain.drain import DrainStatus, drain_status
 from pitstop.domain.state import EffectiveState, effective_state
 from pitstop.domain.targets import PLATFORM, parse_target, validate_labels
+from pitstop.domain.windows import window_causes
 from pitstop.errors import InvalidInput, NotFound
 from pitstop.services.events import Event
 from pitstop.services.records import target_from_row
@@ -24,6 +25,7 @@ class TargetView:
     record: TargetRecord
     state: EffectiveState
     drain: DrainStatus
+    next_window_start: datetime | None = None  # when an occurrence may next start gating
 
     def stable_until(self, now: datetime) -> datetime | None:
         """Until when this view stays true if nothing else changes (None: indefinitely).
@@ -32,7 +34,10 @@ class TargetView:
         """
         if self.drain.in_flight:
             return now
-        return min((c.until for c in self.state.causes if c.until is not None), default=None)
+        ends = [c.until for c in self.state.causes if c.until is not None]
+        if self.next_window_start is not None:
+            ends.append(self.next_window_start)
+        return min(ends, default=None)
 
     def to_json(self) -> dict[str, Any]:
         r = self.record
@@ -68,13 +73,15 @@ def describe_target(state: Snapshot, target: str, now: datetime | None = None) -
             target=target,
         )
     now = now or clock.now()
-    eff = effective_state(target, state.scope_switches(target), now)
+    started = state.started_by(now)
+    causes = window_causes(target, state.scope_labels(target), started, now) if started else ()
+    eff = effective_state(target, state.scope_switches(target), now, causes)
     leases = state.leases.values()
     drain = drain_status(
         target=target, in_maintenance=eff.in_maintenance, leases=leases, now=now,
         typical=state.typical_durations() if leases else {},
     )
-    return TargetView(record, eff, drain)
+    return TargetView(record, eff, drain, state.next_start_after(now))
 
 
 def list_target_views(state: Snapshot, kind: str | None = None) -> list[TargetView]:

@@ -16,7 +16,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 _TIMES = {"created_at", "updated_at", "maint_since", "maint_expires_at", "acquired_at",
-          "expected_end", "expires_at", "ended_at"}
+          "expected_end", "expires_at", "ended_at", "rt_at", "recurrence_id", "start", "end"}
+_JSON = ("labels", "affects")
+_BOOLS = ("maint_on", "gates_work")
 
 
 class FastConnection:
@@ -52,10 +54,12 @@ def _row(row: sqlite3.Row | None) -> dict[str, Any] | None:
     for key, value in out.items():
         if key in _TIMES and value is not None:
             out[key] = datetime.fromisoformat(value).replace(tzinfo=UTC)
-    if "labels" in out:
-        out["labels"] = json.loads(out["labels"])
-    if "maint_on" in out:
-        out["maint_on"] = bool(out["maint_on"])
+    for key in _JSON:
+        if key in out:
+            out[key] = json.loads(out[key])
+    for key in _BOOLS:
+        if key in out:
+            out[key] = bool(out[key])
     return out
 
 
@@ -84,3 +88,16 @@ def release_active_lease(conn: FastConnection, lease_id: str, now: datetime
         "UPDATE leases SET state = 'released', ended_at = ? "
         "WHERE id = ? AND state = 'active' RETURNING *", (to_text(now), lease_id))
     return _row(cursor.fetchone())
+
+
+def gating_occurrences(conn: FastConnection, now: datetime, limit: datetime
+                       ) -> list[dict[str, Any]]:
+    """storage.windows.gating_occurrences, for the SQLite admission path."""
+    rows = conn.raw.execute(
+        "SELECT o.id, o.window_id, o.recurrence_id, o.start, o.\"end\", o.status, w.title, "
+        "w.created_by, w.gates_work, w.status AS window_status, w.affects, w.ready_lead_s "
+        "FROM occurrences o JOIN windows w ON w.id = o.window_id "
+        "WHERE o.status IN ('SCHEDULED', 'READY', 'ONGOING') AND o.deleted = 0 "
+        "AND w.gates_work = 1 AND o.start <= ? AND o.\"end\" > ?",
+        (to_text(limit), to_text(now)))
+    return [r for r in (_row(row) for row in rows) if r is not None]

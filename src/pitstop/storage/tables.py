@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 
@@ -44,6 +45,11 @@ targets = Table(
     Column("maint_actor", String(100)),
     Column("maint_since", UTCDateTime),
     Column("maint_expires_at", UTCDateTime),
+    # A service's realtime status, as its monitor last reported it (0003).
+    Column("rt_status", String(10)),
+    Column("rt_message", Text),
+    Column("rt_at", UTCDateTime),
+    Column("rt_by", String(100)),
 )
 
 audit = Table(
@@ -98,4 +104,53 @@ leases = Table(
     Column("duration_s", Float),
     Index("ix_leases_state_expires_at", "state", "expires_at"),
     Index("ix_leases_kind_state_ended_at", "kind", "state", "ended_at"),
+)
+
+# Planned maintenance. ``start_local`` is the wall-clock start in ``timezone``; the cursor is
+# where the horizon refresh stopped expanding the rule (last local start, how many so far).
+windows = Table(
+    "windows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("start_local", String(19), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("duration_s", Integer, nullable=False),
+    Column("rrule", Text),
+    Column("affects", Json, nullable=False),
+    Column("gates_work", Boolean, nullable=False),
+    Column("ready_lead_s", Integer, nullable=False),
+    Column("reminders", Json, nullable=False),
+    Column("public", Boolean, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("cursor_local", String(19)),
+    Column("cursor_generated", Integer, nullable=False),
+    Column("exhausted", Boolean, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# One instance of a window. The recurrence id (the original start) is its identity within
+# the window: a moved occurrence keeps it, a deleted one stays as a tombstone, so neither is
+# ever generated again.
+occurrences = Table(
+    "occurrences",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("window_id", Integer, ForeignKey("windows.id", ondelete="CASCADE"), nullable=False),
+    Column("recurrence_id", UTCDateTime, nullable=False),
+    Column("start", UTCDateTime, nullable=False),
+    Column("end", UTCDateTime, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    UniqueConstraint("window_id", "recurrence_id"),
+    Index("ix_occurrences_status_start", "status", "start"),
+    Index("ix_occurrences_window_id_start", "window_id", "start"),
+    sqlite_autoincrement=True,
 )

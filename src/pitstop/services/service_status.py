@@ -1,0 +1,119 @@
+"""Services: the realtime status monitors report, and the status a service displays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pitstop import clock
+from pitstop.domain.targets import TargetId, parse_target
+from pitstop.domain.windows import Impact, Realtime, displayed_status, in_progress
+from pitstop.errors import InvalidInput, NotFound
+from pitstop.services.events import Event
+from pitstop.services.records import target_from_row
+from pitstop.services.runtime import Runtime
+from pitstop.services.snapshot import Snapshot, TargetRecord
+from pitstop.services.targets import describe_target
+from pitstop.storage import audit as audit_q
+from pitstop.storage import targets as targets_q
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceView:
+    record: TargetRecord
+    displayed: str
+    impacts: list[dict[str, Any]]  # one per in-progress occurrence or switch affecting it
+
+    def to_json(self) -> dict[str, Any]:
+        rt = self.record.realtime
+        return {
+            "name": self.record.name,
+            "target": self.record.id,
+            "labels": self.record.labels,
+            "displayed": self.displayed,
+            "realtime": None if rt is None else {
+                "status": str(rt.status), "message": rt.message, "at": rt.at, "by": rt.by},
+            "impacts": self.impacts,
+        }
+
+
+def _service_id(name: str) -> TargetId:
+    try:
+        return parse_target(f"service:{name}")
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="name") from None
+
+
+def describe_service(state: Snapshot, name: str, now: datetime | None = None) -> ServiceView:
+    """Displayed status: the most severe impact among the in-progress occurrences that
+    affect the service (a manual switch counts as MAINTENANCE), else its realtime status.
+    Both are always returned, so an outage during maintenance stays visible."""
+    target = str(_service_id(name))
+    record = state.targets.get(target)
+    if record is None:
+        raise NotFound(f"service {name!r} does not exist; a monitor creates it with "
+                       f"PUT /v1/services/{name}/status", service=name)
+    now = now or clock.now()
+    labels = state.scope_labels(target)
+    impacts: list[dict[str, Any]] = []
+    for occ, rules in state.started_by(now):
+        hit = rules.impact_on(target, labels) if in_progress(occ, rules, now) else None
+        if hit is not None:
+            impacts.append({"impact": str(hit[0]), "kind": "window", "window": rules.id,
+                            "occurrence": occ.id, "title": rules.title, "until": occ.end})
+    for cause in describe_target(state, target, now).state.causes:
+        if cause.kind == "switch":
+            impacts.append({"impact": str(Impact.MAINTENANCE), "kind": "switch",
+                            "source": cause.source, "title": cause.reason,
+                            "until": cause.until})
+    impacts.sort(key=lambda i: (i["kind"], i.get("occurrence") or 0, i.get("source") or ""))
+    shown = displayed_status(record.realtime.status if record.realtime else None,
+                             (Impact(i["impact"]) for i in impacts))
+    return ServiceView(record, shown, impacts)
+
+
+def list_services(state: Snapshot) -> list[ServiceView]:
+    now = clock.now()
+    return [describe_service(state, r.name, now) for r in sorted(
+        state.targets.values(), key=lambda r: r.id) if r.kind == "service"]
+
+
+async def report_status(*, rt: Runtime, name: str, status: Realtime, message: str | None,
+                        actor: str) -> ServiceView:
+    """Record what a monitor sees. A service reported for the first time is created; a
+    change of status is audited (repeated reports of the same status are not)."""
+    target_id = _service_id(name)
+    target = str(target_id)
+    now = clock.now()
+    events: list[Event] = []
+    async with rt.db.write() as conn:
+        rows = await targets_q.lock_targets(conn=conn, ids=(target,), exclusive=True)
+        row = rows.get(target)
+        values = {"rt_status": str(status), "rt_message": message, "rt_at": now, "rt_by": actor,
+                  "updated_at": now}
+        if row is None:
+            await targets_q.insert_target(conn=conn, values={
+                "id": target, "kind": "service", "name": target_id.name, "labels": {},
+                "created_at": now, "version": 1, "maint_on": False, **values})
+            await audit_q.append_audit(conn=conn, at=now, actor=actor, action="target.created",
+                                       target=target, reason=None,
+                                       details={"after": {"labels": {}}})
+            before = None
+        else:
+            before = row["rt_status"]
+            await targets_q.update_target(conn=conn, target=target,
+                                          expected_version=row["version"], values=values)
+        if before != str(status):
+            await audit_q.append_audit(
+                conn=conn, at=now, actor=actor, action="service.status_changed",
+                target=target, reason=message,
+                details={"before": before, "after": str(status)})
+        fresh = await targets_q.get_target(conn=conn, target=target)
+        assert fresh is not None
+        events.append(Event("service.status_changed" if before != str(status)
+                            else "service.status_reported", target, now,
+                            {"status": str(status), "previous": before, "message": message},
+                            target_from_row(fresh)))
+    rt.publish(events)
+    return describe_service(rt.state, target_id.name, now)
