@@ -340,3 +340,14 @@ async def test_viewers_read_windows_but_cannot_change_them(app, secrets, operato
         assert (await viewer.get(f"/v1/windows/{body['id']}")).status_code == 200
         assert (await viewer.post("/v1/windows", json=window())).status_code == 403
         assert (await viewer.delete(f"/v1/windows/{body['id']}")).status_code == 403
+
+
+async def test_projection_beyond_the_horizon_continues_where_generation_stopped(operator, rt):
+    body = await create(operator, start="2026-03-01T14:00:00", rrule="FREQ=DAILY")
+    await tick(rt, 3 * 86400)  # the refresher has generated three more days since
+    occs = await occurrences(operator, body["id"], **{"from": "2026-03-01T00:00:00Z",
+                                                      "to": "2026-03-20T00:00:00Z"},
+                             projected="true")
+    starts = [o["start"] for o in occs]
+    assert len(starts) == len(set(starts)) == 19
+    assert [o["projected"] for o in occs].count(False) == 10  # 1 March .. 10 March stored

@@ -226,6 +226,14 @@ class Snapshot:
         self.windows[record.id] = record
         self.windows_changed()
 
+    def set_cursor(self, window_id: int, version: int, cursor: Cursor | None,
+                   exhausted: bool) -> None:
+        """Record where the horizon refresh stopped (bookkeeping: no version bump)."""
+        current = self.windows.get(window_id)
+        if current is not None and current.version == version:
+            self.windows[window_id] = replace(current, cursor=cursor, exhausted=exhausted)
+            self.windows_changed()
+
     def drop_window(self, window_id: int) -> None:
         self._gone_windows.add(window_id)
         self.windows.pop(window_id, None)

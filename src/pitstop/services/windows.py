@@ -151,8 +151,9 @@ async def window_occurrences(
     stored = [occurrence_from_row(r) for r in rows]
     extra: list[Occurrence] = []
     if include_projected and status in (None, str(Status.SCHEDULED)) and start_before:
-        extra = projected(record, start_from or clock.now(), start_before,
-                          limit - len(stored))
+        known = {o.times.recurrence_id for o in stored}
+        extra = [o for o in projected(record, start_from or clock.now(), start_before,
+                                      limit - len(stored)) if o.recurrence_id not in known]
     return stored, extra
 
 
@@ -496,6 +497,7 @@ async def refresh_horizon(*, rt: Runtime, now: datetime) -> int:
     if not due:
         return 0
     events: list[Event] = []
+    cursors = []
     try:
         async with rt.db.write() as conn:
             for record, expander in due:
@@ -508,12 +510,15 @@ async def refresh_horizon(*, rt: Runtime, now: datetime) -> int:
                         generated=cursor.generated, exhausted=expander.peek() is None):
                     rt.horizon.expanders.pop(record.id, None)  # edited or deleted meanwhile
                     continue
+                cursors.append((record, cursor, expander.peek() is None))
                 for occ in await _insert_generated(conn, record, occs, now):
                     events.append(_occurrence_event("occurrence.created", occ, now))
     except BaseException:
         for record, _ in due:  # the expanders ran ahead of what was stored
             rt.horizon.expanders.pop(record.id, None)
         raise
+    for record, cursor, done in cursors:
+        rt.state.set_cursor(record.id, record.version, cursor, done)
     rt.horizon.due = None
     rt.publish(events)
     return len(events)
@@ -526,7 +531,10 @@ async def advance_occurrences(*, rt: Runtime, now: datetime) -> int:
     published per occurrence, for the state it is in now, so nothing announces a state that
     has already passed.
     """
-    due = [(occ, rules) for occ, rules in rt.state.live_pairs() if due_steps(occ, rules, now)]
+    # Anything due starts by now + its window's ready lead: look no further than that.
+    lead = max((w.ready_lead for w in rt.state.windows.values()), default=timedelta(0))
+    due = [(occ, rules) for occ, rules in rt.state.started_by(now + lead)
+           if due_steps(occ, rules, now)]
     if not due:
         return 0
     events: list[Event] = []
