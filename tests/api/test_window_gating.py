@@ -105,7 +105,6 @@ async def test_enter_and_wait_for_drain_work_with_a_window(operator, rt):
     assert health["maintenanceMode"] is True and health["maintenanceReason"] == "Kernel patching"
 
 
-# -- services ------------------------------------------------------------------------------------
 
 async def report(client: httpx.AsyncClient, name: str, status: str, message: str | None = None
                  ) -> httpx.Response:
@@ -171,7 +170,6 @@ async def test_maintenance_impact_shows_and_switch_counts_as_maintenance(operato
     assert (await operator.get("/v1/services/nope")).status_code == 404
 
 
-# -- downtime -------------------------------------------------------------------------------------
 
 async def test_a_server_stopped_before_a_window_and_started_after_it(settings, frozen):
     """Nothing stuck in SCHEDULED or READY, every skipped step recorded late, no stale

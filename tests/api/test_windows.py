@@ -44,7 +44,6 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-# -- creation and validation -------------------------------------------------------------------
 
 async def test_a_one_time_window_has_exactly_one_occurrence(operator, rt):
     body = await create(operator, description="minor version", reminders=["P1D", "PT1H"])
@@ -103,7 +102,6 @@ async def test_preview_shows_the_next_occurrences_without_saving(operator):
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "timezone"
 
 
-# -- recurrence in the window's own zone --------------------------------------------------------
 
 async def test_berlin_0230_across_both_dst_changes(operator, rt):
     clock.freeze(datetime(2026, 3, 20, tzinfo=UTC))
@@ -151,7 +149,6 @@ async def test_count_10_is_recurring_with_ten_occurrences(operator, rt):
     assert len(await occurrences(operator, body["id"], **{"from": "2026-01-01T00:00:00Z"})) == 10
 
 
-# -- the lifecycle ---------------------------------------------------------------------------
 
 async def test_lifecycle_to_the_second(operator, rt):
     body = await create(operator, start="2026-03-01T14:00:00")
@@ -243,7 +240,6 @@ async def test_moving_recomputes_status_and_reminders(operator):
     assert moved["reminders"] == ["2026-03-01T10:20:00Z"]
 
 
-# -- edits that stay -------------------------------------------------------------------------
 
 async def test_cancelled_deleted_and_moved_occurrences_never_come_back(operator, rt):
     body = await create(operator, start="2026-03-01T12:30:00", rrule="FREQ=DAILY")

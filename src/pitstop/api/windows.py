@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
@@ -14,8 +14,10 @@ from pitstop.api.deps import RT, Operator, Reader
 from pitstop.api.responses import json_response
 from pitstop.api.schemas import OccurrencePatch, PreviewBody, WindowBody, WindowPatch
 from pitstop.errors import InvalidInput
-from pitstop.services import windows
+from pitstop.services import occurrences, window_views, windows
 from pitstop.services.records import local_text
+from pitstop.services.runtime import Runtime
+from pitstop.services.snapshot import WindowRecord
 from pitstop.services.targets import check_target_id
 
 router = APIRouter(tags=["windows"])
@@ -27,12 +29,16 @@ To = Annotated[AwareDatetime | None, Query(alias="to",
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
+def _full(rt: Runtime, record: WindowRecord) -> dict[str, Any]:
+    """A window with its live occurrences."""
+    return window_views.window_json(record, upcoming=windows.upcoming_of(rt, record.id))
+
+
 @router.post("/v1/windows", status_code=201)
 async def create_window(rt: RT, who: Operator, body: WindowBody) -> Response:
     record = await windows.create_window(rt=rt, fields=body.fields(), actor=who.name)
-    return json_response(
-        windows.window_json(record, upcoming=windows.upcoming_of(rt, record.id)), 201,
-        headers={"Location": f"/v1/windows/{record.id}"})
+    return json_response(_full(rt, record), 201,
+                         headers={"Location": f"/v1/windows/{record.id}"})
 
 
 @router.get("/v1/windows")
@@ -41,13 +47,13 @@ async def list_windows(rt: RT, _: Reader, status: Literal["ACTIVE", "PAUSED"] | 
     wanted = check_target_id(target) if target else None
     items = windows.list_windows(rt, status=status, target=wanted)
     return json_response({"items": [
-        windows.window_json(w, upcoming=windows.upcoming_of(rt, w.id)[:1]) for w in items]})
+        window_views.window_json(w, upcoming=windows.upcoming_of(rt, w.id)[:1]) for w in items]})
 
 
 @router.get("/v1/windows/{window_id}")
 async def get_window(rt: RT, _: Reader, window_id: int) -> Response:
     record = windows.get_window(rt, window_id)
-    return json_response(windows.window_json(record, upcoming=windows.upcoming_of(rt, window_id)))
+    return json_response(_full(rt, record))
 
 
 @router.patch("/v1/windows/{window_id}")
@@ -58,7 +64,7 @@ async def update_window(rt: RT, who: Operator, window_id: int, body: WindowPatch
         raise InvalidInput(str(exc), field=str(exc).split(" ", 1)[0]) from None
     record = await windows.update_window(rt=rt, window_id=window_id, changes=changes,
                                          actor=who.name)
-    return json_response(windows.window_json(record, upcoming=windows.upcoming_of(rt, window_id)))
+    return json_response(_full(rt, record))
 
 
 @router.delete("/v1/windows/{window_id}", status_code=204)
@@ -75,10 +81,10 @@ async def window_occurrences(
     """Stored occurrences overlapping the range; with ``projected=true`` and a ``to``, also
     those the rule will generate beyond the horizon (``id`` null, ``projected`` true)."""
     record = windows.get_window(rt, window_id)
-    stored, extra = await windows.window_occurrences(
+    stored, extra = await occurrences.window_occurrences(
         rt, window_id, start_from=start_from, start_before=start_before, status=status,
         include_projected=projected, limit=limit)
-    items = [windows.occurrence_json(o, record) for o in [*stored, *extra]]
+    items = [window_views.occurrence_json(o, record) for o in [*stored, *extra]]
     return json_response({"items": items})
 
 
@@ -86,16 +92,16 @@ async def window_occurrences(
 async def change_occurrence(rt: RT, who: Operator, window_id: int, occurrence_id: int,
                             body: OccurrencePatch) -> Response:
     """Complete or cancel (``status``), or move (``start`` and ``end``), one occurrence."""
-    record = await windows.change_occurrence(
+    record = await occurrences.change_occurrence(
         rt=rt, window_id=window_id, occurrence_id=occurrence_id, actor=who.name,
         status=body.status, start=body.start, end=body.end)
-    return json_response(windows.occurrence_json(record, windows.get_window(rt, window_id)))
+    return json_response(window_views.occurrence_json(record, windows.get_window(rt, window_id)))
 
 
 @router.delete("/v1/windows/{window_id}/occurrences/{occurrence_id}", status_code=204)
 async def delete_occurrence(rt: RT, who: Operator, window_id: int,
                             occurrence_id: int) -> Response:
-    await windows.delete_occurrence(rt=rt, window_id=window_id, occurrence_id=occurrence_id,
+    await occurrences.delete_occurrence(rt=rt, window_id=window_id, occurrence_id=occurrence_id,
                                     actor=who.name)
     return Response(status_code=204)
 
@@ -108,14 +114,14 @@ async def all_occurrences(
     """Occurrences of every window, in start order; ``target`` keeps those affecting it."""
     wanted = check_target_id(target) if target else None
     items = []
-    for occ in await windows.all_occurrences(rt, start_from=start_from,
+    for occ in await occurrences.all_occurrences(rt, start_from=start_from,
                                              start_before=start_before, status=status,
                                              limit=limit):
         window = rt.state.windows.get(occ.times.window_id)
         if window is None or (wanted is not None and window.rules.impact_on(
                 wanted, rt.state.scope_labels(wanted)) is None):
             continue
-        items.append(windows.occurrence_json(occ, window))
+        items.append(window_views.occurrence_json(occ, window))
     return json_response({"items": items})
 
 

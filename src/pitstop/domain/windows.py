@@ -183,7 +183,6 @@ def displayed_status(realtime: Realtime | None, impacts: Iterable[Impact]) -> st
     return str(realtime) if realtime is not None else "UNKNOWN"
 
 
-# -- the scheduler's view of one occurrence ---------------------------------------------------
 
 def next_boundary(occ: OccurrenceTimes, rules: WindowRules) -> datetime | None:
     """When the occurrence next changes status by itself (None once terminal). A paused

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from pitstop.services import leases, loader, maintenance, windows
+from pitstop.services import horizon, leases, loader, maintenance
 from pitstop.services.runtime import Runtime
 
 
@@ -49,15 +49,15 @@ async def refresh_snapshot(rt: Runtime, now: datetime, full: bool) -> JobResult:
 
 async def refresh_horizon(rt: Runtime, now: datetime, full: bool) -> JobResult:
     done = 0
-    if full or _due(windows.next_horizon_due(rt), now):
-        done = await windows.refresh_horizon(rt=rt, now=now)
-    return JobResult(done, windows.next_horizon_due(rt))
+    if full or _due(horizon.next_horizon_due(rt), now):
+        done = await horizon.refresh_horizon(rt=rt, now=now)
+    return JobResult(done, horizon.next_horizon_due(rt))
 
 
 async def advance_occurrences(rt: Runtime, now: datetime, full: bool) -> JobResult:
     done = 0
     if full or _due(rt.state.next_occurrence_boundary(), now):
-        done = await windows.advance_occurrences(rt=rt, now=now)
+        done = await horizon.advance_occurrences(rt=rt, now=now)
     return JobResult(done, rt.state.next_occurrence_boundary())
 
 

@@ -35,10 +35,10 @@ class Runtime:
     view_cache: ViewCache = field(init=False)
     # When the scheduler will next wake by itself; None while it is running its jobs.
     scheduler_due: datetime | None = None
-    horizon: Any = None  # services.windows.Horizon, set in __post_init__
+    horizon: Any = None  # services.horizon.Horizon, set in __post_init__
 
     def __post_init__(self) -> None:
-        from pitstop.services.windows import Horizon  # windows imports this module
+        from pitstop.services.horizon import Horizon  # horizon imports this module
 
         self.horizon = Horizon()
         self.view_cache = ViewCache(self.state)

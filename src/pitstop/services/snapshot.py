@@ -131,7 +131,6 @@ class Snapshot:
     _ended: OrderedDict[str, None] = field(default_factory=OrderedDict)
     _changed: asyncio.Event | None = None
 
-    # -- reads -------------------------------------------------------------------------------
 
     def switches(self) -> dict[str, Switch]:
         return {t.id: t.switch for t in self.targets.values() if t.switch is not None}
@@ -188,7 +187,6 @@ class Snapshot:
                              if (v := p90(d)) is not None}
         return self._typical
 
-    # -- writes ------------------------------------------------------------------------------
 
     def apply(self, event: Event) -> None:
         payload = event.payload
@@ -291,7 +289,6 @@ class Snapshot:
             self.durations.setdefault(kind, deque(maxlen=DURATIONS_KEPT)).append(duration_s)
             self._typical = None
 
-    # -- waiting -----------------------------------------------------------------------------
 
     def notify(self) -> None:
         """Record a change and wake everyone waiting for one."""

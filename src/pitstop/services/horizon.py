@@ -1,0 +1,173 @@
+"""The scheduler's work on windows: generating occurrences as the horizon moves, and moving
+each occurrence through the lifecycle when its boundary comes (catching up after downtime)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pitstop.domain.lifecycle import Status
+from pitstop.domain.recurrence import Expander
+from pitstop.domain.windows import PAUSED, due_steps
+from pitstop.services.events import Event
+from pitstop.services.generation import (
+    future_occurrences,
+    insert_generated,
+    lock_gate,
+    occurrence_event,
+)
+from pitstop.services.records import iso_z, local_text, occurrence_from_row, window_from_row
+from pitstop.services.runtime import Runtime
+from pitstop.services.snapshot import WindowRecord
+from pitstop.storage import audit as audit_q
+from pitstop.storage import windows as windows_q
+
+SYSTEM = "system"
+
+
+@dataclass
+class Horizon:
+    """The horizon refresher's memory: one resumable expander per recurring window, kept
+    between refreshes so a refresh costs only what it adds (rebuilt from the stored cursor
+    after a restart or an edit)."""
+
+    expanders: dict[int, tuple[int, Expander]] = field(default_factory=dict)
+    due: tuple[int, datetime | None] | None = None  # (windows_generation, next due)
+
+    def expander(self, record: WindowRecord) -> Expander:
+        cached = self.expanders.get(record.id)
+        if cached is None or cached[0] != record.version:
+            cached = (record.version, Expander(record.series, record.cursor))
+            self.expanders[record.id] = cached
+        return cached[1]
+
+
+def next_horizon_due(rt: Runtime) -> datetime | None:
+    """When the horizon next moves past an occurrence not generated yet."""
+    horizon = rt.horizon
+    gen = rt.state.windows_generation
+    if horizon.due is not None and horizon.due[0] == gen:
+        return horizon.due[1]
+    span = timedelta(days=rt.settings.window_horizon_days)
+    due = None
+    for record in rt.state.windows.values():
+        if record.rrule is None or record.exhausted:
+            continue
+        nxt = horizon.expander(record).peek()
+        if nxt is not None and (due is None or nxt.start - span < due):
+            due = nxt.start - span
+    horizon.due = (gen, due)
+    return due
+
+
+async def refresh_horizon(*, rt: Runtime, now: datetime) -> int:
+    """Generate every occurrence that has come within the horizon, continuing each window's
+    expansion where it stopped. Occurrences that exist already — moved, cancelled or deleted
+    ones included — are skipped by the (window, recurrence id) constraint."""
+    until = now + timedelta(days=rt.settings.window_horizon_days)
+    due = [(record, horizon_exp) for record in rt.state.windows.values()
+           if record.rrule is not None and not record.exhausted
+           and (nxt := (horizon_exp := rt.horizon.expander(record)).peek()) is not None
+           and nxt.start < until]
+    if not due:
+        return 0
+    events: list[Event] = []
+    cursors = []
+    try:
+        async with rt.db.write() as conn:
+            for record, expander in due:
+                occs = future_occurrences(expander, until, now)
+                cursor = expander.cursor
+                assert cursor is not None
+                if not await windows_q.save_cursor(
+                        conn=conn, window_id=record.id, version=record.version,
+                        cursor_local=local_text(cursor.last_local),
+                        generated=cursor.generated, exhausted=expander.peek() is None):
+                    rt.horizon.expanders.pop(record.id, None)  # edited or deleted meanwhile
+                    continue
+                cursors.append((record, cursor, expander.peek() is None))
+                for occ in await insert_generated(conn, record, occs, now):
+                    events.append(occurrence_event("occurrence.created", occ, now))
+    except BaseException:
+        for record, _ in due:  # the expanders ran ahead of what was stored
+            rt.horizon.expanders.pop(record.id, None)
+        raise
+    for record, cursor, done in cursors:
+        rt.state.set_cursor(record.id, record.version, cursor, done)
+    rt.horizon.due = None
+    rt.publish(events)
+    return len(events)
+
+
+async def advance_occurrences(*, rt: Runtime, now: datetime) -> int:
+    """Bring every occurrence whose boundary has come to the status its times say.
+
+    Each skipped step (after downtime) is recorded in the history, marked late; one event is
+    published per occurrence, for the state it is in now, so nothing announces a state that
+    has already passed.
+    """
+    # Anything due starts by now + its window's ready lead: look no further than that.
+    lead = max((w.ready_lead for w in rt.state.windows.values()), default=timedelta(0))
+    due = [occ for occ, rules in rt.state.started_by(now + lead) if due_steps(occ, rules, now)]
+    if not due:
+        return 0
+    events: list[Event] = []
+    stale: list[int] = []  # in memory but changed or gone in the database (another replica)
+    async with rt.db.write() as conn:
+        await lock_gate(conn)
+        for occ in due:
+            event = await _advance_one(conn, occ.window_id, occ.id, now)
+            if event is None:
+                stale.append(occ.id)
+            else:
+                events.append(event)
+    rt.publish(events)
+    if stale:
+        await _reload_occurrences(rt, stale)
+    return len(events)
+
+
+async def _advance_one(conn: AsyncConnection, window_id: int, occurrence_id: int,
+                       now: datetime) -> Event | None:
+    """Advance one occurrence as stored (the conditional update makes a second worker's
+    attempt a no-op); None when there was nothing to do."""
+    window_row = await windows_q.get_window(conn=conn, window_id=window_id)
+    row = await windows_q.get_occurrence(conn=conn, occurrence_id=occurrence_id, lock=True)
+    if window_row is None or row is None or row["deleted"]:
+        return None
+    window, stored = window_from_row(window_row), occurrence_from_row(row)
+    steps = due_steps(stored.times, window.rules, now)
+    if not steps or (updated := await windows_q.update_occurrence(
+            conn=conn, occurrence_id=occurrence_id, expected_version=stored.version,
+            values={"status": str(steps[-1].to), "updated_at": now})) is None:
+        return None
+    for step in steps:
+        skipped = window.status == PAUSED and step.to is Status.CANCELLED
+        await audit_q.append_audit(
+            conn=conn, at=now, actor=SYSTEM, action=f"occurrence.{step.to.lower()}",
+            target=f"window:{window_id}",
+            reason="the window was paused; this occurrence did not run" if skipped else None,
+            details={"occurrence": occurrence_id, "from": str(step.from_), "to": str(step.to),
+                     "boundary": iso_z(step.at), "late": step.late})
+    return occurrence_event(
+        "occurrence.transitioned", occurrence_from_row(updated), now,
+        previous=str(stored.times.status), late=steps[-1].late, actor=SYSTEM,
+        skipped=[str(s.to) for s in steps[:-1]])
+
+
+async def _reload_occurrences(rt: Runtime, ids: list[int]) -> None:
+    """Replace what memory holds about ``ids`` with what the database has."""
+    async with rt.db.read() as conn:
+        rows = {i: await windows_q.get_occurrence(conn=conn, occurrence_id=i) for i in ids}
+    for occ_id, row in rows.items():
+        if row is None or rt.state.windows.get(row["window_id"]) is None:
+            rt.state.occurrences.pop(occ_id, None)
+            rt.state.windows_changed()
+        else:
+            record = occurrence_from_row(row)
+            rt.state.occurrences.pop(occ_id, None)
+            rt.state.put_occurrence(record)
+    rt.state.notify()
+
