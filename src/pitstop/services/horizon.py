@@ -13,12 +13,14 @@ from pitstop.domain.recurrence import Expander
 from pitstop.domain.windows import PAUSED, due_steps
 from pitstop.services.events import Event
 from pitstop.services.generation import (
+    cursor_values,
     future_occurrences,
     insert_generated,
     lock_gate,
     occurrence_event,
+    occurrence_rows,
 )
-from pitstop.services.records import iso_z, local_text, occurrence_from_row, window_from_row
+from pitstop.services.records import iso_z, occurrence_from_row, window_from_row
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import WindowRecord
 from pitstop.storage import audit as audit_q
@@ -73,32 +75,26 @@ async def refresh_horizon(*, rt: Runtime, now: datetime) -> int:
            and nxt.start < until]
     if not due:
         return 0
-    events: list[Event] = []
-    cursors = []
+    rows = {record.id: occurrence_rows(record, future_occurrences(exp, until, now), now)
+            for record, exp in due}
+    cursors = [cursor_values(record, exp) for record, exp in due]
     try:
         async with rt.db.write() as conn:
-            for record, expander in due:
-                occs = future_occurrences(expander, until, now)
-                cursor = expander.cursor
-                assert cursor is not None
-                if not await windows_q.save_cursor(
-                        conn=conn, window_id=record.id, version=record.version,
-                        cursor_local=local_text(cursor.last_local),
-                        generated=cursor.generated, exhausted=expander.peek() is None):
-                    rt.horizon.expanders.pop(record.id, None)  # edited or deleted meanwhile
-                    continue
-                cursors.append((record, cursor, expander.peek() is None))
-                for occ in await insert_generated(conn, record, occs, now):
-                    events.append(occurrence_event("occurrence.created", occ, now))
+            saved = await windows_q.save_cursors(conn=conn, cursors=cursors)
+            inserted = await insert_generated(
+                conn, [row for wid in saved for row in rows[wid]])
     except BaseException:
         for record, _ in due:  # the expanders ran ahead of what was stored
             rt.horizon.expanders.pop(record.id, None)
         raise
-    for record, cursor, done in cursors:
-        rt.state.set_cursor(record.id, record.version, cursor, done)
+    for record, exp in due:
+        if record.id in saved:
+            rt.state.set_cursor(record.id, record.version, exp.cursor, exp.peek() is None)
+        else:  # edited or deleted meanwhile: rebuild from what is stored next time
+            rt.horizon.expanders.pop(record.id, None)
     rt.horizon.due = None
-    rt.publish(events)
-    return len(events)
+    rt.publish([occurrence_event("occurrence.created", occ, now) for occ in inserted])
+    return len(inserted)
 
 
 async def advance_occurrences(*, rt: Runtime, now: datetime) -> int:

@@ -19,10 +19,12 @@ from pitstop.domain.windows import ACTIVE, PAUSED, Selector, parse_affects
 from pitstop.errors import Conflict, InvalidInput, NotFound
 from pitstop.services.events import Event
 from pitstop.services.generation import (
+    cursor_values,
     future_occurrences,
     insert_generated,
     lock_gate,
     occurrence_event,
+    occurrence_rows,
 )
 from pitstop.services.records import local_text, occurrence_from_row, window_from_row
 from pitstop.services.runtime import Runtime
@@ -108,12 +110,8 @@ async def _generate(conn: AsyncConnection, rt: Runtime, record: WindowRecord, no
                                "future start" + (" or extend UNTIL/COUNT" if record.rrule
                                                  else ""),
                                field="rrule" if record.rrule else "start")
-    inserted = await insert_generated(conn, record, occs, now)
-    cursor, done = expander.cursor, expander.peek() is None
-    await windows_q.save_cursor(
-        conn=conn, window_id=record.id, version=record.version,
-        cursor_local=local_text(cursor.last_local) if cursor else None,
-        generated=cursor.generated if cursor else 0, exhausted=done)
+    inserted = await insert_generated(conn, occurrence_rows(record, occs, now))
+    await windows_q.save_cursors(conn=conn, cursors=[cursor_values(record, expander)])
     fresh = await windows_q.get_window(conn=conn, window_id=record.id)
     assert fresh is not None
     return inserted, window_from_row(fresh)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -46,14 +47,29 @@ async def update_window(*, conn: AsyncConnection, window_id: int, expected_versi
     return result.rowcount == 1
 
 
-async def save_cursor(*, conn: AsyncConnection, window_id: int, version: int,
-                      cursor_local: str | None, generated: int, exhausted: bool) -> bool:
-    """Record where expansion stopped, unless the window was edited meanwhile. The cursor is
-    bookkeeping: it does not bump the window's version."""
-    result = await conn.execute(
-        update(windows).where(windows.c.id == window_id, windows.c.version == version)
-        .values(cursor_local=cursor_local, cursor_generated=generated, exhausted=exhausted))
-    return result.rowcount == 1
+_SAVE_CURSOR = (
+    update(windows).where(windows.c.id == bindparam("wid"))
+    .values(cursor_local=bindparam("cursor_local"), cursor_generated=bindparam("generated"),
+            exhausted=bindparam("exhausted"))
+)
+
+
+async def save_cursors(*, conn: AsyncConnection, cursors: list[dict[str, Any]]) -> set[int]:
+    """Record where expansion stopped for each window (``wid``, ``version``,
+    ``cursor_local``, ``generated``, ``exhausted``), unless the window was edited or deleted
+    meanwhile: those are left out, and the ids saved are returned. The cursor is bookkeeping:
+    it does not bump the window's version."""
+    if not cursors:
+        return set()
+    wanted = {c["wid"]: c["version"] for c in cursors}
+    rows = await conn.execute(
+        select(windows.c.id, windows.c.version)
+        .where(windows.c.id.in_(list(wanted))).with_for_update())
+    current = {row.id for row in rows if wanted[row.id] == row.version}
+    saving = [c for c in cursors if c["wid"] in current]
+    if saving:
+        await conn.execute(_SAVE_CURSOR, saving)
+    return current
 
 
 async def delete_window(*, conn: AsyncConnection, window_id: int) -> None:
@@ -61,6 +77,7 @@ async def delete_window(*, conn: AsyncConnection, window_id: int) -> None:
     await conn.execute(delete(windows).where(windows.c.id == window_id))
 
 
+@functools.cache
 def _insert_ignoring_duplicates(dialect: str):  # type: ignore[no-untyped-def]
     """INSERT ... ON CONFLICT (window_id, recurrence_id) DO NOTHING RETURNING *."""
     build = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -70,14 +87,14 @@ def _insert_ignoring_duplicates(dialect: str):  # type: ignore[no-untyped-def]
 
 async def insert_occurrences(*, conn: AsyncConnection, rows: Iterable[dict[str, Any]]
                              ) -> list[RowMapping]:
-    """Insert occurrences; one whose (window, recurrence id) exists already — generated
-    before, moved, cancelled or deleted (a tombstone) — is skipped. Returns those inserted."""
-    stmt = _insert_ignoring_duplicates(conn.dialect.name)
-    out = []
-    for row in rows:
-        result = await conn.execute(stmt, {"deleted": False, "version": 1, **row})
-        out.extend(result.mappings())
-    return out
+    """Insert occurrences in one batch; one whose (window, recurrence id) exists already —
+    generated before, moved, cancelled or deleted (a tombstone) — is skipped. Returns those
+    inserted."""
+    batch = [{"deleted": False, "version": 1, **row} for row in rows]
+    if not batch:
+        return []
+    result = await conn.execute(_insert_ignoring_duplicates(conn.dialect.name), batch)
+    return list(result.mappings())
 
 
 async def get_occurrence(*, conn: AsyncConnection, occurrence_id: int, lock: bool = False
