@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+)
 
 from pitstop.domain.targets import validate_reason
 
@@ -59,6 +68,18 @@ class DeployEnterBody(BaseModel):
     timeoutMs: int = Field(300_000, ge=0, le=3_600_000)
 
 
+_TIMEDELTA = TypeAdapter(timedelta)
+
+
+def _elapsed(value: Any) -> timedelta:
+    """ISO 8601 (PT2H, P1D, P1W) or seconds; a clear message for anything else."""
+    try:
+        return _TIMEDELTA.validate_python(value)
+    except ValidationError:
+        raise ValueError(f"{value!r} is not an elapsed time: use ISO 8601 like PT2H, PT30M "
+                         "or P1D, or a number of seconds") from None
+
+
 def _lead(value: timedelta) -> timedelta:
     if not timedelta(0) <= value <= timedelta(days=90):
         raise ValueError("must be between 0 and 90 days (ISO 8601 like PT1H, or seconds)")
@@ -72,25 +93,28 @@ def _reminder(value: timedelta) -> timedelta:
     return value
 
 
-Lead = Annotated[timedelta, AfterValidator(_lead)]
-Reminder = Annotated[timedelta, AfterValidator(_reminder)]
+Lead = Annotated[timedelta, BeforeValidator(_elapsed), AfterValidator(_lead)]
+Reminder = Annotated[timedelta, BeforeValidator(_elapsed), AfterValidator(_reminder)]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 Description = Annotated[str, Field(max_length=5000)]
 Zone = Annotated[str, Field(min_length=1, max_length=64, description="IANA time zone")]
 Rule = Annotated[str, Field(min_length=1, max_length=500,
                             description="RFC 5545 RRULE without DTSTART")]
-Duration = Annotated[timedelta, Field(description="elapsed time: ISO 8601 (PT2H) or seconds")]
+Duration = Annotated[timedelta, BeforeValidator(_elapsed),
+                     Field(description="elapsed time: ISO 8601 (PT2H) or seconds")]
 LocalStart = Annotated[datetime, Field(
     description="local wall-clock date-time in `timezone`, without an offset")]
 
 
-class LabelSelector(Body):
-    labels: dict[str, str] = Field(min_length=1)
-
-
 class Affect(Body):
-    selector: str | LabelSelector = Field(
-        description="a target id (platform, node:a, service:api) or {\"labels\": {...}}")
+    # Checked by domain.windows.parse_affects, whose messages say which entry and how to fix
+    # it (a union type here would answer with one error per alternative).
+    selector: Any = Field(
+        description='a target id (platform, node:a, service:api) or {"labels": {"region": '
+        '"eu"}} (every label must match)',
+        json_schema_extra={"oneOf": [{"type": "string"}, {
+            "type": "object", "properties": {"labels": {"type": "object"}},
+            "required": ["labels"]}]})
     impact: Literal["MAINTENANCE", "DEGRADED", "DOWN"] = "MAINTENANCE"
 
 
