@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from pitstop import __version__
 from pitstop.api import (
+    calendar,
     deploy,
     health,
     history,
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         Route("/v1/leases", leases.acquire_hot, methods=["POST"]),
         Route("/v1/leases/{lease_id}", leases.release_hot, methods=["DELETE"]),
     ]
-    for module in (health, targets, leases, windows, services, history, tokens, deploy):
+    for module in (health, targets, leases, windows, services, calendar, history, tokens,
+                   deploy):
         app.include_router(module.router)
     return app

@@ -10,7 +10,7 @@ import pytest
 from pitstop import clock
 from tests.conftest import client_for
 
-OPEN_ROUTES = {("GET", "/health"), ("GET", "/problems/{slug}")}
+OPEN_ROUTES = {("GET", "/health"), ("GET", "/problems/{slug}"), ("GET", "/v1/calendar.ics")}
 
 
 def _routes(app):

@@ -61,6 +61,14 @@ async def test_a_one_time_window_has_exactly_one_occurrence(operator, rt):
     assert got["title"] == "DB upgrade" and got["created_by"] == "operator-user"
 
 
+async def test_a_one_time_window_beyond_the_horizon_has_its_occurrence_at_once(operator, rt):
+    body = await create(operator, start="2026-06-01T09:00:00", timezone="Europe/Paris")
+    [occ] = body["occurrences"]
+    assert (occ["status"], occ["start_local"]) == ("SCHEDULED", "2026-06-01T09:00:00+02:00")
+    await tick(rt, 86400)
+    assert len(await occurrences(operator, body["id"])) == 1
+
+
 @pytest.mark.parametrize(("overrides", "field", "words"), [
     ({"rrule": "FREQ=SOMETIMES"}, "rrule", "invalid rrule"),
     ({"timezone": "Mars/Olympus"}, "timezone", "unknown time zone"),

@@ -8,7 +8,7 @@ drain) or sees it.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -96,7 +96,9 @@ async def _generate(conn: AsyncConnection, rt: Runtime, record: WindowRecord, no
                     ) -> tuple[list[OccurrenceRecord], WindowRecord]:
     """The first occurrences of a new or re-timed window, and the window with its cursor."""
     expander = Expander(record.series)
-    horizon = now + timedelta(days=rt.settings.window_horizon_days)
+    # A one-time window has its one occurrence however far ahead; a series, the horizon's.
+    horizon = now + timedelta(days=rt.settings.window_horizon_days) if record.rrule \
+        else datetime.max.replace(tzinfo=UTC)
     occs = future_occurrences(expander, horizon, now)
     if not occs:
         nxt = expander.peek()
