@@ -77,3 +77,32 @@ async def test_async_lease_releases_on_exit(app, secrets):
 def test_unreachable_server_is_a_typed_error():
     with sdk.Client("http://127.0.0.1:9", "t") as client, pytest.raises(sdk.Unreachable):
         client.health()
+
+
+def test_windows_through_the_sdk_and_a_typed_maintenance_soon(live):
+    from datetime import UTC, datetime, timedelta
+
+    start = (datetime.now(UTC) + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%S")
+    with sdk.Client(live.url, live.token) as client:
+        window = client.create_window(title="patch", start=start, timezone="UTC",
+                                      duration="PT1H", affects=[{"selector": "platform"}])
+        assert client.get_window(window["id"])["title"] == "patch"
+        with pytest.raises(sdk.MaintenanceSoon) as soon:
+            client.acquire("platform", "build", "runner", expected_duration_s=3600)
+        assert soon.value.occurrence["window"] == window["id"]
+        assert soon.value.retry_after is not None
+        lease = client.acquire("platform", "build", "runner", expected_duration_s=3600,
+                               force=True)
+        client.release(lease["id"])
+        occ = client.list_occurrences(window["id"])["items"][0]
+        assert client.update_occurrence(window["id"], occ["id"],
+                                        status="CANCELLED")["status"] == "CANCELLED"
+        client.acquire("platform", "build", "runner", expected_duration_s=3600)
+        assert client.report_status("api", "DOWN")["displayed"] == "DOWN"
+        assert [s["name"] for s in client.list_services()["items"]] == ["api"]
+        preview = client.preview(start="2027-01-01T00:00:00", timezone="UTC", duration=60,
+                                 rrule="FREQ=DAILY", count=3)
+        assert len(preview["occurrences"]) == 3
+        client.delete_window(window["id"])
+        with pytest.raises(sdk.NotFound):
+            client.get_window(window["id"])

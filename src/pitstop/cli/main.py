@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from pitstop.cli import deploy, maintenance, server, tokens, work
+from pitstop.cli import deploy, maintenance, occurrences, server, tokens, windows, work
 from pitstop.cli.common import Context
 
 app = typer.Typer(
@@ -35,6 +35,9 @@ maintenance.register(app)
 deploy.register(app)
 app.add_typer(tokens.app, name="token")
 app.add_typer(work.app, name="work")
+app.add_typer(windows.app, name="windows")
+app.add_typer(occurrences.app, name="occurrences")
+app.command()(windows.preview)
 
 
 def main() -> None:

@@ -112,6 +112,59 @@ class _Api:
     def list_leases(self, target: str | None = None) -> Any:
         return self._send(_Request("GET", "/v1/leases", params={"target": target}))
 
+    # windows and occurrences
+    def create_window(self, **fields: Any) -> Any:
+        """``title, start`` (local, no offset)``, timezone, duration, affects`` and the
+        optional fields of POST /v1/windows."""
+        return self._send(_Request("POST", "/v1/windows", fields))
+
+    def list_windows(self, *, status: str | None = None, target: str | None = None) -> Any:
+        return self._send(_Request("GET", "/v1/windows",
+                                   params={"status": status, "target": target}))
+
+    def get_window(self, window_id: int) -> Any:
+        return self._send(_Request("GET", f"/v1/windows/{window_id}"))
+
+    def update_window(self, window_id: int, **changes: Any) -> Any:
+        """Only the fields given change; ``rrule=None`` makes the window one-time."""
+        return self._send(_Request("PATCH", f"/v1/windows/{window_id}", changes))
+
+    def delete_window(self, window_id: int) -> Any:
+        return self._send(_Request("DELETE", f"/v1/windows/{window_id}"))
+
+    def list_occurrences(self, window_id: int, *, start_from: datetime | str | None = None,
+                         start_before: datetime | str | None = None, status: str | None = None,
+                         projected: bool = False) -> Any:
+        params = {"from": _iso(start_from), "to": _iso(start_before), "status": status,
+                  "projected": "true" if projected else None}
+        return self._send(_Request("GET", f"/v1/windows/{window_id}/occurrences",
+                                   params=params))
+
+    def update_occurrence(self, window_id: int, occurrence_id: int, **body: Any) -> Any:
+        """``status="COMPLETED"|"CANCELLED"``, or ``start=..., end=...`` to move it."""
+        return self._send(_Request(
+            "PATCH", f"/v1/windows/{window_id}/occurrences/{occurrence_id}",
+            {k: _iso(v) for k, v in body.items()}))
+
+    def delete_occurrence(self, window_id: int, occurrence_id: int) -> Any:
+        return self._send(_Request(
+            "DELETE", f"/v1/windows/{window_id}/occurrences/{occurrence_id}"))
+
+    def preview(self, **fields: Any) -> Any:
+        """The next occurrences of a rule, without saving it (POST /v1/recurrence/preview)."""
+        return self._send(_Request("POST", "/v1/recurrence/preview", fields))
+
+    # services
+    def report_status(self, name: str, status: str, message: str | None = None) -> Any:
+        return self._send(_Request("PUT", f"/v1/services/{name}/status",
+                                   {"status": status, "message": message}))
+
+    def list_services(self) -> Any:
+        return self._send(_Request("GET", "/v1/services"))
+
+    def get_service(self, name: str) -> Any:
+        return self._send(_Request("GET", f"/v1/services/{name}"))
+
     # tokens
     def create_token(self, name: str, role: str) -> Any:
         return self._send(_Request("POST", "/v1/tokens", {"name": name, "role": role}))
