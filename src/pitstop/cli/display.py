@@ -21,14 +21,17 @@ def _wait_text(ms: int | None) -> str:
     return f"{seconds:.0f}s" if seconds < 120 else f"{seconds / 60:.1f}m"
 
 
+def _cause_text(cause: dict[str, Any]) -> str:
+    what = f"window {cause['window']} " if cause.get("kind") == "window" else ""
+    return (f"{cause['source']}: {what}{cause['reason']} (by {cause.get('actor') or '-'} "
+            f"since {when(cause['since'])}"
+            + (f", until {when(cause['until'])}" if cause.get("until") else "") + ")")
+
+
 def state_line(target: dict[str, Any]) -> Text:
     if not target["in_maintenance"]:
         return Text.assemble((f"{target['id']}: ", "bold"), ("operational", "green"))
-    causes = "; ".join(
-        f"{c['source']}: {c['reason']} (by {c.get('actor') or '-'} since {when(c['since'])}"
-        + (f", until {when(c['until'])}" if c.get("until") else "") + ")"
-        for c in target["causes"]
-    )
+    causes = "; ".join(_cause_text(c) for c in target["causes"])
     return Text.assemble((f"{target['id']}: ", "bold"), ("MAINTENANCE", "bold yellow"),
                          f" — {causes}")
 
