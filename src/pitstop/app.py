@@ -13,11 +13,13 @@ from starlette.routing import Route
 
 from pitstop import __version__
 from pitstop.api import (
+    agent,
     calendar,
     deploy,
     health,
     history,
     leases,
+    nodes,
     problems,
     services,
     targets,
@@ -93,7 +95,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         Route("/v1/leases", leases.acquire_hot, methods=["POST"]),
         Route("/v1/leases/{lease_id}", leases.release_hot, methods=["DELETE"]),
     ]
-    for module in (health, targets, leases, windows, services, calendar, history, tokens,
-                   deploy):
+    for module in (health, targets, leases, windows, services, calendar, nodes, agent, history,
+                   tokens, deploy):
         app.include_router(module.router)
     return app

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     auth_failures_per_minute: int = Field(5, ge=1)
     auth_block_s: int = Field(300, ge=1)
     log_level: str = "info"
+    agent_poll_interval_s: int = Field(
+        30, ge=1, le=86400, description="an agent's poll interval when its config sets none "
+        "(poll_interval_s); a node unseen for 3 intervals is offline")
+    agent_rate_per_s: float = Field(5.0, gt=0, description="agent requests per second and node")
+    agent_burst: int = Field(20, ge=1, description="agent requests a node may make at once")
     window_horizon_days: int = Field(
         7, ge=1, le=366, description="how far ahead recurring windows' occurrences are generated")
 

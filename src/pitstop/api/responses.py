@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from starlette.responses import Response
 
-_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
+from pitstop.encoding import dumps
 
-
-def dumps(data: Any) -> bytes:
-    return orjson.dumps(data, option=_OPTIONS)
+__all__ = ["dumps", "json_response"]
 
 
 def json_response(

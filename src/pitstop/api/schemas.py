@@ -118,6 +118,10 @@ class Affect(Body):
     impact: Literal["MAINTENANCE", "DEGRADED", "DOWN"] = "MAINTENANCE"
 
 
+class LabelMatch(Body):
+    labels: dict[str, str] = Field(min_length=1, description="every label must match")
+
+
 class WindowBody(Body):
     title: Title
     description: Description = ""
@@ -180,3 +184,27 @@ class PreviewBody(Body):
 class ServiceStatusBody(Body):
     status: Literal["UP", "DEGRADED", "DOWN"]
     message: str | None = Field(None, max_length=500)
+
+
+NodeName = Annotated[str, Field(min_length=1, max_length=63,
+                                description="lowercase letters, digits and -")]
+
+
+class NodeBody(Body):
+    name: NodeName
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class BulkConfigBody(Body):
+    selector: LabelMatch
+    config: dict[str, Any]
+
+
+class RunningItem(Body):
+    workload: str = Field(min_length=1, max_length=200)
+    started_at: AwareDatetime
+
+
+class HeartbeatBody(Body):
+    version: str | None = Field(None, max_length=100)
+    running: list[RunningItem] = Field(default_factory=list, max_length=1000)

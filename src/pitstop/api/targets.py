@@ -11,7 +11,9 @@ from pitstop import clock
 from pitstop.api.deps import RT, Operator, Reader, principal_for, runtime_of
 from pitstop.api.responses import dumps, json_response
 from pitstop.api.schemas import EnterBody, ExitBody, TargetBody, WaitMs
+from pitstop.errors import Forbidden
 from pitstop.services import maintenance, targets
+from pitstop.services.snapshot import Principal
 
 router = APIRouter(prefix="/v1/targets", tags=["targets"])
 
@@ -54,8 +56,16 @@ async def put_target(rt: RT, who: Operator, target: str, body: TargetBody) -> Re
     return json_response(view.to_json(), 201 if created else 200)
 
 
+def _node_needs_admin(rt: RT, who: Principal, target: str) -> None:
+    """Stopping a registered node's workloads is an admin's decision, whichever route asks."""
+    if target in rt.state.nodes and who.role != "admin":
+        raise Forbidden(f"token {who.name!r} has role {who.role}; maintenance of a node "
+                        "needs an admin token", role=who.role)
+
+
 @router.post("/{target}/maintenance/enter")
 async def enter(rt: RT, who: Operator, target: str, body: EnterBody) -> Response:
+    _node_needs_admin(rt, who, target)
     result = await maintenance.enter_and_wait(
         rt=rt, target=target, reason=body.reason, actor=who.name, expires_at=body.expires_at,
         wait_s=(body.wait_ms or 0) / 1000)
@@ -64,6 +74,7 @@ async def enter(rt: RT, who: Operator, target: str, body: EnterBody) -> Response
 
 @router.post("/{target}/maintenance/exit")
 async def exit_(rt: RT, who: Operator, target: str, body: ExitBody) -> Response:
+    _node_needs_admin(rt, who, target)
     result = await maintenance.exit_maintenance(rt=rt, target=target, reason=body.reason,
                                                 actor=who.name)
     return json_response(result.to_json())

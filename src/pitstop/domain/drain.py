@@ -23,11 +23,11 @@ class LeaseView:
     phase: str | None
     acquired_at: datetime
     expected_end: datetime | None
-    expires_at: datetime
+    expires_at: datetime | None  # None: work an agent reports, counted until it says done
 
     def counts_at(self, now: datetime) -> bool:
         """A lease whose TTL ran out stops counting, even before it is recorded as lost."""
-        return now < self.expires_at
+        return self.expires_at is None or now < self.expires_at
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "lease": frozenset({"admin", "operator", "worker"}),
     "report": frozenset({"admin", "operator", "worker"}),  # a service's realtime status
     "admin": frozenset({"admin"}),
+    "agent": frozenset({"agent"}),  # the agent endpoints; its node's data only
 }
 
 

@@ -8,13 +8,15 @@ from datetime import datetime
 from pitstop import clock
 from pitstop.services.records import (
     lease_from_row,
+    node_from_row,
     occurrence_from_row,
     target_from_row,
     window_from_row,
 )
 from pitstop.services.runtime import Runtime
-from pitstop.services.snapshot import DURATIONS_KEPT, Principal
+from pitstop.services.snapshot import DURATIONS_KEPT, principal_from_row
 from pitstop.storage import leases as leases_q
+from pitstop.storage import nodes as nodes_q
 from pitstop.storage import targets as targets_q
 from pitstop.storage import tokens as tokens_q
 from pitstop.storage import windows as windows_q
@@ -36,10 +38,17 @@ async def refresh_snapshot(rt: Runtime) -> None:
         token_rows = await tokens_q.list_tokens(conn=conn)
         window_rows = await windows_q.list_windows(conn=conn)
         occurrence_rows = await windows_q.live_occurrences(conn=conn)
+        node_rows = await nodes_q.list_nodes(conn=conn)
     _refresh_windows(rt, window_rows, occurrence_rows, read_started)
+    registered = {row["target"] for row in node_rows}
+    for target in [t for t, n in state.nodes.items()
+                   if t not in registered and n.created_at < read_started]:
+        del state.nodes[target]  # unregistered elsewhere
+    for row in node_rows:
+        state.put_node(node_from_row(row))
     for row in target_rows:
         state.put_target(target_from_row(row))
-    state.tokens = {row["hash"]: Principal(row["id"], row["name"], row["role"])
+    state.tokens = {row["hash"]: principal_from_row(row)
                     for row in token_rows}
     active = {row["id"] for row in lease_rows}
     for lease in list(state.leases.values()):
@@ -78,8 +87,11 @@ async def load_snapshot(rt: Runtime) -> None:
                 conn=conn, per_kind=DURATIONS_KEPT)).items():
             state.durations[kind] = deque(reversed(values), maxlen=DURATIONS_KEPT)
         for row in await tokens_q.list_tokens(conn=conn):
-            state.tokens[row["hash"]] = Principal(row["id"], row["name"], row["role"])
+            state.tokens[row["hash"]] = principal_from_row(row)
         for row in await windows_q.list_windows(conn=conn):
             state.put_window(window_from_row(row))
         for row in await windows_q.live_occurrences(conn=conn):
             state.put_occurrence(occurrence_from_row(row))
+        for row in await nodes_q.list_nodes(conn=conn):
+            state.put_node(node_from_row(row))
+    rt.config_watch.prime()

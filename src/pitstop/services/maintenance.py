@@ -64,13 +64,14 @@ async def _locked_target(conn: AsyncConnection, target: str) -> RowMapping:
 
 
 async def _switch_off(
-    conn: AsyncConnection, row: RowMapping, *, actor: str, reason: str, now: datetime
+    conn: AsyncConnection, row: RowMapping, *, actor: str, reason: str, now: datetime,
+    action: str = "maintenance.exited",
 ) -> Event:
     """Turn a stored switch off, with its audit row; returns the event to publish."""
     await targets_q.update_target(conn=conn, target=row["id"], expected_version=row["version"],
                                   values={**_OFF, "updated_at": now})
     await audit_q.append_audit(
-        conn=conn, at=now, actor=actor, action="maintenance.exited", target=row["id"],
+        conn=conn, at=now, actor=actor, action=action, target=row["id"],
         reason=reason, details={"before": switch_json(switch_from_row(row)), "after": None},
     )
     fresh = await targets_q.get_target(conn=conn, target=row["id"])
@@ -84,7 +85,8 @@ def _expiry_reason(row: RowMapping) -> str:
 
 
 async def enter_maintenance(
-    *, rt: Runtime, target: str, reason: str, actor: str, expires_at: datetime | None = None
+    *, rt: Runtime, target: str, reason: str, actor: str, expires_at: datetime | None = None,
+    action: str = "maintenance.entered",
 ) -> SwitchResult:
     """Turn ``target``'s switch on. Entering a target whose switch is on changes nothing.
 
@@ -116,7 +118,7 @@ async def enter_maintenance(
             assert fresh is not None
             record = target_from_row(fresh)
             await audit_q.append_audit(
-                conn=conn, at=now, actor=actor, action="maintenance.entered", target=target,
+                conn=conn, at=now, actor=actor, action=action, target=target,
                 reason=reason, details={"before": None, "after": switch_json(record.switch)},
             )
             events.append(Event("maintenance.entered", target, now,
@@ -130,7 +132,8 @@ async def enter_maintenance(
     return SwitchResult(changed, message, describe_target(rt.state, target))
 
 
-async def exit_maintenance(*, rt: Runtime, target: str, reason: str, actor: str) -> SwitchResult:
+async def exit_maintenance(*, rt: Runtime, target: str, reason: str, actor: str,
+                           action: str = "maintenance.exited") -> SwitchResult:
     """Turn ``target``'s switch off. Other causes (platform maintenance) may remain."""
     target, reason = check_target_id(target), _reason(reason)
     now = clock.now()
@@ -142,7 +145,8 @@ async def exit_maintenance(*, rt: Runtime, target: str, reason: str, actor: str)
         if switch is not None:
             events.append(await _switch_off(
                 conn, row, actor=actor if changed else SYSTEM,
-                reason=reason if changed else _expiry_reason(row), now=now))
+                reason=reason if changed else _expiry_reason(row), now=now,
+                action=action if changed else "maintenance.exited"))
     rt.publish(events)
     view = describe_target(rt.state, target)
     if changed:

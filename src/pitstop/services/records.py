@@ -12,8 +12,10 @@ from pitstop.domain.recurrence import Cursor
 from pitstop.domain.state import Switch
 from pitstop.domain.windows import OccurrenceTimes, Realtime, parse_affects
 from pitstop.services.snapshot import (
+    NodeRecord,
     OccurrenceRecord,
     RealtimeStatus,
+    Running,
     TargetRecord,
     WindowRecord,
 )
@@ -105,3 +107,14 @@ def switch_json(switch: Switch | None) -> dict[str, Any] | None:
         "since": iso_z(switch.since),
         "expires_at": iso_z(switch.expires_at) if switch.expires_at else None,
     }
+
+
+def node_from_row(row: Mapping[str, Any]) -> NodeRecord:
+    return NodeRecord(
+        target=row["target"], config=dict(row["config"]),
+        config_updated_at=row["config_updated_at"], config_updated_by=row["config_updated_by"],
+        agent_version=row["agent_version"],
+        running=tuple(Running(r["workload"], datetime.fromisoformat(r["started_at"]))
+                      for r in row["running"]),
+        reported_at=row["reported_at"], created_at=row["created_at"], version=row["version"],
+    )

@@ -36,11 +36,18 @@ class Runtime:
     # When the scheduler will next wake by itself; None while it is running its jobs.
     scheduler_due: datetime | None = None
     horizon: Any = None  # services.horizon.Horizon, set in __post_init__
+    agent_limiter: Any = None  # services.agent.AgentLimiter
+    config_watch: Any = None  # services.agent.ConfigWatch
 
     def __post_init__(self) -> None:
-        from pitstop.services.horizon import Horizon  # horizon imports this module
+        # These modules import this one.
+        from pitstop.services.agent import AgentLimiter, ConfigWatch
+        from pitstop.services.horizon import Horizon
 
         self.horizon = Horizon()
+        self.agent_limiter = AgentLimiter(self.settings.agent_rate_per_s,
+                                          self.settings.agent_burst)
+        self.config_watch = ConfigWatch(self)
         self.view_cache = ViewCache(self.state)
         self.limiter = FailureLimiter(
             max_failures=self.settings.auth_failures_per_minute,
@@ -51,12 +58,16 @@ class Runtime:
     def publish(self, events: Iterable[Event]) -> None:
         """After a commit: update the snapshot, tell subscribers, and wake the scheduler
         only when a change brings a boundary closer than the one it sleeps until."""
+        events = list(events)
         for event in events:
             self.state.apply(event)
             self.bus.publish(event)
             at = _boundary(event)
             if at is not None and (self.scheduler_due is None or at < self.scheduler_due):
                 self.scheduler_wake.set()
+        if events:
+            for derived in self.config_watch.derive(events):
+                self.bus.publish(derived)
 
     @property
     def uptime_s(self) -> float:

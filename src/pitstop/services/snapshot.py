@@ -14,6 +14,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from pitstop.domain.drain import LeaseView, p90
 from pitstop.domain.lifecycle import TERMINAL
@@ -107,10 +108,47 @@ class OccurrenceRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Running:
+    workload: str
+    started_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRecord:
+    """A registered node: its desired config and what its agent last reported."""
+
+    target: str  # node:<name>
+    config: dict[str, Any]
+    config_updated_at: datetime
+    config_updated_by: str
+    agent_version: str | None
+    running: tuple[Running, ...]
+    reported_at: datetime | None
+    created_at: datetime
+    version: int
+
+    @property
+    def name(self) -> str:
+        return self.target.split(":", 1)[1]
+
+    def workloads_in_flight(self) -> list[LeaseView]:
+        """What the agent reports running, as in-flight work for the drain."""
+        return [LeaseView(id=f"{self.target}/{r.workload}", target=self.target,
+                          kind="workload", holder=f"agent {self.name}", phase=r.workload,
+                          acquired_at=r.started_at, expected_end=None, expires_at=None)
+                for r in self.running]
+
+
+@dataclass(frozen=True, slots=True)
 class Principal:
     token_id: str
     name: str
     role: str
+    node: str | None = None  # role agent: the node (target id) the token is bound to
+
+
+def principal_from_row(row: Any) -> Principal:
+    return Principal(row["id"], row["name"], row["role"], row.get("node"))
 
 
 @dataclass
@@ -119,6 +157,8 @@ class Snapshot:
     leases: dict[str, LeaseView] = field(default_factory=dict)
     durations: dict[str, deque[float]] = field(default_factory=dict)
     tokens: dict[str, Principal] = field(default_factory=dict)  # by token hash
+    nodes: dict[str, NodeRecord] = field(default_factory=dict)  # by target id
+    seen: dict[str, datetime] = field(default_factory=dict)  # an agent's last contact, here
     windows: dict[int, WindowRecord] = field(default_factory=dict)
     occurrences: dict[int, OccurrenceRecord] = field(default_factory=dict)  # live ones only
     generation: int = 0  # bumped on every change; lets readers cache what they derive
@@ -210,12 +250,34 @@ class Snapshot:
                 self.put_window(payload)
         elif isinstance(payload, OccurrenceRecord):
             self.put_occurrence(payload)
+        elif isinstance(payload, NodeRecord):
+            if event.type == "node.deleted":
+                self.nodes.pop(payload.target, None)
+                self.seen.pop(payload.target, None)
+            else:
+                self.put_node(payload)
         self.notify()
 
     def put_target(self, record: TargetRecord) -> None:
         current = self.targets.get(record.id)
         if current is None or record.version > current.version:
             self.targets[record.id] = record
+
+    def put_node(self, record: NodeRecord) -> None:
+        current = self.nodes.get(record.target)
+        if current is None or record.version > current.version:
+            self.nodes[record.target] = record
+            if record.reported_at is not None:
+                self.seen[record.target] = max(record.reported_at,
+                                               self.seen.get(record.target, record.reported_at))
+
+    def in_flight(self) -> list[LeaseView]:
+        """Leases and the workloads agents report, for drain status."""
+        work = list(self.leases.values())
+        for node in self.nodes.values():
+            if node.running:
+                work.extend(node.workloads_in_flight())
+        return work
 
     def put_window(self, record: WindowRecord) -> None:
         current = self.windows.get(record.id)

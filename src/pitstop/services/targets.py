@@ -76,7 +76,7 @@ def describe_target(state: Snapshot, target: str, now: datetime | None = None) -
     started = state.started_by(now)
     causes = window_causes(target, state.scope_labels(target), started, now) if started else ()
     eff = effective_state(target, state.scope_switches(target), now, causes)
-    leases = state.leases.values()
+    leases = state.in_flight() if state.nodes else state.leases.values()
     drain = drain_status(
         target=target, in_maintenance=eff.in_maintenance, leases=leases, now=now,
         typical=state.typical_durations() if leases else {},

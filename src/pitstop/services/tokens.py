@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop import clock
 from pitstop.errors import Conflict, InvalidInput, NotFound
 from pitstop.services.events import Event
 from pitstop.services.runtime import Runtime
-from pitstop.services.snapshot import Principal
+from pitstop.services.snapshot import principal_from_row
 from pitstop.storage import audit as audit_q
 from pitstop.storage import tokens as tokens_q
 
@@ -41,31 +42,43 @@ class CreatedToken:
 def token_json(row: Any) -> dict[str, Any]:
     return {"id": row["id"], "name": row["name"], "role": row["role"],
             "created_at": row["created_at"], "created_by": row["created_by"],
-            "revoked_at": row["revoked_at"]}
+            "revoked_at": row["revoked_at"], "node": row.get("node")}
+
+
+async def insert_token(
+    *, conn: AsyncConnection, name: str, role: str, actor: str, node: str | None = None,
+    secret: str | None = None,
+) -> tuple[CreatedToken, Event]:
+    """Store a new token (and its audit row) in the caller's transaction; the event to
+    publish after the commit puts it in the snapshot."""
+    secret = secret or PREFIX + secrets.token_urlsafe(32)
+    now = clock.now()
+    row = {"id": secrets.token_hex(6), "name": name, "role": role, "hash": hash_token(secret),
+           "created_at": now, "created_by": actor, "revoked_at": None, "node": node}
+    await tokens_q.insert_token(conn=conn, values=row)
+    await audit_q.append_audit(conn=conn, at=now, actor=actor, action="token.created",
+                               target=node, reason=None,
+                               details={"after": {"id": row["id"], "name": name, "role": role}})
+    event = Event("token.created", node, now, {"id": row["id"]},
+                  (row["hash"], principal_from_row(row)))
+    return CreatedToken(row["id"], name, role, secret, row), event
 
 
 async def create_token(
     *, rt: Runtime, name: str, role: str, actor: str, secret: str | None = None
 ) -> CreatedToken:
     if role not in ROLES:
-        raise InvalidInput(f"unknown role {role!r}: use one of {', '.join(ROLES)}", field="role")
-    secret = secret or PREFIX + secrets.token_urlsafe(32)
-    now = clock.now()
-    row = {"id": secrets.token_hex(6), "name": name, "role": role, "hash": hash_token(secret),
-           "created_at": now, "created_by": actor, "revoked_at": None}
+        raise InvalidInput(f"unknown role {role!r}: use one of {', '.join(ROLES)} (agent "
+                           "tokens come with POST /v1/nodes)", field="role")
     try:
         async with rt.db.write() as conn:
-            await tokens_q.insert_token(conn=conn, values=row)
-            await audit_q.append_audit(conn=conn, at=now, actor=actor, action="token.created",
-                                       target=None, reason=None,
-                                       details={"after": {"id": row["id"], "name": name,
-                                                          "role": role}})
+            created, event = await insert_token(conn=conn, name=name, role=role, actor=actor,
+                                                secret=secret)
     except IntegrityError:
         raise Conflict(f"a token named {name!r} already exists; revoke it or choose another "
                        "name", field="name") from None
-    principal = Principal(row["id"], name, role)
-    rt.publish([Event("token.created", None, now, {"id": row["id"]}, (row["hash"], principal))])
-    return CreatedToken(row["id"], name, role, secret, row)
+    rt.publish([event])
+    return created
 
 
 async def list_tokens(*, rt: Runtime, include_revoked: bool = False) -> list[dict[str, Any]]:

@@ -78,6 +78,7 @@ tokens = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(100), nullable=False),
     Column("revoked_at", UTCDateTime),
+    Column("node", String(80)),  # role agent: the node (target id) it is bound to (0004)
     Index(
         "uq_tokens_active_name",
         "name",
@@ -153,4 +154,21 @@ occurrences = Table(
     Index("ix_occurrences_status_start", "status", "start"),
     Index("ix_occurrences_window_id_start", "window_id", "start"),
     sqlite_autoincrement=True,
+)
+
+# A registered agent's node (the target ``node:<name>``): the config the platform wants it to
+# run, and what its agent last reported.
+nodes = Table(
+    "nodes",
+    metadata,
+    Column("target", String(80), ForeignKey("targets.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("config", Json, nullable=False),
+    Column("config_updated_at", UTCDateTime, nullable=False),
+    Column("config_updated_by", String(100), nullable=False),
+    Column("agent_version", String(100)),
+    Column("running", Json, nullable=False),
+    Column("reported_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
 )

@@ -1,0 +1,68 @@
+"""/v1/agent: what a node's agent calls with its own token (and nothing else it can read)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from pitstop import clock
+from pitstop.api.deps import principal_for, runtime_of
+from pitstop.api.responses import json_response
+from pitstop.api.schemas import HeartbeatBody
+from pitstop.errors import Forbidden
+from pitstop.services import agent
+from pitstop.services.runtime import Runtime
+
+router = APIRouter(prefix="/v1/agent", tags=["agent"])
+
+
+def _node_of(request: Request) -> tuple[Runtime, str]:
+    """The agent's node, after its rate limit: checked before anything else is done."""
+    principal = principal_for(request, "agent")
+    rt = runtime_of(request)
+    if principal.node is None:
+        raise Forbidden("this agent token is not bound to a node")
+    rt.agent_limiter.check(principal.node)
+    rt.state.seen[principal.node] = clock.now()
+    return rt, principal.node
+
+
+@router.get("/config")
+async def config(
+    request: Request,
+    if_none_match: Annotated[str | None, Header()] = None,
+    wait_s: Annotated[float, Query(ge=0, le=60, description=(
+        "with If-None-Match: hold the request until the config changes, up to this long "
+        "(a push without a stream)"))] = 0,
+) -> Response:
+    """The node's config: ``workloads`` is ``[]`` in maintenance, every other field as set.
+    304 with no body when ``If-None-Match`` matches the ETag."""
+    rt, node = _node_of(request)
+    body, etag = agent.encoded_config(rt, node, clock.now())
+    if if_none_match == etag and wait_s > 0:
+        await rt.state.wait_for(
+            lambda: agent.encoded_config(rt, node, clock.now())[1] != if_none_match, wait_s)
+        body, etag = agent.encoded_config(rt, node, clock.now())
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if if_none_match == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@router.post("/heartbeat", openapi_extra={"requestBody": {"content": {"application/json": {
+    "schema": HeartbeatBody.model_json_schema()}}, "required": True}})
+async def heartbeat(request: Request) -> Response:
+    """What the agent runs now (``{version, running: [{workload, started_at}]}``): its
+    node's in-flight work for the drain."""
+    rt, node = _node_of(request)  # the rate limit comes before reading the body
+    try:
+        body = HeartbeatBody.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from None
+    result = await agent.report(rt=rt, target=node, version=body.version,
+                                running=[r.model_dump(mode="json") for r in body.running])
+    return json_response(result)

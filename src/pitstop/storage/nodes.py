@@ -1,0 +1,45 @@
+"""Queries on nodes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pitstop.storage.tables import nodes, tokens
+
+
+async def insert_node(*, conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(insert(nodes).values(version=1, **values))
+
+
+async def get_node(*, conn: AsyncConnection, target: str, lock: bool = False
+                   ) -> RowMapping | None:
+    stmt = select(nodes).where(nodes.c.target == target)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await conn.execute(stmt)).mappings().first()
+
+
+async def list_nodes(*, conn: AsyncConnection) -> list[RowMapping]:
+    return list((await conn.execute(select(nodes).order_by(nodes.c.target))).mappings())
+
+
+async def update_node(*, conn: AsyncConnection, target: str, values: dict[str, Any]
+                      ) -> RowMapping | None:
+    """Update and return the row (its version bumped); None when it does not exist."""
+    result = await conn.execute(
+        update(nodes).where(nodes.c.target == target)
+        .values(version=nodes.c.version + 1, **values).returning(*nodes.c))
+    return result.mappings().first()
+
+
+async def delete_node(*, conn: AsyncConnection, target: str) -> None:
+    await conn.execute(delete(nodes).where(nodes.c.target == target))
+
+
+async def active_agent_tokens(*, conn: AsyncConnection, target: str) -> list[RowMapping]:
+    stmt = select(tokens).where(tokens.c.node == target, tokens.c.revoked_at.is_(None))
+    return list((await conn.execute(stmt)).mappings())
