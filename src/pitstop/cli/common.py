@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
@@ -62,6 +63,15 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 
 def api_error(exc: PitstopError) -> NoReturn:
     fail(exc.detail)
+
+
+def call(ctx: typer.Context, request: Callable[[Client], Any]) -> Any:
+    """Run one SDK call; an API error ends the command with its one-line detail."""
+    try:
+        with ctx_of(ctx).client() as client:
+            return request(client)
+    except PitstopError as exc:
+        api_error(exc)
 
 
 def print_json(data: Any) -> None:

@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from pitstop.cli import deploy, maintenance, occurrences, server, tokens, windows, work
+from pitstop.cli import (
+    deploy,
+    maintenance,
+    nodes,
+    occurrences,
+    server,
+    tokens,
+    windows,
+    work,
+)
 from pitstop.cli.common import Context
 
 app = typer.Typer(
@@ -37,6 +46,7 @@ app.add_typer(tokens.app, name="token")
 app.add_typer(work.app, name="work")
 app.add_typer(windows.app, name="windows")
 app.add_typer(occurrences.app, name="occurrences")
+app.add_typer(nodes.app, name="nodes")
 app.command()(windows.preview)
 
 

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from pitstop.cli.common import console, print_json
-from pitstop.cli.windows import call, local, occurrences_table
+from pitstop.cli.common import call, console, print_json
+from pitstop.cli.windows import local, occurrences_table
 
 app = typer.Typer(help="Occurrences of a window: list, complete early, cancel, move, delete.",
                   no_args_is_help=True)

@@ -5,7 +5,6 @@ Times are shown in each window's own zone, with the zone named.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -13,8 +12,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from pitstop.cli.common import api_error, console, ctx_of, fail, parse_duration, print_json
-from pitstop.sdk import Client, PitstopError
+from pitstop.cli.common import call, console, fail, parse_duration, print_json
 
 app = typer.Typer(help="Scheduled maintenance windows.", no_args_is_help=True)
 Json = Annotated[bool, typer.Option("--json", help="print JSON")]
@@ -60,14 +58,6 @@ def parse_affects(values: list[str]) -> list[dict[str, Any]]:
 
 def _seconds(text: str) -> int:
     return int(parse_duration(text))
-
-
-def call(ctx: typer.Context, request: Callable[[Client], Any]) -> Any:
-    try:
-        with ctx_of(ctx).client() as client:
-            return request(client)
-    except PitstopError as exc:
-        api_error(exc)
 
 
 def local(value: str | None, zone: str) -> str:

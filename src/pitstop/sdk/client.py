@@ -154,6 +154,36 @@ class _Api:
         """The next occurrences of a rule, without saving it (POST /v1/recurrence/preview)."""
         return self._send(_Request("POST", "/v1/recurrence/preview", fields))
 
+    # nodes
+    def register_node(self, name: str, labels: dict[str, str] | None = None) -> Any:
+        """Register a node; the answer's ``token`` (its agent's) is shown this once."""
+        return self._send(_Request("POST", "/v1/nodes", {"name": name, "labels": labels or {}}))
+
+    def list_nodes(self) -> Any:
+        return self._send(_Request("GET", "/v1/nodes"))
+
+    def get_node(self, name: str) -> Any:
+        return self._send(_Request("GET", f"/v1/nodes/{name}"))
+
+    def delete_node(self, name: str) -> Any:
+        return self._send(_Request("DELETE", f"/v1/nodes/{name}"))
+
+    def rotate_node_token(self, name: str) -> Any:
+        return self._send(_Request("POST", f"/v1/nodes/{name}/token/rotate"))
+
+    def set_node_config(self, name: str, config: dict[str, Any]) -> Any:
+        return self._send(_Request("PUT", f"/v1/nodes/{name}/config", config))
+
+    def set_nodes_config(self, labels: dict[str, str], config: dict[str, Any]) -> Any:
+        """The same config for every node whose labels match."""
+        return self._send(_Request("PUT", "/v1/nodes/config",
+                                   {"selector": {"labels": labels}, "config": config}))
+
+    def node_maintenance(self, name: str, *, enter: bool, reason: str) -> Any:
+        action = "enter" if enter else "exit"
+        return self._send(_Request("POST", f"/v1/nodes/{name}/maintenance/{action}",
+                                   {"reason": reason}))
+
     # services
     def report_status(self, name: str, status: str, message: str | None = None) -> Any:
         return self._send(_Request("PUT", f"/v1/services/{name}/status",
