@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         Route("/health", health.health_hot, methods=["GET"]),
         Route("/v1/leases", leases.acquire_hot, methods=["POST"]),
         Route("/v1/leases/{lease_id}", leases.release_hot, methods=["DELETE"]),
+        Route("/v1/agent/config", agent.config_hot, methods=["GET"]),
     ]
     for module in (health, targets, leases, windows, services, calendar, nodes, agent, history,
                    tokens, deploy):

@@ -195,3 +195,18 @@ async def test_bulk_config_by_labels_and_rotation_and_delete(app, admin, operato
     assert (await admin.get("/v1/nodes/edge-1")).status_code == 404
     assert [n["name"] for n in (await admin.get("/v1/nodes")).json()["items"]] == [
         "core-1", "edge-2"]
+
+
+async def test_a_held_poll_answers_as_soon_as_the_config_changes(admin, edge):
+    import asyncio
+
+    etag = (await edge.get("/v1/agent/config")).headers["etag"]
+    held = asyncio.create_task(edge.get("/v1/agent/config", params={"wait_s": 30},
+                                        headers={"If-None-Match": etag}))
+    await asyncio.sleep(0.05)
+    assert not held.done()
+    await admin.post("/v1/nodes/edge-1/maintenance/enter", json={"reason": "disk"})
+    r = await asyncio.wait_for(held, 5)
+    assert r.status_code == 200 and r.json()["workloads"] == []
+    bad = await edge.get("/v1/agent/config", params={"wait_s": "soon"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "wait_s"

@@ -13,7 +13,7 @@ from pitstop import clock
 from pitstop.api.deps import principal_for, runtime_of
 from pitstop.api.responses import json_response
 from pitstop.api.schemas import HeartbeatBody
-from pitstop.errors import Forbidden
+from pitstop.errors import Forbidden, InvalidInput
 from pitstop.services import agent
 from pitstop.services.runtime import Runtime
 
@@ -41,6 +41,24 @@ async def config(
 ) -> Response:
     """The node's config: ``workloads`` is ``[]`` in maintenance, every other field as set.
     304 with no body when ``If-None-Match`` matches the ETag."""
+    return await _config(request, if_none_match, wait_s)
+
+
+async def config_hot(request: Request) -> Response:
+    """:func:`config` without FastAPI's dependency solver (mounted ahead of it): every agent
+    polls it. The same checks, in the same order, and the same answers."""
+    raw = request.query_params.get("wait_s")
+    try:
+        wait_s = float(raw) if raw else 0.0
+    except ValueError:
+        wait_s = -1.0
+    if not 0 <= wait_s <= 60:
+        _node_of(request)  # auth and the rate limit still come first
+        raise InvalidInput("wait_s must be a number of seconds from 0 to 60", field="wait_s")
+    return await _config(request, request.headers.get("if-none-match"), wait_s)
+
+
+async def _config(request: Request, if_none_match: str | None, wait_s: float) -> Response:
     rt, node = _node_of(request)
     body, etag = agent.encoded_config(rt, node, clock.now())
     if if_none_match == etag and wait_s > 0:
