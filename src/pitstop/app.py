@@ -22,6 +22,7 @@ from pitstop.api import (
     nodes,
     problems,
     services,
+    stream,
     targets,
     tokens,
     windows,
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
                 scheduler.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await scheduler
+            await rt.settle()
         finally:
             await db.dispose()
 
@@ -96,7 +98,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         Route("/v1/leases/{lease_id}", leases.release_hot, methods=["DELETE"]),
         Route("/v1/agent/config", agent.config_hot, methods=["GET"]),
     ]
-    for module in (health, targets, leases, windows, services, calendar, nodes, agent, history,
-                   tokens, deploy):
+    for module in (health, targets, leases, windows, services, calendar, nodes, agent, stream,
+                   history, tokens, deploy):
         app.include_router(module.router)
     return app

@@ -158,6 +158,7 @@ async def test_polling_too_fast_gets_429_with_retry_after_in_maintenance_too(adm
 
 async def test_config_changed_events_follow_what_the_agent_would_see(rt, admin, operator,
                                                                      edge):
+    await rt.settle()  # what registering and configuring the node derived
     seen = []
     rt.bus.subscribe(lambda e: seen.append(e) if e.type == "node.config_changed" else None)
     await admin.put("/v1/nodes/edge-1/config", json={**CONFIG, "poll_interval_s": 20})
@@ -167,13 +168,17 @@ async def test_config_changed_events_follow_what_the_agent_would_see(rt, admin, 
         "title": "EU patching", "start": "2026-03-01T12:00:30", "timezone": "UTC",
         "duration": "PT1M", "ready_lead": 0,
         "affects": [{"selector": {"labels": {"region": "eu"}}}]})
+    await rt.settle()
     assert len(seen) == 1  # the new desired config; the window has not started yet
     clock.advance(30)
     await run_once(rt, full=False)  # the occurrence starts: workloads masked
+    await rt.settle()
     assert len(seen) == 2
     clock.advance(60)
     await run_once(rt, full=False)  # and ends
+    await rt.settle()
     assert len(seen) == 3
+    assert all(e.id is not None for e in seen)  # in the event log
     assert {e.target for e in seen} == {"node:edge-1"}
 
 

@@ -61,8 +61,11 @@ def serve(
         console.print(f"  {secret}", highlight=False)
         console.print("  export PITSTOP_TOKEN=<token> to use the CLI", highlight=False)
     console.print(f"pitstop serving on [bold]{settings.public_url}[/]", highlight=False)
+    # Stream clients hold their connections open for good: give them a moment on shutdown
+    # (they resume by id from another replica or after the restart), not forever.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level=settings.log_level, access_log=False, lifespan="on")
+                log_level=settings.log_level, access_log=False, lifespan="on",
+                timeout_graceful_shutdown=2)
 
 
 @db_app.command("upgrade")

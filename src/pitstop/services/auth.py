@@ -17,6 +17,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "report": frozenset({"admin", "operator", "worker"}),  # a service's realtime status
     "admin": frozenset({"admin"}),
     "agent": frozenset({"agent"}),  # the agent endpoints; its node's data only
+    "stream": frozenset({"admin", "operator", "viewer", "agent"}),  # agents: own node only
 }
 
 

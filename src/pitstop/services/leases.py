@@ -19,6 +19,7 @@ from pitstop.domain.windows import (
     window_causes,
 )
 from pitstop.errors import Conflict, InMaintenance, MaintenanceSoon, NotFound
+from pitstop.services import eventlog
 from pitstop.services.events import Event
 from pitstop.services.records import iso_z, lease_from_row, switch_from_row
 from pitstop.services.runtime import Runtime
@@ -188,6 +189,7 @@ async def expire_leases(*, rt: Runtime, now: datetime) -> int:
                                                   if k in ("id", "kind", "holder", "phase")}},
             )
             events.append(Event("lease.lost", row["target"], now, {"lease": row["id"]}, lease))
+        events = await eventlog.record(conn, events)
     rt.publish(events)
     return len(events)
 

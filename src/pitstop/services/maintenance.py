@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pitstop import clock
 from pitstop.domain.targets import PLATFORM, validate_reason
 from pitstop.errors import InvalidInput, NotFound
+from pitstop.services import eventlog
 from pitstop.services.events import Event
 from pitstop.services.records import (
     iso_z,
@@ -125,6 +126,7 @@ async def enter_maintenance(
                                 {"reason": reason, "actor": actor}, record))
         in_flight = await leases_q.active_leases(
             conn=conn, targets=None if target == PLATFORM else (target,))
+        events = await eventlog.record(conn, events)
     rt.publish(events)
     rt.state.reconcile_leases(lease_from_row(r) for r in in_flight)
     message = (f"{target} entered maintenance" if changed
@@ -147,6 +149,7 @@ async def exit_maintenance(*, rt: Runtime, target: str, reason: str, actor: str,
                 conn, row, actor=actor if changed else SYSTEM,
                 reason=reason if changed else _expiry_reason(row), now=now,
                 action=action if changed else "maintenance.exited"))
+        events = await eventlog.record(conn, events)
     rt.publish(events)
     view = describe_target(rt.state, target)
     if changed:
@@ -177,6 +180,7 @@ async def expire_switches(*, rt: Runtime, now: datetime) -> int:
         for row in await targets_q.expired_switches(conn=conn, now=now):
             events.append(await _switch_off(conn, row, actor=SYSTEM,
                                             reason=_expiry_reason(row), now=now))
+        events = await eventlog.record(conn, events)
     rt.publish(events)
     return len(events)
 

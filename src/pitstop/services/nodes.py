@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pitstop import clock
 from pitstop.domain.targets import TargetId, parse_target, validate_labels
 from pitstop.errors import Conflict, InvalidInput, NotFound
-from pitstop.services import maintenance
+from pitstop.services import eventlog, maintenance
 from pitstop.services.events import Event
 from pitstop.services.records import node_from_row, target_from_row
 from pitstop.services.runtime import Runtime
@@ -126,10 +126,11 @@ async def register_node(*, rt: Runtime, name: str, labels: dict[str, str], actor
                                    target=target, reason=None, details={"labels": labels})
         created, token_event = await insert_token(conn=conn, name=f"agent {target}",
                                                   role="agent", actor=actor, node=target)
-        row = await nodes_q.get_node(conn=conn, target=target)
-    record = node_from_row(row)
-    rt.publish([target_event, token_event,
-                Event("node.registered", target, now, {"labels": labels}, record)])
+        record = node_from_row(await nodes_q.get_node(conn=conn, target=target))
+        events = await eventlog.record(conn, [
+            target_event, token_event,
+            Event("node.registered", target, now, {"labels": labels}, record)])
+    rt.publish(events)
     return describe_node(rt, name), created
 
 
@@ -186,7 +187,9 @@ async def delete_node(*, rt: Runtime, name: str, actor: str) -> None:
         await nodes_q.delete_node(conn=conn, target=node.target)
         await audit_q.append_audit(conn=conn, at=now, actor=actor, action="node.deleted",
                                    target=node.target, reason=None, details={})
-    rt.publish([*events, Event("node.deleted", node.target, now, {}, node)])
+        events = await eventlog.record(
+            conn, [*events, Event("node.deleted", node.target, now, {}, node)])
+    rt.publish(events)
 
 
 async def set_config(*, rt: Runtime, names: list[str], config: Any, actor: str
@@ -208,6 +211,7 @@ async def set_config(*, rt: Runtime, names: list[str], config: Any, actor: str
                                        action="node.config_set", target=target, reason=None,
                                        details={"after": config})
             events.append(Event("node.config_set", target, now, {}, node_from_row(row)))
+        events = await eventlog.record(conn, events)
     rt.publish(events)
     return [e.payload for e in events]
 

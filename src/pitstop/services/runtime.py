@@ -19,6 +19,7 @@ from pitstop.services.snapshot import (
     ViewCache,
     WindowRecord,
 )
+from pitstop.services.stream import StreamHub
 from pitstop.settings import Settings
 from pitstop.storage.engine import Database
 
@@ -38,6 +39,8 @@ class Runtime:
     horizon: Any = None  # services.horizon.Horizon, set in __post_init__
     agent_limiter: Any = None  # services.agent.AgentLimiter
     config_watch: Any = None  # services.agent.ConfigWatch
+    stream: StreamHub = field(default_factory=StreamHub)
+    _recording: set[asyncio.Task[None]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         # These modules import this one.
@@ -65,9 +68,33 @@ class Runtime:
             at = _boundary(event)
             if at is not None and (self.scheduler_due is None or at < self.scheduler_due):
                 self.scheduler_wake.set()
+        self.stream.broadcast(events)
         if events:
-            for derived in self.config_watch.derive(events):
-                self.bus.publish(derived)
+            derived = self.config_watch.derive(events)
+            if derived:
+                self._record_later(derived)
+
+    def _record_later(self, events: list[Event]) -> None:
+        """Events derived from committed changes (what an agent's config now reads) are
+        logged in a transaction of their own, then published. Losing one to a crash loses
+        nothing: it is recomputed from the state at start."""
+        async def record() -> None:
+            from pitstop.services import eventlog
+
+            async with self.db.write() as conn:
+                numbered = await eventlog.record(conn, events)
+            for event in numbered:
+                self.bus.publish(event)
+            self.stream.broadcast(numbered)
+
+        task = asyncio.get_running_loop().create_task(record())
+        self._recording.add(task)
+        task.add_done_callback(self._recording.discard)
+
+    async def settle(self) -> None:
+        """Wait until derived events have been recorded and published (tests, shutdown)."""
+        while self._recording:
+            await asyncio.gather(*list(self._recording), return_exceptions=True)
 
     @property
     def uptime_s(self) -> float:

@@ -12,6 +12,7 @@ from pitstop.domain.state import EffectiveState, effective_state
 from pitstop.domain.targets import PLATFORM, parse_target, validate_labels
 from pitstop.domain.windows import window_causes
 from pitstop.errors import InvalidInput, NotFound
+from pitstop.services import eventlog
 from pitstop.services.events import Event
 from pitstop.services.records import target_from_row
 from pitstop.services.runtime import Runtime
@@ -131,6 +132,7 @@ async def put_target(
         assert fresh is not None
         record = target_from_row(fresh)
         events.append(Event(action, record.id, now, {"labels": labels}, record))
+        events = await eventlog.record(conn, events)
     rt.publish(events)
     return created, describe_target(rt.state, record.id)
 

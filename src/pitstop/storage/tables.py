@@ -172,3 +172,17 @@ nodes = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
 )
+
+# The event log behind the live stream: ids only grow (event-writing transactions serialize
+# on PostgreSQL, see storage.events), so "everything after id N" is exact.
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("target", String(80)),
+    Column("data", Json, nullable=False),
+    Index("ix_events_at", "at"),
+    sqlite_autoincrement=True,
+)

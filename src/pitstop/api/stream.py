@@ -1,0 +1,160 @@
+"""The live stream: ``GET /v1/events`` (Server-Sent Events) and ``/v1/stream`` (WebSocket).
+
+A client that reconnects with its last id (``Last-Event-ID`` or ``?after=``) first gets what
+it missed from the event log, in order, then the live tail, with nothing twice: it subscribes
+before reading the log and skips live events it has already been sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from starlette.requests import HTTPConnection
+from starlette.responses import StreamingResponse
+
+from pitstop.api.deps import runtime_of
+from pitstop.errors import InvalidInput, PitstopError
+from pitstop.services.auth import authenticate, authorize
+from pitstop.services.runtime import Runtime
+from pitstop.services.snapshot import Principal
+from pitstop.services.stream import Filter, Frame, Subscriber
+from pitstop.storage import events as events_q
+
+router = APIRouter(tags=["stream"])
+KEEPALIVE_S = 15.0
+PAGE = 1_000
+
+
+def _principal(conn: HTTPConnection) -> Principal:
+    """A bearer token, or ``?token=`` (browsers cannot set headers on a WebSocket)."""
+    rt = runtime_of(conn)  # type: ignore[arg-type]
+    header = conn.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    secret = value.strip() if scheme.lower() == "bearer" else conn.query_params.get("token")
+    address = conn.client.host if conn.client else "unknown"
+    return authorize(authenticate(rt, secret or None, address), "stream")
+
+
+def _filter(conn: HTTPConnection, principal: Principal) -> Filter:
+    raw_types = conn.query_params.get("types")
+    types = frozenset(t.strip() for t in raw_types.split(",") if t.strip()) if raw_types \
+        else None
+    target = conn.query_params.get("target")
+    if principal.role == "agent":  # an agent hears about its own node only
+        target = principal.node
+    return Filter(types, target)
+
+
+def _after(conn: HTTPConnection) -> int | None:
+    raw = conn.headers.get("last-event-id") or conn.query_params.get("after")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise InvalidInput(f"after / Last-Event-ID must be an event id (got {raw!r})",
+                           field="after")
+    return int(raw)
+
+
+async def _frames(rt: Runtime, sub: Subscriber, after: int | None
+                  ) -> AsyncIterator[Frame | None]:
+    """Missed events from the log, then the live tail; None when the client fell behind
+    (or on a keepalive tick, as a Frame-less pause: see callers)."""
+    last = after if after is not None else 0
+    if after is not None:
+        while True:
+            async with rt.db.read() as conn:
+                rows = await events_q.events_after(
+                    conn=conn, after=last, limit=PAGE,
+                    types=sorted(sub.filter.types) if sub.filter.types else None,
+                    target=sub.filter.target)
+            for row in rows:
+                last = row["id"]
+                yield Frame.of(row["id"], row["type"], row["target"], {
+                    "id": row["id"], "type": row["type"], "target": row["target"],
+                    "at": row["at"], "data": row["data"]})
+            if len(rows) < PAGE:
+                break
+    while True:
+        try:
+            async with asyncio.timeout(KEEPALIVE_S):
+                frame = await sub.queue.get()
+        except TimeoutError:
+            yield None  # a keepalive
+            continue
+        if frame is None:
+            raise _FellBehind(last)
+        if frame.id > last:
+            last = frame.id
+            yield frame
+
+
+class _FellBehind(Exception):
+    def __init__(self, last: int) -> None:
+        super().__init__(f"this client fell behind; reconnect with after={last}")
+        self.last = last
+
+
+@router.get("/v1/events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
+async def sse(request: Request) -> StreamingResponse:
+    """Server-Sent Events: ``id``, ``event`` (the type) and ``data`` (JSON) per event.
+    Filters: ``?types=a,b`` and ``?target=``; resume with ``Last-Event-ID`` or ``?after=``."""
+    principal = _principal(request)
+    rt, filter_, after = runtime_of(request), _filter(request, principal), _after(request)
+    sub = rt.stream.subscribe(filter_)
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            yield b"retry: 2000\n\n"
+            async for frame in _frames(rt, sub, after):
+                yield b": keepalive\n\n" if frame is None else frame.sse
+        except _FellBehind as exc:
+            yield b"event: overflow\ndata: %s\n\n" % str(exc).encode()
+        finally:
+            rt.stream.unsubscribe(sub)
+
+    return StreamingResponse(body(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.websocket("/v1/stream")
+async def websocket(ws: WebSocket) -> None:
+    """WebSocket: one JSON text message per event. Same filters and resume as SSE."""
+    try:
+        principal = _principal(ws)
+        filter_, after = _filter(ws, principal), _after(ws)
+    except PitstopError as exc:
+        await ws.close(code=4401 if "token" in exc.detail else 4400, reason=exc.detail[:120])
+        return
+    await ws.accept()
+    rt = runtime_of(ws)  # type: ignore[arg-type]
+    sub = rt.stream.subscribe(filter_)
+    sender = asyncio.create_task(_send_frames(ws, rt, sub, after))
+    try:  # read only to notice the client leaving; it has nothing to say
+        while not sender.done():
+            receiving = asyncio.create_task(ws.receive())
+            await asyncio.wait({receiving, sender}, return_when=asyncio.FIRST_COMPLETED)
+            if receiving.done() and receiving.result()["type"] == "websocket.disconnect":
+                break
+            receiving.cancel()
+    finally:
+        sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await sender
+        rt.stream.unsubscribe(sub)
+
+
+async def _send_frames(ws: WebSocket, rt: Runtime, sub: Subscriber, after: int | None
+                       ) -> None:
+    try:
+        async for frame in _frames(rt, sub, after):
+            if frame is not None:
+                await ws.send_text(frame.json.decode())
+    except _FellBehind as exc:
+        with contextlib.suppress(Exception):
+            await ws.close(code=4008, reason=str(exc)[:120])
+    except WebSocketDisconnect:
+        pass

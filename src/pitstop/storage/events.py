@@ -1,0 +1,51 @@
+"""The event log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pitstop.storage.tables import events
+
+_LOG_LOCK = 7_461_001  # PostgreSQL advisory lock key: event-writing transactions take turns
+
+
+async def append_events(*, conn: AsyncConnection, rows: list[dict[str, Any]]) -> list[int]:
+    """Append events in order and return their ids.
+
+    On PostgreSQL a transaction-scoped advisory lock makes event-writing transactions
+    commit in id order, so a reader that has seen id N never later finds a smaller id
+    appear. (SQLite's writers are serialized already.)
+    """
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOG_LOCK})
+    ids = []
+    for row in rows:
+        result = await conn.execute(insert(events).values(**row).returning(events.c.id))
+        ids.append(int(result.scalar_one()))
+    return ids
+
+
+async def events_after(*, conn: AsyncConnection, after: int, limit: int,
+                       types: Sequence[str] | None = None, target: str | None = None
+                       ) -> list[RowMapping]:
+    stmt = select(events).where(events.c.id > after).order_by(events.c.id).limit(limit)
+    if types:
+        stmt = stmt.where(events.c.type.in_(list(types)))
+    if target is not None:
+        stmt = stmt.where(events.c.target == target)
+    return list((await conn.execute(stmt)).mappings())
+
+
+async def last_event_id(*, conn: AsyncConnection) -> int:
+    return int((await conn.execute(select(func.coalesce(func.max(events.c.id), 0)))).scalar())
+
+
+async def delete_events_before(*, conn: AsyncConnection, at: datetime) -> int:
+    result = await conn.execute(delete(events).where(events.c.at < at))
+    return result.rowcount or 0
