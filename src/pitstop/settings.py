@@ -40,6 +40,8 @@ class Settings(BaseSettings):
         "(poll_interval_s); a node unseen for 3 intervals is offline")
     agent_rate_per_s: float = Field(5.0, gt=0, description="agent requests per second and node")
     agent_burst: int = Field(20, ge=1, description="agent requests a node may make at once")
+    event_retention_days: float = Field(
+        7, gt=0, description="how long the live stream's event log is kept for resuming")
     window_horizon_days: int = Field(
         7, ge=1, le=366, description="how far ahead recurring windows' occurrences are generated")
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pitstop.services import horizon, leases, loader, maintenance
 from pitstop.services.runtime import Runtime
+from pitstop.storage import events as events_q
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,5 +62,15 @@ async def advance_occurrences(rt: Runtime, now: datetime, full: bool) -> JobResu
     return JobResult(done, rt.state.next_occurrence_boundary())
 
 
+async def prune_events(rt: Runtime, now: datetime, full: bool) -> JobResult:
+    """Drop stream events older than the retention period (on the periodic pass)."""
+    done = 0
+    if full:
+        async with rt.db.write() as conn:
+            done = await events_q.delete_events_before(
+                conn=conn, at=now - timedelta(days=rt.settings.event_retention_days))
+    return JobResult(done, None)
+
+
 JOBS: tuple[Job, ...] = (refresh_snapshot, expire_switches, expire_leases, refresh_horizon,
-                         advance_occurrences)
+                         advance_occurrences, prune_events)
