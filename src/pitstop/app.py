@@ -19,6 +19,7 @@ from pitstop.api import (
     health,
     history,
     leases,
+    metrics,
     nodes,
     problems,
     services,
@@ -99,6 +100,6 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         Route("/v1/agent/config", agent.config_hot, methods=["GET"]),
     ]
     for module in (health, targets, leases, windows, services, calendar, nodes, agent, stream,
-                   history, tokens, deploy):
+                   history, tokens, deploy, metrics):
         app.include_router(module.router)
     return app

@@ -10,7 +10,8 @@ import pytest
 from pitstop import clock
 from tests.conftest import client_for
 
-OPEN_ROUTES = {("GET", "/health"), ("GET", "/problems/{slug}"), ("GET", "/v1/calendar.ics")}
+OPEN_ROUTES = {("GET", "/health"), ("GET", "/problems/{slug}"), ("GET", "/v1/calendar.ics"),
+               ("GET", "/metrics")}
 
 
 def _routes(app):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -117,7 +118,7 @@ async def advance_occurrences(*, rt: Runtime, now: datetime) -> int:
     async with rt.db.write() as conn:
         await lock_gate(conn)
         for occ in due:
-            event = await _advance_one(conn, occ.window_id, occ.id, now)
+            event = await _advance_one(conn, occ.window_id, occ.id, now, rt.metrics)
             if event is None:
                 stale.append(occ.id)
             else:
@@ -130,7 +131,7 @@ async def advance_occurrences(*, rt: Runtime, now: datetime) -> int:
 
 
 async def _advance_one(conn: AsyncConnection, window_id: int, occurrence_id: int,
-                       now: datetime) -> Event | None:
+                       now: datetime, rt_metrics: Any) -> Event | None:
     """Advance one occurrence as stored (the conditional update makes a second worker's
     attempt a no-op); None when there was nothing to do."""
     window_row = await windows_q.get_window(conn=conn, window_id=window_id)
@@ -151,6 +152,7 @@ async def _advance_one(conn: AsyncConnection, window_id: int, occurrence_id: int
             reason="the window was paused; this occurrence did not run" if skipped else None,
             details={"occurrence": occurrence_id, "from": str(step.from_), "to": str(step.to),
                      "boundary": iso_z(step.at), "late": step.late})
+    rt_metrics.scheduler_lateness.observe(max(0.0, (now - steps[-1].at).total_seconds()))
     return occurrence_event(
         "occurrence.transitioned", occurrence_from_row(updated), now,
         previous=str(stored.times.status), late=steps[-1].late, actor=SYSTEM,

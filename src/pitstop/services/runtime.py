@@ -40,17 +40,20 @@ class Runtime:
     agent_limiter: Any = None  # services.agent.AgentLimiter
     config_watch: Any = None  # services.agent.ConfigWatch
     stream: StreamHub = field(default_factory=StreamHub)
+    metrics: Any = None  # services.metrics.Metrics
     _recording: set[asyncio.Task[None]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         # These modules import this one.
         from pitstop.services.agent import AgentLimiter, ConfigWatch
         from pitstop.services.horizon import Horizon
+        from pitstop.services.metrics import Metrics
 
         self.horizon = Horizon()
         self.agent_limiter = AgentLimiter(self.settings.agent_rate_per_s,
                                           self.settings.agent_burst)
         self.config_watch = ConfigWatch(self)
+        self.metrics = Metrics(self)
         self.view_cache = ViewCache(self.state)
         self.limiter = FailureLimiter(
             max_failures=self.settings.auth_failures_per_minute,

@@ -1,0 +1,18 @@
+"""GET /metrics: Prometheus text exposition."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.responses import Response
+
+from pitstop.api.deps import RT
+
+router = APIRouter(tags=["metrics"])
+
+
+@router.get("/metrics", response_class=Response,
+            responses={200: {"content": {"text/plain": {}}}})
+async def metrics(rt: RT) -> Response:
+    """No token needed: counts by kind and status only, no names."""
+    return Response(rt.metrics.render(), media_type=CONTENT_TYPE_LATEST)
