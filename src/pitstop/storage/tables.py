@@ -150,6 +150,7 @@ occurrences = Table(
     Column("deleted", Boolean, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
+    Column("reminded_lead_s", Integer),  # the smallest reminder lead sent so far (0006)
     UniqueConstraint("window_id", "recurrence_id"),
     Index("ix_occurrences_status_start", "status", "start"),
     Index("ix_occurrences_window_id_start", "window_id", "start"),
@@ -185,4 +186,67 @@ events = Table(
     Column("data", Json, nullable=False),
     Index("ix_events_at", "at"),
     sqlite_autoincrement=True,
+)
+
+# Where notifications go. ``url`` (apprise URLs carry credentials) and ``secret`` (the
+# webhook's HMAC key) are never returned by the API.
+channels = Table(
+    "channels",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),  # webhook | apprise
+    Column("url", Text, nullable=False),
+    Column("secret", Text),
+    Column("timeout_s", Float, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("channel_id", String(32), ForeignKey("channels.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("events", Json, nullable=False),  # notification kinds
+    Column("target", String(80)),
+    Column("window_id", Integer),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+)
+
+# The outbox: one row per (notification, channel), written in the transaction of the change.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("dedupe_key", String(120), nullable=False),
+    Column("channel_id", String(32), ForeignKey("channels.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("event_id", BigId),
+    Column("kind", String(32), nullable=False),
+    Column("message", Json, nullable=False),
+    Column("status", String(10), nullable=False),  # pending | delivered | dead
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+    Column("last_error", Text),
+    UniqueConstraint("dedupe_key", "channel_id"),
+    Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    sqlite_autoincrement=True,
+)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("delivery_id", BigId, ForeignKey("deliveries.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("duration_ms", Integer, nullable=False),
+    Index("ix_delivery_attempts_delivery_id", "delivery_id"),
 )
