@@ -21,6 +21,7 @@ from pitstop.api import (
     leases,
     metrics,
     nodes,
+    notifications,
     problems,
     services,
     stream,
@@ -71,13 +72,15 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
             rt = Runtime(settings, db)
             await load_snapshot(rt)
             app.state.rt = rt
-            scheduler = asyncio.create_task(run_forever(rt)) if run_scheduler else None
+            background = [asyncio.create_task(run_forever(rt)),
+                          asyncio.create_task(rt.delivery.run_forever())] if run_scheduler else []
             yield
-            if scheduler is not None:
-                scheduler.cancel()
+            for task in background:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await scheduler
+                    await task
             await rt.settle()
+            await rt.delivery.close()
         finally:
             await db.dispose()
 
@@ -100,6 +103,6 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         Route("/v1/agent/config", agent.config_hot, methods=["GET"]),
     ]
     for module in (health, targets, leases, windows, services, calendar, nodes, agent, stream,
-                   history, tokens, deploy, metrics):
+                   history, tokens, notifications, deploy, metrics):
         app.include_router(module.router)
     return app

@@ -71,3 +71,7 @@ class RateLimited(PitstopError):
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail, retry_after=retry_after)
         self.retry_after = retry_after
+
+
+class ChannelFailed(PitstopError):
+    """A notification channel's receiver did not accept a message (a test send)."""

@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     agent_burst: int = Field(20, ge=1, description="agent requests a node may make at once")
     event_retention_days: float = Field(
         7, gt=0, description="how long the live stream's event log is kept for resuming")
+    notify_max_attempts: int = Field(
+        15, ge=1, le=100, description="attempts at one notification before it is marked dead")
+    notify_backoff_base_s: float = Field(
+        5.0, gt=0, description="the wait after a notification's first failed attempt; it "
+        "doubles on each further failure (with jitter)")
+    notify_backoff_max_s: float = Field(
+        1800.0, gt=0, description="the longest wait between two attempts at a notification "
+        "(the defaults keep trying for about 3 hours)")
     window_horizon_days: int = Field(
         7, ge=1, le=366, description="how far ahead recurring windows' occurrences are generated")
 

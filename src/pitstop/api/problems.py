@@ -27,6 +27,7 @@ MAPPING: list[tuple[type[errors.PitstopError], int, str, str]] = [
     (errors.Unauthorized, 401, "unauthorized", "Unauthorized"),
     (errors.Forbidden, 403, "forbidden", "Forbidden"),
     (errors.RateLimited, 429, "rate-limited", "Too many requests"),
+    (errors.ChannelFailed, 502, "channel-failed", "The channel's receiver failed"),
 ]
 HTTP_SLUGS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed",
               413: "too-large", 415: "unsupported-media-type"}

@@ -208,3 +208,20 @@ class RunningItem(Body):
 class HeartbeatBody(Body):
     version: str | None = Field(None, max_length=100)
     running: list[RunningItem] = Field(default_factory=list, max_length=1000)
+
+
+class ChannelBody(Body):
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.@#-]*$")
+    kind: Literal["webhook", "apprise"]
+    url: str = Field(min_length=1, max_length=2000)
+    secret: str | None = Field(None, min_length=1, max_length=200,
+                               description="webhook only: the HMAC-SHA256 signing key")
+    timeout_s: float = Field(10.0, gt=0, le=60, description="how long one attempt may take")
+
+
+class SubscriptionBody(Body):
+    channel: str = Field(min_length=1, max_length=32)
+    events: list[str] | None = Field(
+        None, description="notification kinds; all of them when omitted")
+    target: str | None = Field(None, min_length=1, max_length=80)
+    window: int | None = Field(None, ge=1)

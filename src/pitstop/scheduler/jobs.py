@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pitstop.services import horizon, leases, loader, maintenance
+from pitstop.services import horizon, leases, loader, maintenance, reminders
 from pitstop.services.runtime import Runtime
 from pitstop.storage import events as events_q
 
@@ -62,6 +62,13 @@ async def advance_occurrences(rt: Runtime, now: datetime, full: bool) -> JobResu
     return JobResult(done, rt.state.next_occurrence_boundary())
 
 
+async def send_reminders(rt: Runtime, now: datetime, full: bool) -> JobResult:
+    done = 0
+    if reminders.needs_check(rt, now, full):
+        done = await reminders.send_reminders(rt=rt, now=now)
+    return JobResult(done, reminders.next_reminder_due(rt, now))
+
+
 async def prune_events(rt: Runtime, now: datetime, full: bool) -> JobResult:
     """Drop stream events older than the retention period (on the periodic pass)."""
     done = 0
@@ -73,4 +80,4 @@ async def prune_events(rt: Runtime, now: datetime, full: bool) -> JobResult:
 
 
 JOBS: tuple[Job, ...] = (refresh_snapshot, expire_switches, expire_leases, refresh_horizon,
-                         advance_occurrences, prune_events)
+                         advance_occurrences, send_reminders, prune_events)

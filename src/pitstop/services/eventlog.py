@@ -9,13 +9,15 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop.encoding import dumps
+from pitstop.notify import outbox
 from pitstop.services.events import Event
 from pitstop.storage import events as events_q
 
 
 async def record(conn: AsyncConnection, events: Sequence[Event]) -> list[Event]:
     """Append the streamed ones to the log in ``conn``'s transaction; returns the events
-    with their ids, in order. Call it last in the transaction, then publish what it returns:
+    with their ids, in order, and writes the notifications they cause to the outbox.
+    Call it last in the transaction, then publish what it returns:
     a change and its events commit together or not at all."""
     streamed = [e for e in events if e.streamed]
     if not streamed:
@@ -24,5 +26,7 @@ async def record(conn: AsyncConnection, events: Sequence[Event]) -> list[Event]:
         {"at": e.at, "type": e.type, "target": e.target, "data": orjson.loads(dumps(e.data))}
         for e in streamed])
     numbered = dict(zip((id(e) for e in streamed), ids, strict=True))
-    return [dataclasses.replace(e, id=numbered[id(e)]) if id(e) in numbered else e
-            for e in events]
+    out = [dataclasses.replace(e, id=numbered[id(e)]) if id(e) in numbered else e
+           for e in events]
+    await outbox.enqueue(conn, [e for e in out if e.id is not None])
+    return out

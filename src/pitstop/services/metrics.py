@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client import Counter as PromCounter
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -62,9 +63,15 @@ class Metrics:
             registry=self.registry)
         self.delivery_latency = Histogram(
             "pitstop_delivery_latency_seconds",
-            "From a notification's event to its delivery", labelnames=["kind"],
+            "From a notification's change to its delivery, by channel kind",
+            labelnames=["kind"],
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
             registry=self.registry)
+
+        self.deliveries = PromCounter(
+            "pitstop_deliveries_total",
+            "Delivery attempts by channel kind and outcome (delivered, failed: will retry, "
+            "dead: gave up)", labelnames=["kind", "outcome"], registry=self.registry)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -139,10 +139,11 @@ async def change_occurrence(
         else:
             assert start is not None and end is not None
             after, action = _moved(slot, window, start, end, now), "occurrence.moved"
+        moved = {"reminded_lead_s": None} if status is None else {}  # remind anew
         updated = await windows_q.update_occurrence(
             conn=conn, occurrence_id=occurrence_id, expected_version=occ.version,
             values={"status": str(after.status), "start": after.start, "end": after.end,
-                    "updated_at": now})
+                    "updated_at": now, **moved})
         if updated is None:
             raise Conflict(f"occurrence {occurrence_id} changed meanwhile; retry",
                            occurrence=occurrence_id)
@@ -153,7 +154,8 @@ async def change_occurrence(
                                   "after": _occurrence_audit(record)})
         kind = "occurrence.moved" if status is None else "occurrence.transitioned"
         events = await eventlog.record(conn, [occurrence_event(
-            kind, record, now, previous=str(occ.times.status), late=False, actor=actor)])
+            kind, record, now, previous=str(occ.times.status), late=False, actor=actor,
+            was_start=occ.times.start, was_end=occ.times.end)])
     rt.publish(events)
     return record
 

@@ -41,19 +41,29 @@ class Runtime:
     config_watch: Any = None  # services.agent.ConfigWatch
     stream: StreamHub = field(default_factory=StreamHub)
     metrics: Any = None  # services.metrics.Metrics
+    notifiers: Any = None  # channel kind -> notify.base.Notifier
+    delivery: Any = None  # notify.worker.DeliveryWorker
+    reminders: Any = None  # services.reminders.ReminderClock
     _recording: set[asyncio.Task[None]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         # These modules import this one.
+        from pitstop.notify.registry import default_notifiers
+        from pitstop.notify.worker import DeliveryWorker
         from pitstop.services.agent import AgentLimiter, ConfigWatch
         from pitstop.services.horizon import Horizon
         from pitstop.services.metrics import Metrics
+        from pitstop.services.reminders import ReminderClock
 
         self.horizon = Horizon()
         self.agent_limiter = AgentLimiter(self.settings.agent_rate_per_s,
                                           self.settings.agent_burst)
         self.config_watch = ConfigWatch(self)
         self.metrics = Metrics(self)
+        self.notifiers = default_notifiers()
+        self.delivery = DeliveryWorker(self, self.notifiers)
+        self.reminders = ReminderClock()
+        self.bus.subscribe(self.reminders.on_event)
         self.view_cache = ViewCache(self.state)
         self.limiter = FailureLimiter(
             max_failures=self.settings.auth_failures_per_minute,

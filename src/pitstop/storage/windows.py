@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
@@ -189,3 +189,28 @@ async def count_by_window(*, conn: AsyncConnection) -> dict[int, int]:
 
 def overlapping(start: datetime, end: datetime):  # type: ignore[no-untyped-def]
     return and_(occurrences.c.start < end, occurrences.c.end > start)
+
+
+async def reminder_candidates(*, conn: AsyncConnection, now: datetime, until: datetime
+                              ) -> list[RowMapping]:
+    """Occurrences that have not started, start by ``until``, and are not tombstones."""
+    stmt = (select(occurrences)
+            .where(occurrences.c.status.in_(("SCHEDULED", "READY")),
+                   occurrences.c.deleted.is_(False),
+                   occurrences.c.start > now, occurrences.c.start <= until)
+            .order_by(occurrences.c.start, occurrences.c.id))
+    return list((await conn.execute(stmt)).mappings())
+
+
+async def mark_reminded(*, conn: AsyncConnection, occurrence_id: int, start: datetime,
+                        lead_s: int) -> bool:
+    """Record that the reminder ``lead_s`` before ``start`` went out. False when another
+    worker sent it (or a smaller one) first, or the occurrence moved meanwhile."""
+    result = await conn.execute(
+        update(occurrences)
+        .where(occurrences.c.id == occurrence_id, occurrences.c.start == start,
+               occurrences.c.status.in_(("SCHEDULED", "READY")),
+               or_(occurrences.c.reminded_lead_s.is_(None),
+                   occurrences.c.reminded_lead_s > lead_s))
+        .values(reminded_lead_s=lead_s))
+    return result.rowcount == 1

@@ -1,0 +1,78 @@
+"""/v1/channels, /v1/subscriptions and /v1/deliveries (admin): where notifications go, and
+what became of each."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from pitstop.api.deps import RT, Admin
+from pitstop.api.responses import json_response
+from pitstop.api.schemas import ChannelBody, SubscriptionBody
+from pitstop.services import channels, deliveries
+
+router = APIRouter(tags=["notifications"])
+
+
+@router.post("/v1/channels", status_code=201)
+async def create_channel(rt: RT, who: Admin, body: ChannelBody) -> Response:
+    created = await channels.create_channel(
+        rt=rt, name=body.name, kind=body.kind, url=body.url, secret=body.secret,
+        timeout_s=body.timeout_s, actor=who.name)
+    return json_response(created, 201)
+
+
+@router.get("/v1/channels")
+async def list_channels(rt: RT, _: Admin) -> Response:
+    return json_response({"items": await channels.list_channels(rt=rt)})
+
+
+@router.delete("/v1/channels/{channel_id}", status_code=204)
+async def delete_channel(rt: RT, who: Admin, channel_id: str) -> Response:
+    await channels.delete_channel(rt=rt, channel_id=channel_id, actor=who.name)
+    return Response(status_code=204)
+
+
+@router.post("/v1/channels/{channel_id}/test")
+async def test_channel(rt: RT, who: Admin, channel_id: str) -> Response:
+    return json_response(await deliveries.test_channel(rt=rt, channel_id=channel_id,
+                                                       actor=who.name))
+
+
+@router.post("/v1/subscriptions", status_code=201)
+async def create_subscription(rt: RT, who: Admin, body: SubscriptionBody) -> Response:
+    created = await channels.create_subscription(
+        rt=rt, channel_id=body.channel, events=body.events, target=body.target,
+        window_id=body.window, actor=who.name)
+    return json_response(created, 201)
+
+
+@router.get("/v1/subscriptions")
+async def list_subscriptions(rt: RT, _: Admin, channel: str | None = None) -> Response:
+    return json_response({"items": await channels.list_subscriptions(rt=rt,
+                                                                     channel_id=channel)})
+
+
+@router.delete("/v1/subscriptions/{subscription_id}", status_code=204)
+async def delete_subscription(rt: RT, who: Admin, subscription_id: str) -> Response:
+    await channels.delete_subscription(rt=rt, subscription_id=subscription_id,
+                                       actor=who.name)
+    return Response(status_code=204)
+
+
+@router.get("/v1/deliveries")
+async def list_deliveries(
+    rt: RT, _: Admin, status: str | None = None, channel: str | None = None,
+    before: Annotated[int | None, Query(ge=1, description="continue below this id")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Response:
+    return json_response(await deliveries.list_deliveries(
+        rt=rt, status=status, channel_id=channel, before=before, limit=limit))
+
+
+@router.post("/v1/deliveries/{delivery_id}/retry")
+async def retry_delivery(rt: RT, who: Admin, delivery_id: int) -> Response:
+    return json_response(await deliveries.retry_delivery(rt=rt, delivery_id=delivery_id,
+                                                         actor=who.name))

@@ -1,0 +1,158 @@
+"""Notification messages: what a person reads in Slack or an email, and what a webhook gets.
+
+Every message names the window, what it affects and how, and gives its times in the window's
+own zone with the zone named, then in UTC. A maintenance switch has no zone: UTC only.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pitstop.domain.notifications import STATUS_KINDS, Notification
+from pitstop.services.events import Event
+from pitstop.services.records import iso_z
+from pitstop.services.snapshot import OccurrenceRecord, TargetRecord, WindowRecord
+from pitstop.services.window_views import iso_duration, local_iso
+
+HEADLINES = {
+    "reminder": "Reminder", "starting_soon": "Starting soon", "in_progress": "In progress",
+    "completed": "Completed", "cancelled": "Cancelled", "rescheduled": "Rescheduled",
+}
+
+
+def _stamp(at: datetime, zone: Any) -> str:
+    local = at.astimezone(zone)
+    return f"{local:%a %d %b %Y %H:%M} {local.tzname()}"
+
+
+def when_text(start: datetime, end: datetime, window: WindowRecord) -> str:
+    """'Sun 29 Mar 2026 03:30 CEST – Sun 29 Mar 2026 05:30 CEST (Europe/Berlin);
+    Sun 29 Mar 2026 01:30 UTC – ... UTC'."""
+    tz = window.series.tz
+    local = f"{_stamp(start, tz)} – {_stamp(end, tz)} ({window.timezone})"
+    if window.timezone == "UTC":
+        return local
+    return f"{local}; {_stamp(start, UTC)} – {_stamp(end, UTC)}"
+
+
+def _affects(window: WindowRecord) -> list[str]:
+    out = []
+    for sel in window.affects:
+        what = sel.target if sel.target is not None else "labels " + ", ".join(
+            f"{k}={v}" for k, v in sel.labels or ())
+        out.append(f"{what} ({sel.impact})")
+    return out
+
+
+def _lead_text(lead: timedelta) -> str:
+    seconds = int(lead.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds} seconds"
+
+
+def occurrence_note(kind: str, event: Event, window: WindowRecord) -> Notification:
+    """The notification for an occurrence event of ``kind``."""
+    occ: OccurrenceRecord = event.payload
+    t = occ.times
+    lines = [_first_line(kind, event, window)]
+    lines.append(f"When: {when_text(t.start, t.end, window)}")
+    if kind == "rescheduled" and "was_start" in event.data:
+        was_start, was_end = event.data["was_start"], event.data["was_end"]
+        lines.append(f"Was: {when_text(was_start, was_end, window)}")
+    lines.append("Affects: " + "; ".join(_affects(window)))
+    if window.description:
+        lines.append("")
+        lines.append(window.description)
+    message = {
+        "kind": kind, "title": f"{HEADLINES[kind]}: {window.title}", "text": "\n".join(lines),
+        "event": {"id": event.id, "type": event.type, "at": iso_z(event.at)},
+        "late": bool(event.data.get("late")),
+        "window": {"id": window.id, "title": window.title, "description": window.description,
+                   "timezone": window.timezone, "gates_work": window.gates_work},
+        "occurrence": {"id": t.id, "status": str(t.status), "start": iso_z(t.start),
+                       "end": iso_z(t.end), "start_local": local_iso(t.start, window),
+                       "end_local": local_iso(t.end, window)},
+        "affects": [sel.to_json() for sel in window.affects],
+    }
+    if kind == "reminder":
+        message["lead"] = iso_duration(timedelta(seconds=event.data["lead_s"]))
+    return Notification(
+        kind=kind, dedupe_key=_occurrence_key(kind, event), message=message,
+        window_id=window.id,
+        targets=tuple(s.target for s in window.affects if s.target is not None),
+        label_selectors=tuple(s.labels for s in window.affects if s.labels is not None))
+
+
+def _first_line(kind: str, event: Event, window: WindowRecord) -> str:
+    title = window.title
+    if kind == "reminder":
+        return f"{title} starts in {_lead_text(timedelta(seconds=event.data['lead_s']))}."
+    late = " (recorded late: pitstop was not running at its boundary)" \
+        if event.data.get("late") else ""
+    return {
+        "starting_soon": f"{title} starts soon.",
+        "in_progress": f"{title} is in progress.{late}",
+        "completed": f"{title} is over.{late}",
+        "cancelled": f"{title} was cancelled.",
+        "rescheduled": f"{title} was moved to a new time.",
+    }[kind]
+
+
+def _occurrence_key(kind: str, event: Event) -> str:
+    # By window and recurrence id, not occurrence id: an edit that regenerates an unstarted
+    # occurrence must not remind twice of the same start.
+    t = event.payload.times
+    key = f"window:{t.window_id}:{iso_z(t.recurrence_id)}:{kind}:{iso_z(t.start)}"
+    if kind == "rescheduled":
+        return f"{key}:{iso_z(t.end)}"
+    if kind == "reminder":
+        return f"{key}:{event.data['lead_s']}"
+    return key
+
+
+def switch_note(kind: str, event: Event) -> Notification:
+    """The notification for a maintenance switch turned on or off."""
+    record: TargetRecord = event.payload
+    target, data = event.target or record.id, event.data
+    if kind == "maintenance_entered":
+        expires = record.switch.expires_at if record.switch else None
+        title = f"Maintenance started: {target}"
+        lines = [f"{target} is in maintenance since {_stamp(event.at, UTC)}.",
+                 f"Reason: {data.get('reason')}", f"By: {data.get('actor')}",
+                 f"Ends: {_stamp(expires, UTC) if expires else 'when someone ends it'}"]
+    else:
+        title = f"Maintenance ended: {target}"
+        lines = [f"{target} left maintenance at {_stamp(event.at, UTC)}.",
+                 f"Reason: {data.get('reason')}", f"By: {data.get('actor')}"]
+    message = {"kind": kind, "title": title, "text": "\n".join(lines), "target": target,
+               "reason": data.get("reason"), "actor": data.get("actor"),
+               "event": {"id": event.id, "type": event.type, "at": iso_z(event.at)}}
+    return Notification(kind=kind, dedupe_key=f"maintenance:{target}:{kind}:{event.id}",
+                        message=message, targets=(target,))
+
+
+def kind_of(event: Event) -> str | None:
+    """The notification kind an event reports, or None."""
+    if event.type == "maintenance.entered":
+        return "maintenance_entered"
+    if event.type == "maintenance.exited":
+        return "maintenance_exited"
+    if event.type == "occurrence.moved":
+        return "rescheduled"
+    if event.type == "occurrence.reminder":
+        return "reminder"
+    if event.type == "occurrence.transitioned":
+        return STATUS_KINDS.get(str(event.data.get("status")))
+    return None
+
+
+def channel_test_message(channel_name: str, now: datetime) -> dict[str, Any]:
+    return {"kind": "test", "title": "pitstop test notification",
+            "text": f"This is a test from pitstop to the channel {channel_name!r}, sent "
+                    f"{_stamp(now, UTC)}. If you can read it, the channel works.",
+            "event": None}
+

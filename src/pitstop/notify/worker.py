@@ -1,0 +1,174 @@
+"""The outbox worker: delivers pending notifications, records every attempt, retries.
+
+1. Claim due rows by conditional update (``next_attempt_at`` pushed past the send's timeout):
+   a second worker, on this replica or another, skips what the first claimed.
+2. Send each claimed row through its channel kind's notifier, a few at a time.
+3. Record the attempt (status code or error, duration) and the outcome: delivered; pending
+   again after an exponential, jittered wait; or dead after the last attempt.
+
+A process killed between 2 and 3 sends that row again once the claim lapses: delivery is at
+least once, and ``X-Pitstop-Delivery`` lets a receiver drop the repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pitstop import clock
+from pitstop.domain.notifications import retry_delay
+from pitstop.notify.base import ChannelView, DeliveryError, Notifier
+from pitstop.notify.outbox import NOTIFYING_TYPES
+from pitstop.services.events import Event
+from pitstop.services.runtime import Runtime
+from pitstop.storage import notifications as notify_q
+
+log = logging.getLogger(__name__)
+BATCH = 50
+CONCURRENCY = 8
+CLAIM_MARGIN_S = 30.0
+IDLE_S = 30.0  # look at the outbox at least this often (rows written by other replicas)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status_code: int | None
+    error: str | None
+    permanent: bool
+    duration_ms: int
+
+
+def channel_view(row: Mapping[str, Any]) -> ChannelView:
+    return ChannelView(id=row["id"], name=row["name"], kind=row["kind"], url=row["url"],
+                       secret=row["secret"], timeout_s=row["timeout_s"])
+
+
+async def send_once(notifier: Notifier, channel: ChannelView, message: dict[str, Any],
+                    delivery_key: str) -> Outcome:
+    """One attempt; every failure becomes an :class:`Outcome` with its error, never an
+    exception (a notifier's bug is recorded against the delivery, and retried)."""
+    started = clock.monotonic()
+    code, error, permanent = None, None, False
+    try:
+        code = await notifier.send(channel, message, delivery_key=delivery_key)
+    except DeliveryError as exc:
+        code, error, permanent = exc.status_code, exc.detail, exc.permanent
+    except Exception as exc:
+        log.exception("notifier %s failed on channel %s", channel.kind, channel.id)
+        error = f"{type(exc).__name__} in the {channel.kind} notifier"
+    return Outcome(code, error, permanent, int((clock.monotonic() - started) * 1000))
+
+
+class DeliveryWorker:
+    def __init__(self, rt: Runtime, notifiers: Mapping[str, Notifier],
+                 rng: random.Random | None = None) -> None:
+        self.rt = rt
+        self.notifiers = notifiers
+        self.rng = rng or random.Random()
+        self._wake = asyncio.Event()
+        self._limit = asyncio.Semaphore(CONCURRENCY)
+        rt.bus.subscribe(self._on_event)
+
+    def _on_event(self, event: Event) -> None:
+        if event.type in NOTIFYING_TYPES:
+            self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                delay = await self.run_once()
+            except Exception:
+                log.exception("the delivery worker failed; retrying in 1 s")
+                delay = 1.0
+            if delay > 0:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(delay):
+                        await self._wake.wait()
+
+    async def run_once(self) -> float:
+        """Deliver what is due now; return the seconds until the next row is due."""
+        now = clock.now()
+        claimed, channels = await self._claim(now)
+        await asyncio.gather(*(self._deliver(row, channels[row["channel_id"]])
+                               for row in claimed if row["channel_id"] in channels))
+        if len(claimed) == BATCH:
+            return 0.0
+        async with self.rt.db.read() as conn:
+            next_at = await notify_q.next_due_at(conn=conn)
+        if next_at is None:
+            return IDLE_S
+        return min(IDLE_S, max(0.0, (next_at - clock.now()).total_seconds()))
+
+    async def _claim(self, now: datetime) -> tuple[list[Any], dict[str, ChannelView]]:
+        claimed, channels = [], {}
+        async with self.rt.db.write() as conn:
+            for row in await notify_q.due_deliveries(conn=conn, now=now, limit=BATCH):
+                if row["channel_id"] not in channels:
+                    found = await notify_q.get_channel(conn=conn, channel_id=row["channel_id"])
+                    if found is None:
+                        continue
+                    channels[row["channel_id"]] = channel_view(found)
+                hold = channels[row["channel_id"]].timeout_s + CLAIM_MARGIN_S
+                if await notify_q.claim_delivery(conn=conn, delivery_id=row["id"],
+                                                 seen_at=row["next_attempt_at"],
+                                                 until=now + timedelta(seconds=hold)):
+                    claimed.append(row)
+        return claimed, channels
+
+    async def _deliver(self, row: Mapping[str, Any], channel: ChannelView) -> None:
+        notifier = self.notifiers.get(channel.kind)
+        async with self._limit:
+            if notifier is None:
+                outcome = Outcome(None, f"no notifier for kind {channel.kind!r}", True, 0)
+            else:
+                outcome = await send_once(notifier, channel, row["message"],
+                                          delivery_key(row["id"]))
+        await self._record(row, channel, outcome)
+
+    async def _record(self, row: Mapping[str, Any], channel: ChannelView, outcome: Outcome
+                      ) -> None:
+        now = clock.now()
+        attempts = row["attempts"] + 1
+        values: dict[str, Any] = {"attempts": attempts, "last_error": outcome.error}
+        if outcome.error is None:
+            values |= {"status": notify_q.DELIVERED, "delivered_at": now}
+            result = "delivered"
+        elif outcome.permanent or attempts >= self.rt.settings.notify_max_attempts:
+            values |= {"status": notify_q.DEAD}
+            result = "dead"
+        else:
+            wait = retry_delay(attempts, base_s=self.rt.settings.notify_backoff_base_s,
+                               max_s=self.rt.settings.notify_backoff_max_s, rng=self.rng)
+            values |= {"next_attempt_at": now + wait}
+            result = "failed"
+        async with self.rt.db.write() as conn:
+            await notify_q.insert_attempt(conn=conn, values={
+                "delivery_id": row["id"], "at": now, "status_code": outcome.status_code,
+                "error": outcome.error, "duration_ms": outcome.duration_ms})
+            await notify_q.update_delivery(conn=conn, delivery_id=row["id"], values=values,
+                                           expected_status=notify_q.PENDING)
+        self.rt.metrics.deliveries.labels(channel.kind, result).inc()
+        if result == "delivered":
+            latency = (now - row["created_at"]).total_seconds()
+            self.rt.metrics.delivery_latency.labels(channel.kind).observe(max(0.0, latency))
+        elif result == "dead":
+            log.warning("gave up on delivery %s to channel %s after %d attempts: %s",
+                        row["id"], channel.name, attempts, outcome.error)
+
+    async def close(self) -> None:
+        for notifier in self.notifiers.values():
+            await notifier.close()
+
+
+def delivery_key(delivery_id: int) -> str:
+    return f"dlv_{delivery_id}"

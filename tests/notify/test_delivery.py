@@ -1,0 +1,158 @@
+"""Notifications reach real receivers once each: signed webhooks, apprise's JSON and email,
+through failures and retries, and never twice for one fact."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from pitstop import clock
+from pitstop.notify import outbox
+from tests.notify.conftest import SECRET, add_channel, deliver_all
+
+pytestmark = pytest.mark.usefixtures("frozen")
+
+
+async def _enter(admin, target: str = "platform", reason: str = "db upgrade") -> None:
+    r = await admin.post(f"/v1/targets/{target}/maintenance/enter", json={"reason": reason})
+    assert r.status_code == 200, r.text
+
+
+async def _exit(admin, target: str = "platform") -> None:
+    r = await admin.post(f"/v1/targets/{target}/maintenance/exit", json={"reason": "done"})
+    assert r.status_code == 200, r.text
+
+
+async def _deliveries(admin, **params: str) -> list[dict]:
+    r = await admin.get("/v1/deliveries", params=params)
+    assert r.status_code == 200, r.text
+    return r.json()["items"]
+
+
+async def test_a_webhook_gets_a_signed_notification_of_maintenance(rt, admin, receiver):
+    channel = await add_channel(admin, "ops hook", receiver.url + "/hook")
+    await _enter(admin)
+    await deliver_all(rt)
+    [got] = receiver.requests
+    assert got.path == "/hook" and got.signature_ok(SECRET)
+    body = got.json()
+    assert body["kind"] == "maintenance_entered" and body["title"] == \
+        "Maintenance started: platform"
+    assert "Reason: db upgrade" in body["text"]
+    [delivery] = await _deliveries(admin, channel=channel)
+    assert got.headers["x-pitstop-delivery"] == delivery["key"] == body["delivery"]
+    assert (delivery["status"], delivery["attempts"]) == ("delivered", 1)
+    assert delivery["history"][0]["status_code"] == 200
+
+
+async def test_apprise_json_and_email_receive_the_message(rt, admin, receiver, smtp):
+    await add_channel(admin, "chat", f"json://127.0.0.1:{receiver.port}/chat", kind="apprise")
+    await add_channel(admin, "mail", f"mailto://127.0.0.1:{smtp.port}?from=pitstop@example.com"
+                      "&to=ops@example.com&mode=insecure", kind="apprise")
+    await _enter(admin, reason="kernel patch")
+    await deliver_all(rt)
+    [chat] = receiver.requests
+    assert chat.headers["user-agent"] == "Apprise"
+    assert chat.json()["title"] == "Maintenance started: platform"
+    assert "Reason: kernel patch" in chat.json()["message"]
+    [mail] = smtp.messages
+    assert mail["Subject"] == "Maintenance started: platform"
+    assert mail["To"] == "ops@example.com"
+    text = next(p for p in mail.walk() if p.get_content_type() == "text/plain")
+    assert "Reason: kernel patch" in text.get_payload(decode=True).decode()
+    assert {d["status"] for d in await _deliveries(admin)} == {"delivered"}
+
+
+async def test_a_failing_receiver_gets_each_notification_once_it_recovers(rt, admin, receiver):
+    receiver.plan.extend([500, 500, 500, 500, "hang", "hang"])
+    await add_channel(admin, "flaky", receiver.url)
+    await _enter(admin)
+    await _exit(admin)
+    for _ in range(6):
+        await deliver_all(rt)
+        clock.advance(timedelta(seconds=rt.settings.notify_backoff_max_s))
+    await deliver_all(rt)
+    accepted = receiver.accepted()
+    assert sorted(r.json()["kind"] for r in accepted) == ["maintenance_entered",
+                                                          "maintenance_exited"]
+    for delivery in await _deliveries(admin):
+        assert delivery["status"] == "delivered"
+        failed = delivery["history"][:-1]
+        assert failed and all(a["error"] for a in failed)
+        assert delivery["history"][-1] == {**delivery["history"][-1], "status_code": 200,
+                                           "error": None}
+        keys = {r.headers["x-pitstop-delivery"] for r in receiver.requests
+                if r.json()["delivery"] == delivery["key"]}
+        assert keys == {delivery["key"]}  # every retry carries the same idempotency key
+    history = [a for d in await _deliveries(admin) for a in d["history"]]
+    assert sum(a["status_code"] == 500 for a in history) == 4
+    assert sum("no answer within 1 s" in (a["error"] or "") for a in history) == 2
+
+
+async def test_retries_back_off_and_end_dead_then_a_retry_delivers(rt, admin, receiver):
+    receiver.plan.extend([503] * rt.settings.notify_max_attempts)
+    await add_channel(admin, "down", receiver.url)
+    await _enter(admin)
+    waits = []
+    for _ in range(rt.settings.notify_max_attempts):
+        await deliver_all(rt)
+        [d] = await _deliveries(admin)
+        if d["status"] == "dead":
+            break
+        waits.append((datetime.fromisoformat(d["next_attempt_at"]) - clock.now()
+                      ).total_seconds())
+        clock.advance(timedelta(seconds=rt.settings.notify_backoff_max_s))
+    base, cap = rt.settings.notify_backoff_base_s, rt.settings.notify_backoff_max_s
+    for attempt, wait in enumerate(waits, start=1):  # half fixed, half jitter, capped
+        ceiling = min(cap, base * 2 ** (attempt - 1))
+        assert ceiling / 2 <= wait <= ceiling
+    [dead] = await _deliveries(admin, status="dead")
+    assert dead["attempts"] == rt.settings.notify_max_attempts
+    assert dead["last_error"] == "the receiver answered HTTP 503"
+    r = await admin.post(f"/v1/deliveries/{dead['id']}/retry")
+    assert r.status_code == 200 and r.json()["status"] == "pending"
+    await deliver_all(rt)
+    [done] = await _deliveries(admin)
+    assert done["status"] == "delivered"
+    assert len(done["history"]) == rt.settings.notify_max_attempts + 1
+    r = await admin.post(f"/v1/deliveries/{dead['id']}/retry")
+    assert r.status_code == 409
+
+
+async def test_the_same_fact_reported_twice_is_one_notification(rt, admin, receiver):
+    await add_channel(admin, "hook", receiver.url)
+    published: list = []
+    rt.bus.subscribe(published.append)
+    await _enter(admin)
+    [entered] = [e for e in published if e.type == "maintenance.entered"]
+    async with rt.db.write() as conn:  # a second worker handling the same change
+        assert await outbox.enqueue(conn, [entered]) == 0
+    await deliver_all(rt)
+    assert len(receiver.requests) == 1
+
+
+async def test_a_channel_test_send_reports_the_receivers_answer(rt, admin, receiver):
+    channel = await add_channel(admin, "hook", receiver.url)
+    r = await admin.post(f"/v1/channels/{channel}/test")
+    assert r.status_code == 200 and r.json()["delivered"] is True
+    assert receiver.requests[0].json()["kind"] == "test"
+    receiver.plan.append(500)
+    r = await admin.post(f"/v1/channels/{channel}/test")
+    assert r.status_code == 502
+    assert r.json()["type"] == "/problems/channel-failed"
+    assert "HTTP 500" in r.json()["detail"]
+    assert [d["status"] for d in await _deliveries(admin)] == ["dead", "delivered"]
+
+
+async def test_delivery_metrics_count_outcomes(rt, admin, receiver):
+    receiver.plan.append(500)
+    await add_channel(admin, "hook", receiver.url)
+    await _enter(admin)
+    await deliver_all(rt)
+    clock.advance(timedelta(seconds=10))
+    await deliver_all(rt)
+    text = (await admin.get("/metrics")).text
+    assert 'pitstop_deliveries_total{kind="webhook",outcome="failed"} 1.0' in text
+    assert 'pitstop_deliveries_total{kind="webhook",outcome="delivered"} 1.0' in text
+    assert 'pitstop_delivery_latency_seconds_count{kind="webhook"} 1.0' in text
