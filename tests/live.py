@@ -21,8 +21,10 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, workdir: Path, database_url: str | None = None) -> None:
+    def __init__(self, workdir: Path, database_url: str | None = None,
+                 **settings: str) -> None:
         self.workdir = workdir
+        self.settings = settings  # extra PITSTOP_* variables for the server
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_url = database_url or f"sqlite+aiosqlite:///{workdir / 'pitstop.db'}"
@@ -41,7 +43,7 @@ class LiveServer:
     def start(self) -> LiveServer:
         extra = {"PITSTOP_ADMIN_TOKEN": ADMIN} if self.token else {}
         env = self.env(PITSTOP_DATABASE_URL=self.database_url, PITSTOP_PORT=str(self.port),
-                       **extra)
+                       **extra, **self.settings)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen([sys.executable, "-m", "pitstop", "serve"],
                                             cwd=self.workdir, env=env, stdout=log,
@@ -65,6 +67,12 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as when a machine dies."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
     def restart(self) -> None:
         self.stop()

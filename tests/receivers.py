@@ -52,10 +52,11 @@ class HttpReceiver:
                 receiver.requests.append(got)
                 step = receiver.plan.popleft() if receiver.plan else 200
                 if step == "hang":
-                    time.sleep(receiver.hang_s)
-                    step = 200  # the sender has given up by now
-                got.answered = int(step)
-                self.send_response(int(step))
+                    time.sleep(receiver.hang_s)  # the sender gives up meanwhile
+                    self.send_response(504)
+                else:
+                    got.answered = int(step)
+                    self.send_response(int(step))
                 self.send_header("content-length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")

@@ -80,4 +80,4 @@ async def prune_events(rt: Runtime, now: datetime, full: bool) -> JobResult:
 
 
 JOBS: tuple[Job, ...] = (refresh_snapshot, expire_switches, expire_leases, refresh_horizon,
-                         advance_occurrences, send_reminders, prune_events)
+                         send_reminders, advance_occurrences, prune_events)
