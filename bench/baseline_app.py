@@ -69,3 +69,50 @@ def create_lease_app() -> Starlette:
     return Starlette(routes=[Route("/v1/leases", acquire, methods=["POST"]),
                              Route("/v1/leases/{id}", release, methods=["DELETE"])],
                      lifespan=lifespan)
+
+
+def create_fanout_app() -> Starlette:
+    """The stream fan-out baseline: POST /fire answers at once, then sends the event to
+    every connected WebSocket in a plain loop, encoding it per client."""
+    import asyncio
+    import json
+    from datetime import UTC, datetime
+
+    from starlette.routing import WebSocketRoute
+    from starlette.websockets import WebSocket, WebSocketDisconnect
+
+    clients: set[WebSocket] = set()
+    fired = [0]
+
+    async def stream(ws: WebSocket) -> None:
+        await ws.accept()
+        clients.add(ws)
+        try:
+            while True:
+                await ws.receive_text()
+        except WebSocketDisconnect:
+            pass
+        finally:
+            clients.discard(ws)
+
+    async def send_all(event: dict) -> None:
+        for ws in list(clients):
+            try:
+                await ws.send_text(json.dumps(event))
+            except Exception:
+                clients.discard(ws)
+
+    async def fire(request):  # type: ignore[no-untyped-def]
+        if request.method == "GET":
+            return JSONResponse({"clients": len(clients)})
+        fired[0] += 1
+        event = {"id": fired[0], "type": "maintenance.entered", "target": "platform",
+                 "at": datetime.now(UTC).isoformat(), "data": {"reason": "bench"}}
+        task = asyncio.get_running_loop().create_task(send_all(event))
+        _tasks.add(task)
+        task.add_done_callback(_tasks.discard)
+        return JSONResponse({"id": fired[0]})
+
+    _tasks: set[asyncio.Task[None]] = set()
+    return Starlette(routes=[Route("/fire", fire, methods=["GET", "POST"]),
+                             WebSocketRoute("/ws", stream)])
