@@ -2,7 +2,8 @@
 WebSocket client, for 1,000 and 10,000 clients (p50 and p99).
 
 pitstop (`pitstop serve` on SQLite) is measured against a baseline in the same run: a bare
-Starlette app on the same uvicorn whose POST answers at once and then sends the same event to
+Starlette app on the same uvicorn (both without per-message deflate, as `pitstop serve`
+runs) whose POST answers at once and then sends the same event to
 every client in a plain loop of per-client sends, encoding it for each. The clients live in
 separate processes and connect to both servers alike; each round is one enter (and an exit
 that nobody listens to). Latency = a client's receive time - the moment the POST's answer
@@ -29,11 +30,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import free_port, uvicorn, wait_up
+from common import free_port, wait_up
 
 ADMIN = "pst_bench-admin-token-0123456789"
 ROUNDS = 5
-PER_PROCESS = 1250
+PROCESSES = 4  # client processes; the clients are spread evenly over them
 
 
 def _raise_nofile() -> None:
@@ -77,10 +78,10 @@ def _fan_out(ws_url: str, clients: int, fire) -> list[float]:  # type: ignore[no
     k-th round's event (each round waits for the last to arrive everywhere)."""
     ctx = mp.get_context("spawn")
     pipes, procs = [], []
-    for start in range(0, clients, PER_PROCESS):
+    for i in range(PROCESSES):
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_client_process,
-                           args=(ws_url, min(PER_PROCESS, clients - start), child))
+        share = clients // PROCESSES + (1 if i < clients % PROCESSES else 0)
+        proc = ctx.Process(target=_client_process, args=(ws_url, share, child))
         proc.start()
         pipes.append(parent)
         procs.append(proc)
@@ -137,7 +138,10 @@ def _pitstop(workdir: Path) -> tuple[subprocess.Popen[bytes], str, object]:
 
 def _baseline(workdir: Path) -> tuple[subprocess.Popen[bytes], str, object]:
     port = free_port()
-    proc = uvicorn("baseline_app:create_fanout_app", port, {}, Path(__file__).parent)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "baseline_app:create_fanout_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level",
+         "warning", "--ws-per-message-deflate", "false"], cwd=Path(__file__).parent)
     base = f"http://127.0.0.1:{port}"
     wait_up(base + "/fire")
     http = httpx.Client(base_url=base, timeout=60)

@@ -58,25 +58,34 @@ def _after(conn: HTTPConnection) -> int | None:
     return int(raw)
 
 
+async def _replay(rt: Runtime, sub: Subscriber, after: int | None) -> AsyncIterator[Frame]:
+    """The events after ``after`` from the log, in order (nothing when ``after`` is None)."""
+    if after is None:
+        return
+    last = after
+    while True:
+        async with rt.db.read() as conn:
+            rows = await events_q.events_after(
+                conn=conn, after=last, limit=PAGE,
+                types=sorted(sub.filter.types) if sub.filter.types else None,
+                target=sub.filter.target)
+        for row in rows:
+            last = row["id"]
+            yield Frame.of(row["id"], row["type"], row["target"], {
+                "id": row["id"], "type": row["type"], "target": row["target"],
+                "at": row["at"], "data": row["data"]})
+        if len(rows) < PAGE:
+            return
+
+
 async def _frames(rt: Runtime, sub: Subscriber, after: int | None
                   ) -> AsyncIterator[Frame | None]:
-    """Missed events from the log, then the live tail; None when the client fell behind
-    (or on a keepalive tick, as a Frame-less pause: see callers)."""
+    """Missed events from the log, then the live tail; None on a keepalive tick. Raises
+    :class:`_FellBehind` when the client's queue overflowed."""
     last = after if after is not None else 0
-    if after is not None:
-        while True:
-            async with rt.db.read() as conn:
-                rows = await events_q.events_after(
-                    conn=conn, after=last, limit=PAGE,
-                    types=sorted(sub.filter.types) if sub.filter.types else None,
-                    target=sub.filter.target)
-            for row in rows:
-                last = row["id"]
-                yield Frame.of(row["id"], row["type"], row["target"], {
-                    "id": row["id"], "type": row["type"], "target": row["target"],
-                    "at": row["at"], "data": row["data"]})
-            if len(rows) < PAGE:
-                break
+    async for frame in _replay(rt, sub, after):
+        last = frame.id
+        yield frame
     while True:
         try:
             async with asyncio.timeout(KEEPALIVE_S):
@@ -149,10 +158,19 @@ async def websocket(ws: WebSocket) -> None:
 
 async def _send_frames(ws: WebSocket, rt: Runtime, sub: Subscriber, after: int | None
                        ) -> None:
+    """The log's missed events, then the live tail. The tail loop is kept tight — it runs
+    once per client for every event — and needs no keepalive: uvicorn pings the socket."""
+    last = after if after is not None else 0
     try:
-        async for frame in _frames(rt, sub, after):
-            if frame is not None:
-                await ws.send_text(frame.json.decode())
+        async for frame in _replay(rt, sub, after):
+            last = frame.id
+            await ws.send_text(frame.text)
+        get, send = sub.queue.get, ws.send
+        while (frame := await get()) is not None:
+            if frame.id > last:  # not already sent from the log
+                last = frame.id
+                await send({"type": "websocket.send", "text": frame.text})
+        raise _FellBehind(last)
     except _FellBehind as exc:
         with contextlib.suppress(Exception):
             await ws.close(code=4008, reason=str(exc)[:120])

@@ -65,7 +65,10 @@ def serve(
     # (they resume by id from another replica or after the restart), not forever.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
                 log_level=settings.log_level, access_log=False, lifespan="on",
-                timeout_graceful_shutdown=2)
+                timeout_graceful_shutdown=2,
+                # Events are a few hundred bytes: compressing each for each client costs
+                # more fan-out time than it saves on the wire.
+                ws_per_message_deflate=False)
 
 
 @db_app.command("upgrade")

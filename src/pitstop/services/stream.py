@@ -17,20 +17,21 @@ QUEUE_SIZE = 1_000
 
 @dataclass(frozen=True, slots=True)
 class Frame:
-    """One event, encoded once: the JSON (WebSocket) and the SSE frame."""
+    """One event, encoded once: the JSON (bytes, and text for WebSocket) and the SSE frame."""
 
     id: int
     type: str
     target: str | None
     json: bytes
     sse: bytes
+    text: str
 
     @classmethod
     def of(cls, event_id: int, type_: str, target: str | None, body: dict[str, Any]
            ) -> Frame:
         data = dumps(body)
         sse = b"id: %d\nevent: %s\ndata: %s\n\n" % (event_id, type_.encode(), data)
-        return cls(event_id, type_, target, data, sse)
+        return cls(event_id, type_, target, data, sse, data.decode())
 
 
 @dataclass(frozen=True, slots=True)
