@@ -60,7 +60,8 @@ def test_sse_and_websocket_clients_receive_a_toggle(live):
 def test_reconnecting_with_the_last_id_gets_exactly_what_was_missed(live):
     with live.client() as http:
         http.put("/v1/targets/node:a", json={})
-        url = f"ws://127.0.0.1:{live.port}/v1/stream?token={live.token}&target=node:a"
+        url = (f"ws://127.0.0.1:{live.port}/v1/stream?token={live.token}&target=node:a"
+               "&types=maintenance.entered,maintenance.exited")
         with connect(url) as ws:
             _toggle(http, 2)
             seen = [json.loads(ws.recv(timeout=5)) for _ in range(2)]
@@ -77,7 +78,9 @@ def test_reconnecting_with_the_last_id_gets_exactly_what_was_missed(live):
 
         q: queue.Queue = queue.Queue()
         reader = threading.Thread(target=_sse_events, args=(live, q, 11),
-                                  kwargs={"after": str(last), "target": "node:a"}, daemon=True)
+                                  kwargs={"after": str(last), "target": "node:a",
+                                          "types": "maintenance.entered,maintenance.exited"},
+                                  daemon=True)
         reader.start()
         assert q.get(timeout=10) == ("status", 200)
         replay = [q.get(timeout=5)[1]["id"] for _ in range(11)]

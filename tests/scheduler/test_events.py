@@ -24,13 +24,14 @@ async def _logged(rt) -> list:
 async def test_changes_are_logged_with_their_events_and_pruned_after_retention(rt):
     await targets.put_target(rt=rt, target="node:a", labels={}, actor="t")
     await maintenance.enter_maintenance(rt=rt, target="node:a", reason="disk", actor="t")
+    await rt.settle()
     rows = await _logged(rt)
-    assert [r["type"] for r in rows] == ["target.created", "maintenance.entered"]
-    assert rows[0]["id"] < rows[1]["id"]
+    assert [r["type"] for r in rows] == ["target.created", "maintenance.entered", "drain.safe"]
+    assert rows[0]["id"] < rows[1]["id"] < rows[2]["id"]
     assert rows[1]["data"] == {"reason": "disk", "actor": "t"}
     clock.advance(timedelta(days=rt.settings.event_retention_days, seconds=1))
     result = await jobs.prune_events(rt, clock.now(), True)
-    assert result.done == 2 and await _logged(rt) == []
+    assert result.done == 3 and await _logged(rt) == []
 
 
 async def test_a_slow_client_is_cut_off_without_slowing_the_others():
@@ -46,3 +47,24 @@ async def test_a_slow_client_is_cut_off_without_slowing_the_others():
     assert slow.overflowed and slow not in hub.subscribers
     assert slow.queue.get_nowait() is None  # its stream ends, telling it to resume by id
     assert fast in hub.subscribers and not fast.overflowed
+
+
+@pytest.mark.usefixtures("frozen")
+async def test_drain_safe_is_published_when_the_last_lease_ends(rt):
+    from pitstop.services import leases
+
+    seen: list = []
+    rt.bus.subscribe(seen.append)
+    await targets.put_target(rt=rt, target="node:a", labels={}, actor="t")
+    lease = await leases.acquire_lease(rt=rt, target="node:a", kind="job", holder="w1")
+    await maintenance.enter_maintenance(rt=rt, target="node:a", reason="disk", actor="t")
+    await rt.settle()
+    assert [e for e in seen if e.type == "drain.safe"] == []
+    await leases.release_lease(rt=rt, lease_id=lease.id)
+    await rt.settle()
+    [safe] = [e for e in seen if e.type == "drain.safe"]
+    assert safe.target == "node:a" and safe.id is not None  # logged: streamed and resumable
+    await maintenance.exit_maintenance(rt=rt, target="node:a", reason="done", actor="t")
+    await maintenance.enter_maintenance(rt=rt, target="node:a", reason="again", actor="t")
+    await rt.settle()
+    assert len([e for e in seen if e.type == "drain.safe"]) == 2  # safe at once: nothing ran

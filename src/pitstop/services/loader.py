@@ -95,3 +95,4 @@ async def load_snapshot(rt: Runtime) -> None:
         for row in await nodes_q.list_nodes(conn=conn):
             state.put_node(node_from_row(row))
     rt.config_watch.prime()
+    rt.drain_watch.prime()

@@ -39,6 +39,7 @@ class Runtime:
     horizon: Any = None  # services.horizon.Horizon, set in __post_init__
     agent_limiter: Any = None  # services.agent.AgentLimiter
     config_watch: Any = None  # services.agent.ConfigWatch
+    drain_watch: Any = None  # services.drain_watch.DrainWatch
     stream: StreamHub = field(default_factory=StreamHub)
     metrics: Any = None  # services.metrics.Metrics
     notifiers: Any = None  # channel kind -> notify.base.Notifier
@@ -51,6 +52,7 @@ class Runtime:
         from pitstop.notify.registry import default_notifiers
         from pitstop.notify.worker import DeliveryWorker
         from pitstop.services.agent import AgentLimiter, ConfigWatch
+        from pitstop.services.drain_watch import DrainWatch
         from pitstop.services.horizon import Horizon
         from pitstop.services.metrics import Metrics
         from pitstop.services.reminders import ReminderClock
@@ -59,6 +61,7 @@ class Runtime:
         self.agent_limiter = AgentLimiter(self.settings.agent_rate_per_s,
                                           self.settings.agent_burst)
         self.config_watch = ConfigWatch(self)
+        self.drain_watch = DrainWatch(self)
         self.metrics = Metrics(self)
         self.notifiers = default_notifiers()
         self.delivery = DeliveryWorker(self, self.notifiers)
@@ -83,14 +86,15 @@ class Runtime:
                 self.scheduler_wake.set()
         self.stream.broadcast(events)
         if events:
-            derived = self.config_watch.derive(events)
+            derived = self.config_watch.derive(events) + self.drain_watch.derive(events)
             if derived:
                 self._record_later(derived)
 
     def _record_later(self, events: list[Event]) -> None:
-        """Events derived from committed changes (what an agent's config now reads) are
-        logged in a transaction of their own, then published. Losing one to a crash loses
-        nothing: it is recomputed from the state at start."""
+        """Events derived from committed changes (what an agent's config now reads, a drain
+        that became safe) are logged in a transaction of their own, then published. A crash
+        may lose one, never the state it reports: clients read that state when they
+        reconnect, and the watches start from it."""
         async def record() -> None:
             from pitstop.services import eventlog
 
