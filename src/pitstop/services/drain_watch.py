@@ -1,9 +1,9 @@
 """``drain.safe``: the moment a target in maintenance has no work left in flight.
 
 Deploy tools and consoles wait for this instead of polling. The watch re-examines every
-target only when maintenance may have started or ended (a switch, a window); on the hot
-events — a lease released or lost, an agent's report — it re-checks only the targets in
-maintenance that still have work in flight.
+target only when maintenance may have started or ended (a switch, a window); a target alone
+when it is created, relabelled or deleted; and on the hot events (a lease released or lost,
+an agent's report) only the targets in maintenance that still have work in flight.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pitstop.services.targets import describe_target
 if TYPE_CHECKING:
     from pitstop.services.runtime import Runtime
 
-_RESCAN = ("maintenance.", "occurrence.", "window.", "target.", "node.registered",
-           "node.deleted")
+_RESCAN = ("maintenance.", "occurrence.", "window.")
+_ONE_TARGET = ("target.", "node.")  # a new, relabelled or deleted target: look at it alone
 _DRAINING = ("lease.released", "lease.lost", "node.reported")
 
 
@@ -32,12 +32,14 @@ class DrainWatch:
         self._scan(list(self._rt.state.targets))
 
     def derive(self, events: Iterable[Event]) -> list[Event]:
-        types = [e.type for e in events]
-        if any(t.startswith(_RESCAN) for t in types):
+        events = list(events)
+        if any(e.type.startswith(_RESCAN) for e in events):
             return self._scan(list(self._rt.state.targets))
-        if any(t in _DRAINING for t in types):
-            return self._scan([t for t, safe in self._safe.items() if not safe])
-        return []
+        targets = {e.target for e in events if e.type.startswith(_ONE_TARGET) and e.target
+                   and e.type not in _DRAINING}
+        if any(e.type in _DRAINING for e in events):
+            targets.update(t for t, safe in self._safe.items() if not safe)
+        return self._scan(sorted(targets)) if targets else []
 
     def _scan(self, targets: list[str]) -> list[Event]:
         now, out = clock.now(), []
