@@ -51,6 +51,9 @@ class WebhookNotifier:
                                                timeout=channel.timeout_s)
         except httpx.TimeoutException:
             raise DeliveryError(f"no answer within {channel.timeout_s:g} s") from None
+        except httpx.ConnectError:
+            where = urlsplit(channel.url).netloc.rpartition("@")[2]
+            raise DeliveryError(f"could not connect to {where}") from None
         except httpx.HTTPError as exc:
             raise DeliveryError(scrub(f"{type(exc).__name__}: {exc}", channel)) from None
         if not 200 <= response.status_code < 300:
