@@ -30,6 +30,7 @@ from pitstop.api import (
     windows,
 )
 from pitstop.scheduler.loop import run_forever
+from pitstop.services.backplane import Backplane
 from pitstop.services.loader import load_snapshot
 from pitstop.services.runtime import Runtime
 from pitstop.settings import Settings, load_settings
@@ -74,6 +75,10 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
             app.state.rt = rt
             background = [asyncio.create_task(run_forever(rt)),
                           asyncio.create_task(rt.delivery.run_forever())] if run_scheduler else []
+            if not settings.is_sqlite:  # replicas may share the database
+                rt.backplane, rt.leader = Backplane(rt), False
+                await rt.backplane.start()
+                background.append(asyncio.create_task(rt.backplane.run_forever()))
             yield
             for task in background:
                 task.cancel()

@@ -81,3 +81,5 @@ async def prune_events(rt: Runtime, now: datetime, full: bool) -> JobResult:
 
 JOBS: tuple[Job, ...] = (refresh_snapshot, expire_switches, expire_leases, refresh_horizon,
                          send_reminders, advance_occurrences, prune_events)
+# A replica that does not hold the leader lock (see services.backplane) runs only these.
+FOLLOWER_JOBS: tuple[Job, ...] = (refresh_snapshot,)

@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 
 from pitstop import clock
-from pitstop.scheduler.jobs import JOBS, Job
+from pitstop.scheduler.jobs import FOLLOWER_JOBS, JOBS, Job
 from pitstop.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,8 @@ async def run_forever(rt: Runtime) -> None:
         full = clock.monotonic() - last_full >= FULL_PASS_S
         if full:
             last_full = clock.monotonic()
-        delay = await run_once(rt, full=full)
+        # Another replica may lead: then this one only keeps its snapshot fresh.
+        delay = await run_once(rt, full=full, jobs=JOBS if rt.leader else FOLLOWER_JOBS)
         rt.scheduler_due = clock.now() + timedelta(seconds=delay)
         if delay > 0:
             # asyncio.timeout, not wait_for: 3.11's wait_for can swallow the cancellation

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop.encoding import dumps
 from pitstop.notify import outbox
+from pitstop.services import backplane
 from pitstop.services.events import Event
 from pitstop.storage import events as events_q
 
@@ -29,4 +30,5 @@ async def record(conn: AsyncConnection, events: Sequence[Event]) -> list[Event]:
     out = [dataclasses.replace(e, id=numbered[id(e)]) if id(e) in numbered else e
            for e in events]
     await outbox.enqueue(conn, [e for e in out if e.id is not None])
+    await backplane.announce_events(conn)
     return out

@@ -23,12 +23,12 @@ from pitstop.storage import windows as windows_q
 
 
 async def refresh_snapshot(rt: Runtime) -> None:
-    """Re-read what other replicas may have changed: switches, tokens and active leases.
+    """Re-read what other replicas may have changed: switches, tokens, windows, nodes and
+    active leases.
 
-    Events from this process keep the snapshot current at once; this pass bounds how stale
-    it can be about changes made elsewhere (a token revoked on another replica stops
-    working here within one pass). A lease missing from the database's active set ended
-    elsewhere, unless it was admitted after the read began.
+    Events from this process keep the snapshot current at once; on PostgreSQL the backplane
+    runs this pass when another replica announces a change, and the periodic pass bounds
+    how stale the snapshot can be if an announcement was lost.
     """
     state = rt.state
     read_started = clock.now()
@@ -48,13 +48,35 @@ async def refresh_snapshot(rt: Runtime) -> None:
         state.put_node(node_from_row(row))
     for row in target_rows:
         state.put_target(target_from_row(row))
-    state.tokens = {row["hash"]: principal_from_row(row)
-                    for row in token_rows}
+    _put_tokens(rt, token_rows)
+    await _reconcile_leases(rt, lease_rows)
+
+
+async def _reconcile_leases(rt: Runtime, lease_rows: list) -> None:
+    """Take the active leases read from the database. One the snapshot holds that is not
+    among them either ended elsewhere or committed after the read (its ``acquired_at`` is
+    taken before its transaction commits, so time cannot tell): ask the database again
+    for those alone, and end only the ones that have ended."""
+    state = rt.state
     active = {row["id"] for row in lease_rows}
-    for lease in list(state.leases.values()):
-        if lease.id not in active and lease.acquired_at < read_started:
-            state.end_lease(lease.id, None, lease.kind, released=False)
+    missing = [lease_id for lease_id in state.leases if lease_id not in active]
+    if missing:
+        async with rt.db.read() as conn:
+            ended = await leases_q.ended_leases(conn=conn, ids=missing)
+        for row in ended:
+            if row["id"] in state.leases:
+                state.end_lease(row["id"], None, row["kind"], released=False)
     state.reconcile_leases(lease_from_row(row) for row in lease_rows)
+
+
+async def refresh_tokens(rt: Runtime) -> None:
+    """Re-read the tokens alone (one was created or revoked on another replica)."""
+    async with rt.db.read() as conn:
+        _put_tokens(rt, await tokens_q.list_tokens(conn=conn))
+
+
+def _put_tokens(rt: Runtime, rows: list) -> None:
+    rt.state.tokens = {row["hash"]: principal_from_row(row) for row in rows}
 
 
 def _refresh_windows(rt: Runtime, window_rows: list, occurrence_rows: list,

@@ -45,6 +45,9 @@ class Runtime:
     notifiers: Any = None  # channel kind -> notify.base.Notifier
     delivery: Any = None  # notify.worker.DeliveryWorker
     reminders: Any = None  # services.reminders.ReminderClock
+    backplane: Any = None  # services.backplane.Backplane, on PostgreSQL
+    # Whether this replica runs the scheduler's jobs (on PostgreSQL: holds the leader lock).
+    leader: bool = True
     _recording: set[asyncio.Task[None]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -84,7 +87,7 @@ class Runtime:
             at = _boundary(event)
             if at is not None and (self.scheduler_due is None or at < self.scheduler_due):
                 self.scheduler_wake.set()
-        self.stream.broadcast(events)
+        self.broadcast(events)
         if events:
             derived = self.config_watch.derive(events) + self.drain_watch.derive(events)
             if derived:
@@ -102,11 +105,19 @@ class Runtime:
                 numbered = await eventlog.record(conn, events)
             for event in numbered:
                 self.bus.publish(event)
-            self.stream.broadcast(numbered)
+            self.broadcast(numbered)
 
         task = asyncio.get_running_loop().create_task(record())
         self._recording.add(task)
         task.add_done_callback(self._recording.discard)
+
+    def broadcast(self, events: list[Event]) -> None:
+        """To the live stream (through the backplane when replicas share PostgreSQL, which
+        keeps every replica's stream in id order)."""
+        if self.backplane is not None:
+            self.backplane.offer(events)
+        else:
+            self.stream.broadcast(events)
 
     async def settle(self) -> None:
         """Wait until derived events have been recorded and published (tests, shutdown)."""

@@ -107,3 +107,11 @@ async def recent_durations(
         if len(bucket) < per_kind:
             bucket.append((ended_at - acquired_at).total_seconds())
     return out
+
+
+async def ended_leases(*, conn: AsyncConnection, ids: list[str]) -> list[RowMapping]:
+    """Those of ``ids`` that have ended (released or lost)."""
+    if not ids:
+        return []
+    stmt = select(leases).where(leases.c.id.in_(ids), leases.c.state != ACTIVE)
+    return list((await conn.execute(stmt)).mappings())

@@ -1,0 +1,219 @@
+"""Replicas sharing one PostgreSQL: LISTEN/NOTIFY carries changes between them, and a session
+advisory lock elects the one replica that runs the scheduler's jobs.
+
+1. Every transaction that logs events also sends ``NOTIFY pitstop, ':events'`` (delivered on
+   commit, so never for a change that rolled back). Each replica reads the log after the
+   last id it streamed and hands the rows to its stream clients, in id order, then refreshes
+   its snapshot and tells its local subscribers about the other replicas' events.
+2. The stream gets events in id order without gaps or repeats: this replica's own events go
+   out at once when they follow the last one streamed, otherwise the log is read first (ids
+   commit in order: see ``storage.events.append_events``).
+3. Changes that are not logged (leases, tokens, agent reports) are announced after the commit,
+   coalesced; other replicas re-read those rows. The periodic full pass bounds staleness if
+   an announcement is lost with a crashed process.
+4. The listening connection also holds the leader lock; if it drops, PostgreSQL releases the
+   lock and another replica takes over within ``RETRY_S``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections import deque
+from collections.abc import Iterable
+from typing import Any
+
+import asyncpg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pitstop.services import loader
+from pitstop.services.events import Event
+from pitstop.services.runtime import Runtime
+from pitstop.storage import events as events_q
+
+log = logging.getLogger(__name__)
+CHANNEL = "pitstop"
+LEADER_LOCK = 7_461_002
+RETRY_S = 2.0
+PAGE = 1_000
+OWN_KEPT = 10_000
+_UNLOGGED = {"lease.": "leases", "token.": "tokens", "node.reported": "nodes"}
+
+
+async def announce_events(conn: AsyncConnection) -> None:
+    """Tell the other replicas, when this transaction commits, that the log grew."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_notify(:channel, :payload)"),
+                           {"channel": CHANNEL, "payload": ":events"})
+
+
+def asyncpg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+class Backplane:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.origin = secrets.token_hex(6)
+        self.last = 0  # the last event id handed to the stream
+        self._own: deque[int] = deque(maxlen=OWN_KEPT)
+        self._own_set: set[int] = set()
+        self._pending: set[str] = set()
+        self._wake = asyncio.Event()
+        self._outgoing: set[str] = set()
+        self._send = asyncio.Event()
+        self._conn: Any = None
+        self._conn_lock = asyncio.Lock()
+        self._sessions = 0
+
+    async def start(self) -> None:
+        """Listen and try to lead before serving, so a replica starts in a known role."""
+        async with self.rt.db.read() as conn:
+            self.last = await events_q.last_event_id(conn=conn)
+        try:
+            await self._connect()
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("replica backplane could not connect (%s); retrying", exc)
+
+    def offer(self, events: Iterable[Event]) -> None:
+        """This replica's committed events: stream them now if they follow on, else read
+        the log first. Unlogged changes are announced to the other replicas."""
+        for event in events:
+            if event.id is None:
+                kind = next((k for p, k in _UNLOGGED.items() if event.type.startswith(p)), None)
+                if kind is not None:
+                    self._outgoing.add(kind)
+                    self._send.set()
+                continue
+            self._remember(event.id)
+            if event.id == self.last + 1:
+                self.last = event.id
+                self.rt.stream.broadcast([event])
+            elif event.id > self.last:
+                self._pending.add("events")
+                self._wake.set()
+
+    def _remember(self, event_id: int) -> None:
+        if len(self._own) == self._own.maxlen:
+            self._own_set.discard(self._own[0])
+        self._own.append(event_id)
+        self._own_set.add(event_id)
+
+    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        origin, _, kind = payload.partition(":")
+        if origin != self.origin:
+            self._pending.add(kind)
+            self._wake.set()
+
+    async def run_forever(self) -> None:
+        """Listen, lead when possible, and apply what other replicas announce; reconnect
+        (catching up from the log) whenever the connection drops."""
+        while True:
+            try:
+                if self._conn is None:
+                    await self._connect()
+                await self._session(self._conn)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("replica backplane lost its connection (%s); retrying", exc)
+            self._lose_leadership()
+            await asyncio.sleep(RETRY_S)
+
+    async def _connect(self) -> None:
+        conn = await asyncpg.connect(asyncpg_dsn(self.rt.db.url))
+        await conn.add_listener(CHANNEL, self._on_notify)
+        if self._sessions:  # reconnected: whatever was announced meanwhile is missed
+            self._pending.update(("events", "leases", "tokens", "nodes"))
+            self._wake.set()
+        self._sessions += 1
+        self._conn = conn
+        await self._try_lead(conn)
+
+    async def _session(self, conn: Any) -> None:
+        try:
+            sender = asyncio.create_task(self._announce_loop())
+            try:
+                while not conn.is_closed():
+                    await self._try_lead(conn)
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(RETRY_S):
+                            await self._wake.wait()
+                    self._wake.clear()
+                    await self._apply(self._take())
+            finally:
+                sender.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sender
+        finally:
+            self._conn = None
+            with contextlib.suppress(Exception):
+                await conn.close(timeout=2)
+
+    async def _try_lead(self, conn: Any) -> None:
+        if self.rt.leader:
+            return
+        async with self._conn_lock:
+            got = await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK)
+        if got:
+            log.info("this replica now runs the scheduler")
+            self.rt.leader = True
+            self.rt.scheduler_wake.set()
+
+    def _lose_leadership(self) -> None:
+        if self.rt.leader:
+            log.warning("this replica no longer runs the scheduler")
+        self.rt.leader = False
+
+    def _take(self) -> set[str]:
+        kinds, self._pending = self._pending, set()
+        return kinds
+
+    async def _apply(self, kinds: set[str]) -> None:
+        remote: list[Event] = []
+        if "events" in kinds:
+            remote = await self._read_log()
+        if remote or kinds & {"leases", "nodes"}:
+            await loader.refresh_snapshot(self.rt)
+        elif "tokens" in kinds:
+            await loader.refresh_tokens(self.rt)
+        for event in remote:
+            self.rt.bus.publish(event)
+        if remote or kinds - {"events"}:
+            self.rt.state.notify()  # drain waits re-check
+            if self.rt.leader:  # another replica's lease or window may be due sooner
+                self.rt.scheduler_wake.set()
+
+    async def _read_log(self) -> list[Event]:
+        """Stream what the log holds after the last id streamed; return the events that
+        came from other replicas."""
+        remote = []
+        while True:
+            async with self.rt.db.read() as conn:
+                rows = await events_q.events_after(conn=conn, after=self.last, limit=PAGE)
+            for row in rows:
+                if row["id"] <= self.last:
+                    continue  # streamed meanwhile
+                event = Event(row["type"], row["target"], row["at"], row["data"], id=row["id"])
+                self.last = row["id"]
+                self.rt.stream.broadcast([event])
+                if row["id"] not in self._own_set:
+                    remote.append(event)
+            if len(rows) < PAGE:
+                return remote
+
+    async def _announce_loop(self) -> None:
+        """Send coalesced announcements of unlogged changes (at most one per kind and
+        round trip, however many leases changed meanwhile)."""
+        while True:
+            await self._send.wait()
+            self._send.clear()
+            kinds, self._outgoing = self._outgoing, set()
+            conn = self._conn
+            if conn is None:
+                continue
+            async with self._conn_lock:
+                for kind in sorted(kinds):
+                    await conn.execute("SELECT pg_notify($1, $2)", CHANNEL,
+                                       f"{self.origin}:{kind}")
