@@ -35,10 +35,11 @@ class Received:
 
 @dataclass
 class HttpReceiver:
-    """Answers each request with the next planned behaviour (a status code, or "hang" to
-    stay silent past the sender's timeout), then 200 once the plan is used up."""
+    """Answers each request with the next planned behaviour (a status code; a float: 200
+    after that many seconds; "hang": silent past the sender's timeout), then 200 once the
+    plan is used up."""
 
-    plan: deque[int | str] = field(default_factory=deque)
+    plan: deque[int | float | str] = field(default_factory=deque)
     requests: list[Received] = field(default_factory=list)
     hang_s: float = 3.0
 
@@ -51,6 +52,9 @@ class HttpReceiver:
                 got = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 receiver.requests.append(got)
                 step = receiver.plan.popleft() if receiver.plan else 200
+                if isinstance(step, float):  # slow, but answers in time
+                    time.sleep(step)
+                    step = 200
                 if step == "hang":
                     time.sleep(receiver.hang_s)  # the sender gives up meanwhile
                     self.send_response(504)

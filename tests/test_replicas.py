@@ -32,6 +32,7 @@ async def replicas(pg_url: str | None) -> AsyncIterator[tuple]:
         secret = (await create_token(rt=apps[0].state.rt, name="ops", role="admin",
                                      actor="test")).secret
         clients = [await stack.enter_async_context(client_for(app, secret)) for app in apps]
+        await until(lambda: len(apps[1].state.rt.state.tokens) == 1)  # announced to B
         yield apps, clients, stack
 
 
@@ -105,3 +106,35 @@ async def test_one_replica_leads_and_another_takes_over_when_it_is_cut_off(repli
     await until(lambda: follower.leader and not leader.leader, within=RETRY_S * 3)
     await until(lambda: leader.backplane._conn is not None, within=RETRY_S * 3)
     assert not leader.leader  # it came back as a follower
+
+
+async def _logged(rt, type_: str) -> list:
+    from pitstop.storage import events as events_q
+
+    async with rt.db.read() as conn:
+        return await events_q.events_after(conn=conn, after=0, limit=1000, types=[type_])
+
+
+async def test_drain_safe_follows_work_on_any_replica_and_is_recorded_once(replicas):
+    (a, b), (http_a, http_b), _ = replicas
+    r = await http_b.post("/v1/leases", json={"target": "platform", "kind": "job",
+                                              "holder": "w1"})
+    assert r.status_code == 201, r.text
+    lease = r.json()["id"]
+    r = await http_a.post("/v1/targets/platform/maintenance/enter", json={"reason": "db"})
+    assert r.json()["target"]["drain"]["in_flight"] == 1  # the lease on B is counted
+    await a.state.rt.settle()
+    assert await _logged(a.state.rt, "drain.safe") == []
+    assert (await http_b.delete(f"/v1/leases/{lease}")).status_code in (200, 204)
+
+    async def recorded() -> list:
+        for app in (a, b):
+            await app.state.rt.settle()
+        return await _logged(a.state.rt, "drain.safe")
+
+    async with asyncio.timeout(5):
+        while not (rows := await recorded()):  # noqa: ASYNC110 (state on two replicas)
+            await asyncio.sleep(0.02)
+    await asyncio.sleep(0.3)  # a second replica recording it would do so by now
+    rows = await recorded()
+    assert [(row["type"], row["target"]) for row in rows] == [("drain.safe", "platform")]

@@ -8,7 +8,8 @@ import pytest
 from tests.conftest import client_for
 from tests.notify.conftest import SECRET
 
-HOOK = {"name": "ops", "kind": "webhook", "url": "https://hooks.example.com/p?token=t0ps3cret",
+HOOK = {"name": "ops", "kind": "webhook",
+        "url": "https://hooks.example.com/api/webhooks/42/pathsecret?token=t0ps3cret",
         "secret": SECRET}
 
 
@@ -23,10 +24,11 @@ async def test_secrets_are_never_returned(admin):
             "url": "mailto://ops:hunter2hunter2@mail.example.com?to=ops@example.com"}
     assert (await admin.post("/v1/channels", json=mail)).status_code == 201
     listed = (await admin.get("/v1/channels")).text
-    for secret in (SECRET, "t0ps3cret", "TIiajkdnlazkcOXrIdevi7FQ", "hunter2hunter2"):
+    for secret in (SECRET, "t0ps3cret", "pathsecret", "TIiajkdnlazkcOXrIdevi7FQ",
+                   "hunter2hunter2"):
         assert secret not in listed
     by_name = {c["name"]: c for c in (await admin.get("/v1/channels")).json()["items"]}
-    assert by_name["ops"]["url"] == "https://hooks.example.com/p?***"
+    assert by_name["ops"]["url"] == "https://hooks.example.com/***"
     assert by_name["ops"]["has_secret"] is True and "secret" not in by_name["ops"]
     assert by_name["slack"]["url"].startswith("slack://T...2/A...D/T...Q")
     history = (await admin.get("/v1/history")).text

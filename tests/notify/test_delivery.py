@@ -3,12 +3,14 @@ through failures and retries, and never twice for one fact."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import pytest
 
 from pitstop import clock
-from pitstop.notify import outbox
+from pitstop.app import create_app
+from pitstop.notify import outbox, worker
 from tests.notify.conftest import SECRET, add_channel, deliver_all
 
 pytestmark = pytest.mark.usefixtures("frozen")
@@ -156,3 +158,25 @@ async def test_delivery_metrics_count_outcomes(rt, admin, receiver):
     assert 'pitstop_deliveries_total{kind="webhook",outcome="failed"} 1.0' in text
     assert 'pitstop_deliveries_total{kind="webhook",outcome="delivered"} 1.0' in text
     assert 'pitstop_delivery_latency_seconds_count{kind="webhook"} 1.0' in text
+
+
+async def test_two_workers_on_a_slow_receiver_deliver_each_notification_once(
+        settings, rt, admin, receiver, monkeypatch):
+    clock.unfreeze()  # claims lapse in real time here
+    monkeypatch.setattr(worker, "CLAIM_MARGIN_S", 0.0)  # a claim lasts the 1 s timeout
+    receiver.plan.extend([0.4] * 6)  # one at a time, 2.4 s for the channel's six
+    await add_channel(admin, "slow", receiver.url)
+    for i in range(3):
+        await _enter(admin, target="platform", reason=f"r{i}")
+        await _exit(admin)
+    second = create_app(settings, run_scheduler=False)
+    async def keep_polling() -> None:  # as a second replica's worker does
+        for _ in range(12):
+            await second.state.rt.delivery.run_once()
+            await asyncio.sleep(0.25)
+
+    async with second.router.lifespan_context(second):
+        await asyncio.gather(rt.delivery.run_once(), keep_polling())
+    kinds = [r.json()["event"]["id"] for r in receiver.accepted()]
+    assert len(kinds) == 6 and len(set(kinds)) == 6
+    assert {d["status"] for d in await _deliveries(admin)} == {"delivered"}

@@ -113,9 +113,11 @@ async def sse(request: Request) -> StreamingResponse:
     Filters: ``?types=a,b`` and ``?target=``; resume with ``Last-Event-ID`` or ``?after=``."""
     principal = _principal(request)
     rt, filter_, after = runtime_of(request), _filter(request, principal), _after(request)
-    sub = rt.stream.subscribe(filter_)
 
     async def body() -> AsyncIterator[bytes]:
+        # Subscribed here, not before the response starts: a client gone before then
+        # must not leave a subscriber behind. (Still before the log is read: see _frames.)
+        sub = rt.stream.subscribe(filter_)
         try:
             yield b"retry: 2000\n\n"
             async for frame in _frames(rt, sub, after):

@@ -34,8 +34,11 @@ class WebhookNotifier:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("a webhook url must be http:// or https:// with a host, such as "
                              "https://hooks.example.com/pitstop")
+        # Receivers put their tokens in the path (/api/webhooks/<id>/<token>) or the query:
+        # show where it goes, not how it authenticates.
         host = parts.hostname + (f":{parts.port}" if parts.port else "")
-        return urlunsplit((parts.scheme, host, parts.path, "***" if parts.query else "", ""))
+        path = "/***" if parts.path.strip("/") or parts.query else ""
+        return urlunsplit((parts.scheme, host, path, "", ""))
 
     async def send(self, channel: ChannelView, message: dict[str, Any], *, delivery_key: str
                    ) -> int | None:

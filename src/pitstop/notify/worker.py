@@ -1,9 +1,9 @@
 """The outbox worker: delivers pending notifications, records every attempt, retries.
 
-1. Claim due rows by conditional update (``next_attempt_at`` pushed past the send's timeout):
-   a second worker, on this replica or another, skips what the first claimed.
-2. Send each claimed row through its channel kind's notifier: channels side by side, each
-   channel's rows in order.
+1. Read the due rows; channels are sent side by side, each channel's rows in order.
+2. Claim each row just before sending it, by conditional update (``next_attempt_at`` pushed
+   past the send's timeout): a second worker, on this replica or another, skips it. Send it
+   through its channel kind's notifier.
 3. Record the attempt (status code or error, duration) and the outcome: delivered; pending
    again after an exponential, jittered wait; or dead after the last attempt.
 
@@ -98,14 +98,14 @@ class DeliveryWorker:
 
     async def run_once(self) -> float:
         """Deliver what is due now; return the seconds until the next row is due."""
-        now = clock.now()
-        claimed, channels = await self._claim(now)
+        due, channels = await self._due(clock.now())
         by_channel: dict[str, list[Any]] = {}
-        for row in sorted(claimed, key=lambda r: r["id"]):
-            by_channel.setdefault(row["channel_id"], []).append(row)
+        for row in due:
+            if row["channel_id"] in channels:
+                by_channel.setdefault(row["channel_id"], []).append(row)
         await asyncio.gather(*(self._deliver_in_order(rows, channels[cid])
                                for cid, rows in by_channel.items()))
-        if len(claimed) == BATCH:
+        if len(due) == BATCH:
             return 0.0
         async with self.rt.db.read() as conn:
             next_at = await notify_q.next_due_at(conn=conn)
@@ -113,29 +113,34 @@ class DeliveryWorker:
             return IDLE_S
         return min(IDLE_S, max(0.0, (next_at - clock.now()).total_seconds()))
 
-    async def _claim(self, now: datetime) -> tuple[list[Any], dict[str, ChannelView]]:
-        claimed, channels = [], {}
-        async with self.rt.db.write() as conn:
-            for row in await notify_q.due_deliveries(conn=conn, now=now, limit=BATCH):
-                if row["channel_id"] not in channels:
-                    found = await notify_q.get_channel(conn=conn, channel_id=row["channel_id"])
-                    if found is None:
-                        continue
-                    channels[row["channel_id"]] = channel_view(found)
-                hold = channels[row["channel_id"]].timeout_s + CLAIM_MARGIN_S
-                if await notify_q.claim_delivery(conn=conn, delivery_id=row["id"],
-                                                 seen_at=row["next_attempt_at"],
-                                                 until=now + timedelta(seconds=hold)):
-                    claimed.append(row)
-        return claimed, channels
+    async def _due(self, now: datetime) -> tuple[list[Any], dict[str, ChannelView]]:
+        channels: dict[str, ChannelView] = {}
+        async with self.rt.db.read() as conn:
+            due = await notify_q.due_deliveries(conn=conn, now=now, limit=BATCH)
+            for channel_id in {row["channel_id"] for row in due}:
+                found = await notify_q.get_channel(conn=conn, channel_id=channel_id)
+                if found is not None:
+                    channels[channel_id] = channel_view(found)
+        return sorted(due, key=lambda r: r["id"]), channels
 
     async def _deliver_in_order(self, rows: list[Any], channel: ChannelView) -> None:
         """One channel's deliveries one after another, oldest first, so a person reads
-        "starts in 1 hour" before "in progress" (channels run side by side)."""
+        "starts in 1 hour" before "in progress" (channels run side by side). Each row is
+        claimed just before it is sent, so a slow receiver cannot outlast the claims."""
         for row in rows:
-            await self._deliver(row, channel)
+            until = await self._claim(row, channel)
+            if until is not None:
+                await self._deliver(row, channel, until)
 
-    async def _deliver(self, row: Mapping[str, Any], channel: ChannelView) -> None:
+    async def _claim(self, row: Mapping[str, Any], channel: ChannelView) -> datetime | None:
+        until = clock.now() + timedelta(seconds=channel.timeout_s + CLAIM_MARGIN_S)
+        async with self.rt.db.write() as conn:
+            got = await notify_q.claim_delivery(conn=conn, delivery_id=row["id"],
+                                                seen_at=row["next_attempt_at"], until=until)
+        return until if got else None  # else: another worker has it, or it was retried
+
+    async def _deliver(self, row: Mapping[str, Any], channel: ChannelView, until: datetime
+                       ) -> None:
         notifier = self.notifiers.get(channel.kind)
         async with self._limit:
             if notifier is None:
@@ -143,10 +148,12 @@ class DeliveryWorker:
             else:
                 outcome = await send_once(notifier, channel, row["message"],
                                           delivery_key(row["id"]))
-        await self._record(row, channel, outcome)
+        await self._record(row, channel, outcome, until)
 
-    async def _record(self, row: Mapping[str, Any], channel: ChannelView, outcome: Outcome
-                      ) -> None:
+    async def _record(self, row: Mapping[str, Any], channel: ChannelView, outcome: Outcome,
+                      until: datetime) -> None:
+        """Record the attempt, and the outcome while this worker still holds the claim (a
+        retry through the API meanwhile starts a fresh series that this must not end)."""
         now = clock.now()
         attempts = row["attempts"] + 1
         values: dict[str, Any] = {"attempts": attempts, "last_error": outcome.error}
@@ -166,7 +173,8 @@ class DeliveryWorker:
                 "delivery_id": row["id"], "at": now, "status_code": outcome.status_code,
                 "error": outcome.error, "duration_ms": outcome.duration_ms})
             await notify_q.update_delivery(conn=conn, delivery_id=row["id"], values=values,
-                                           expected_status=notify_q.PENDING)
+                                           expected_status=notify_q.PENDING,
+                                           claimed_until=until)
         self.rt.metrics.deliveries.labels(channel.kind, result).inc()
         if result == "delivered":
             latency = (now - row["created_at"]).total_seconds()

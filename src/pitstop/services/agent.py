@@ -89,6 +89,12 @@ class ConfigWatch:
         for target in self._rt.state.nodes:
             self._etags[target] = encoded_config(self._rt, target, now)[1]
 
+    def forget(self, events: Iterable[Event]) -> None:
+        """Derived events that were not recorded: derive them again next time."""
+        for event in events:
+            if event.type == "node.config_changed" and event.target:
+                self._etags.pop(event.target, None)
+
     def derive(self, events: Iterable[Event]) -> list[Event]:
         if all(e.type.startswith(_IRRELEVANT) for e in events):
             return []

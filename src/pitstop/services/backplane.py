@@ -29,6 +29,7 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pitstop import clock
 from pitstop.services import loader
 from pitstop.services.events import Event
 from pitstop.services.runtime import Runtime
@@ -48,6 +49,14 @@ async def announce_events(conn: AsyncConnection) -> None:
     if conn.dialect.name == "postgresql":
         await conn.execute(text("SELECT pg_notify(:channel, :payload)"),
                            {"channel": CHANNEL, "payload": ":events"})
+
+
+def _markers(kinds: set[str]) -> list[Event]:
+    """Stand-ins for other replicas' unlogged changes, for the leader's watches: a lease
+    ended or an agent reported somewhere (the refreshed snapshot says where)."""
+    now = clock.now()
+    marks = {"leases": "lease.released", "nodes": "node.reported"}
+    return [Event(marks[k], None, now) for k in sorted(kinds) if k in marks]
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -116,17 +125,24 @@ class Backplane:
                 if self._conn is None:
                     await self._connect()
                 await self._session(self._conn)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("replica backplane lost its connection (%s); retrying", exc)
-            self._lose_leadership()
+            except Exception as exc:  # any failure: drop the session (and the lock), retry
+                log.warning("replica backplane failed (%s: %s); reconnecting in %s s",
+                            type(exc).__name__, exc, RETRY_S)
+            finally:
+                self._lose_leadership()  # the lock went with the session
             await asyncio.sleep(RETRY_S)
 
     async def _connect(self) -> None:
         conn = await asyncpg.connect(asyncpg_dsn(self.rt.db.url))
         await conn.add_listener(CHANNEL, self._on_notify)
-        if self._sessions:  # reconnected: whatever was announced meanwhile is missed
-            self._pending.update(("events", "leases", "tokens", "nodes"))
-            self._wake.set()
+        # What committed before LISTEN took effect (at start: since the last id was read)
+        # was announced to nobody here: read the log once; after a reconnect, re-read all.
+        self._pending.add("events")
+        if self._sessions:
+            self._pending.update(("leases", "tokens", "nodes"))
+            self._outgoing.update(("leases", "tokens", "nodes"))  # ours may have been lost
+            self._send.set()
+        self._wake.set()
         self._sessions += 1
         self._conn = conn
         await self._try_lead(conn)
@@ -152,12 +168,21 @@ class Backplane:
                 await conn.close(timeout=2)
 
     async def _try_lead(self, conn: Any) -> None:
-        if self.rt.leader:
-            return
+        """Take the leader lock if free; a leader instead checks its session is alive (a
+        half-open connection would otherwise keep it leading after the lock is gone)."""
         async with self._conn_lock:
-            got = await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK)
+            if self.rt.leader:
+                await conn.fetchval("SELECT 1", timeout=RETRY_S)
+                return
+            got = await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK,
+                                      timeout=RETRY_S)
         if got:
             log.info("this replica now runs the scheduler")
+            # Derivation starts from the state as it is now, not from when this replica
+            # last led (the previous leader recorded what happened meanwhile).
+            await loader.refresh_snapshot(self.rt)
+            self.rt.config_watch.prime()
+            self.rt.drain_watch.prime()
             self.rt.leader = True
             self.rt.scheduler_wake.set()
 
@@ -180,6 +205,7 @@ class Backplane:
             await loader.refresh_tokens(self.rt)
         for event in remote:
             self.rt.bus.publish(event)
+        self.rt.derive([*remote, *_markers(kinds)])
         if remote or kinds - {"events"}:
             self.rt.state.notify()  # drain waits re-check
             if self.rt.leader:  # another replica's lease or window may be due sooner
@@ -209,11 +235,15 @@ class Backplane:
         while True:
             await self._send.wait()
             self._send.clear()
-            kinds, self._outgoing = self._outgoing, set()
             conn = self._conn
             if conn is None:
-                continue
-            async with self._conn_lock:
-                for kind in sorted(kinds):
-                    await conn.execute("SELECT pg_notify($1, $2)", CHANNEL,
-                                       f"{self.origin}:{kind}")
+                continue  # kept in _outgoing: sent after the reconnect
+            kinds, self._outgoing = self._outgoing, set()
+            try:
+                async with self._conn_lock:
+                    for kind in sorted(kinds):
+                        await conn.execute("SELECT pg_notify($1, $2)", CHANNEL,
+                                           f"{self.origin}:{kind}")
+            except BaseException:
+                self._outgoing |= kinds  # not sent: again after the reconnect
+                raise

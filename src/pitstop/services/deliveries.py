@@ -79,17 +79,15 @@ async def test_channel(*, rt: Runtime, channel_id: str, actor: str) -> dict[str,
     outcome = await send_once(rt.notifiers[channel.kind], channel, message, key)
     done = clock.now()
     async with rt.db.write() as conn:
-        await notify_q.insert_deliveries(conn=conn, rows=[{
+        delivery_id = await notify_q.insert_delivery(conn=conn, values={
             "dedupe_key": key, "channel_id": channel.id, "event_id": None, "kind": "test",
             "message": message, "attempts": 1, "created_at": now, "next_attempt_at": now,
             "last_error": outcome.error, "delivered_at": None if outcome.error else done,
-            "status": notify_q.DEAD if outcome.error else notify_q.DELIVERED}])
-        row = (await notify_q.list_deliveries(conn=conn, status=None, channel_id=channel.id,
-                                              before=None, limit=1))[0]
+            "status": notify_q.DEAD if outcome.error else notify_q.DELIVERED})
         await notify_q.insert_attempt(conn=conn, values={
-            "delivery_id": row["id"], "at": done, "status_code": outcome.status_code,
+            "delivery_id": delivery_id, "at": done, "status_code": outcome.status_code,
             "error": outcome.error, "duration_ms": outcome.duration_ms})
-    result = {"delivery": row["id"], "channel": channel.id, "status_code": outcome.status_code,
+    result = {"delivery": delivery_id, "channel": channel.id, "status_code": outcome.status_code,
               "duration_ms": outcome.duration_ms}
     if outcome.error is not None:
         raise ChannelFailed(f"the test message to {channel.name!r} failed: {outcome.error}",

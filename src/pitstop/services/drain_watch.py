@@ -31,6 +31,12 @@ class DrainWatch:
     def prime(self) -> None:
         self._scan(list(self._rt.state.targets))
 
+    def forget(self, events: Iterable[Event]) -> None:
+        """Derived events that were not recorded: derive them again next time."""
+        for event in events:
+            if event.type == "drain.safe" and event.target:
+                self._safe.pop(event.target, None)
+
     def derive(self, events: Iterable[Event]) -> list[Event]:
         events = list(events)
         if any(e.type.startswith(_RESCAN) for e in events):

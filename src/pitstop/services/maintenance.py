@@ -127,8 +127,10 @@ async def enter_maintenance(
         in_flight = await leases_q.active_leases(
             conn=conn, targets=None if target == PLATFORM else (target,))
         events = await eventlog.record(conn, events)
-    rt.publish(events)
+    # Leases first: what is published (drain.safe above all) must count every lease the
+    # transaction saw, including those admitted on another replica a moment ago.
     rt.state.reconcile_leases(lease_from_row(r) for r in in_flight)
+    rt.publish(events)
     message = (f"{target} entered maintenance" if changed
                else f"{target} was already in maintenance; nothing changed")
     return SwitchResult(changed, message, describe_target(rt.state, target))

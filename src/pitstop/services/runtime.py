@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,8 @@ from pitstop.services.snapshot import (
 from pitstop.services.stream import StreamHub
 from pitstop.settings import Settings
 from pitstop.storage.engine import Database
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -89,20 +92,35 @@ class Runtime:
                 self.scheduler_wake.set()
         self.broadcast(events)
         if events:
-            derived = self.config_watch.derive(events) + self.drain_watch.derive(events)
-            if derived:
-                self._record_later(derived)
+            self.derive(events)
+
+    def derive(self, events: list[Event]) -> None:
+        """Record what committed changes imply (an agent's config now reads differently, a
+        drain became safe). Only the leader does, so replicas do not each record it; the
+        backplane feeds it the other replicas' changes."""
+        if not self.leader:
+            return
+        derived = self.config_watch.derive(events) + self.drain_watch.derive(events)
+        if derived:
+            self._record_later(derived)
 
     def _record_later(self, events: list[Event]) -> None:
-        """Events derived from committed changes (what an agent's config now reads, a drain
-        that became safe) are logged in a transaction of their own, then published. A crash
+        """Derived events are logged in a transaction of their own, then published. A crash
         may lose one, never the state it reports: clients read that state when they
-        reconnect, and the watches start from it."""
+        reconnect, and the watches start from it. A failed transaction makes the watches
+        forget them, so the next change derives them again."""
         async def record() -> None:
             from pitstop.services import eventlog
 
-            async with self.db.write() as conn:
-                numbered = await eventlog.record(conn, events)
+            try:
+                async with self.db.write() as conn:
+                    numbered = await eventlog.record(conn, events)
+            except Exception:
+                log.exception("could not record %d derived events; they will be derived "
+                              "again", len(events))
+                self.config_watch.forget(events)
+                self.drain_watch.forget(events)
+                return
             for event in numbered:
                 self.bus.publish(event)
             self.broadcast(numbered)

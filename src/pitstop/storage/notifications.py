@@ -67,6 +67,11 @@ async def insert_deliveries(*, conn: AsyncConnection, rows: list[dict[str, Any]]
     return inserted
 
 
+async def insert_delivery(*, conn: AsyncConnection, values: dict[str, Any]) -> int:
+    result = await conn.execute(insert(deliveries).values(**values).returning(deliveries.c.id))
+    return int(result.scalar_one())
+
+
 async def due_deliveries(*, conn: AsyncConnection, now: datetime, limit: int
                          ) -> list[RowMapping]:
     stmt = (select(deliveries)
@@ -97,10 +102,15 @@ async def insert_attempt(*, conn: AsyncConnection, values: dict[str, Any]) -> No
 
 
 async def update_delivery(*, conn: AsyncConnection, delivery_id: int, values: dict[str, Any],
-                          expected_status: str | None = None) -> RowMapping | None:
+                          expected_status: str | None = None,
+                          claimed_until: datetime | None = None) -> RowMapping | None:
+    """Conditional update: only while the row has ``expected_status`` and, when given, is
+    still held by the claim that ends at ``claimed_until``."""
     where = [deliveries.c.id == delivery_id]
     if expected_status is not None:
         where.append(deliveries.c.status == expected_status)
+    if claimed_until is not None:
+        where.append(deliveries.c.next_attempt_at == claimed_until)
     result = await conn.execute(update(deliveries).where(and_(*where)).values(**values)
                                 .returning(*deliveries.c))
     return result.mappings().first()
