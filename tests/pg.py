@@ -13,8 +13,8 @@ import asyncpg
 import pytest
 
 BASE = os.environ.get("PITSTOP_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-TABLES = ("delivery_attempts", "deliveries", "subscriptions", "channels", "events", "nodes",
-          "occurrences", "windows", "leases", "audit", "tokens", "targets")
+TABLES = ("server_keys", "delivery_attempts", "deliveries", "subscriptions", "channels",
+          "events", "nodes", "occurrences", "windows", "leases", "audit", "tokens", "targets")
 _unreachable_reason: str | None = None
 
 

@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.routing import Route
 
 from pitstop import __version__
@@ -31,11 +32,13 @@ from pitstop.api import (
 )
 from pitstop.scheduler.loop import run_forever
 from pitstop.services.backplane import Backplane
-from pitstop.services.loader import load_snapshot
+from pitstop.services.loader import load_keys, load_snapshot
 from pitstop.services.runtime import Runtime
 from pitstop.settings import Settings, load_settings
 from pitstop.storage.engine import Database
 from pitstop.storage.migrate import current_revision, head_revision
+from pitstop.web import console, pages
+from pitstop.web.templating import STATIC
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
             await _check_schema(db)
             rt = Runtime(settings, db)
             await load_snapshot(rt)
+            await load_keys(rt)
             app.state.rt = rt
             background = [asyncio.create_task(run_forever(rt)),
                           asyncio.create_task(rt.delivery.run_forever())] if run_scheduler else []
@@ -108,6 +112,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         Route("/v1/agent/config", agent.config_hot, methods=["GET"]),
     ]
     for module in (health, targets, leases, windows, services, calendar, nodes, agent, stream,
-                   history, tokens, notifications, deploy, metrics):
+                   history, tokens, notifications, deploy, metrics, pages, console):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app

@@ -49,3 +49,23 @@ async def page_history(
         "items": [entry_json(r) for r in rows],
         "next_cursor": encode_cursor(rows[-1]["id"]) if more and rows else None,
     }
+
+
+async def browse_history(*, rt: Runtime, where: HistoryFilter, before_id: int | None,
+                         after_id: int | None, limit: int) -> dict[str, Any]:
+    """A page for people to step through with Previous and Next: the rows, and the ids to
+    continue from in each direction (None at either end)."""
+    async with rt.db.read() as conn:
+        rows = await audit_q.page_audit(conn=conn, where=where, before_id=before_id,
+                                        after_id=after_id, limit=limit + 1)
+        if after_id is not None:
+            newer, rows = len(rows) > limit, rows[-limit:]
+            older = bool(rows)
+        else:
+            older, rows = len(rows) > limit, rows[:limit]
+            newer = before_id is not None and bool(rows) and bool(
+                await audit_q.page_audit(conn=conn, where=where, before_id=None,
+                                         after_id=rows[0]["id"], limit=1))
+    return {"items": [entry_json(r) for r in rows],
+            "newer": rows[0]["id"] if newer and rows else None,
+            "older": rows[-1]["id"] if older and rows else None}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections import deque
 from datetime import datetime
 
@@ -15,6 +16,7 @@ from pitstop.services.records import (
 )
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import DURATIONS_KEPT, principal_from_row
+from pitstop.storage import keys as keys_q
 from pitstop.storage import leases as leases_q
 from pitstop.storage import nodes as nodes_q
 from pitstop.storage import targets as targets_q
@@ -118,3 +120,10 @@ async def load_snapshot(rt: Runtime) -> None:
             state.put_node(node_from_row(row))
     rt.config_watch.prime()
     rt.drain_watch.prime()
+
+
+async def load_keys(rt: Runtime) -> None:
+    """The keys every replica shares, created by the first one to start."""
+    async with rt.db.write() as conn:
+        rt.session_key = await keys_q.ensure_key(
+            conn=conn, name="session", value=secrets.token_urlsafe(48), at=clock.now())

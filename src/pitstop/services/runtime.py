@@ -51,6 +51,7 @@ class Runtime:
     backplane: Any = None  # services.backplane.Backplane, on PostgreSQL
     # Whether this replica runs the scheduler's jobs (on PostgreSQL: holds the leader lock).
     leader: bool = True
+    session_key: str | None = None  # signs the console's cookies; shared by all replicas
     _recording: set[asyncio.Task[None]] = field(default_factory=set)
 
     def __post_init__(self) -> None:

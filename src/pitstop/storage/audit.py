@@ -41,10 +41,16 @@ class HistoryFilter:
 
 
 async def page_audit(
-    *, conn: AsyncConnection, where: HistoryFilter, before_id: int | None, limit: int
+    *, conn: AsyncConnection, where: HistoryFilter, before_id: int | None, limit: int,
+    after_id: int | None = None,
 ) -> list[RowMapping]:
-    """Newest first, by keyset on id: any page costs what the first one costs."""
-    stmt = select(audit).order_by(audit.c.id.desc()).limit(limit)
+    """Newest first, by keyset on id: any page costs what the first one costs. With
+    ``after_id``, the ``limit`` rows just newer than it (the page before), still newest
+    first."""
+    if after_id is not None:
+        stmt = select(audit).where(audit.c.id > after_id).order_by(audit.c.id).limit(limit)
+    else:
+        stmt = select(audit).order_by(audit.c.id.desc()).limit(limit)
     if before_id is not None:
         stmt = stmt.where(audit.c.id < before_id)
     if where.target is not None:
@@ -57,5 +63,5 @@ async def page_audit(
         stmt = stmt.where(audit.c.at >= where.since)
     if where.until is not None:
         stmt = stmt.where(audit.c.at < where.until)
-    result = await conn.execute(stmt)
-    return list(result.mappings())
+    rows = list((await conn.execute(stmt)).mappings())
+    return rows[::-1] if after_id is not None else rows

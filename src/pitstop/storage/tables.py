@@ -250,3 +250,12 @@ delivery_attempts = Table(
     Column("duration_ms", Integer, nullable=False),
     Index("ix_delivery_attempts_delivery_id", "delivery_id"),
 )
+
+# Keys generated once and shared by every replica (the console's session signing key).
+server_keys = Table(
+    "server_keys",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

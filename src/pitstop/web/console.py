@@ -1,0 +1,159 @@
+"""The operator console (``/console``): sign in with a token, then see and act.
+
+Pages are server-rendered; each action is a small JSON POST from the page's script, checked
+against the session's CSRF token and the role, and answered with problem+json on error so
+the page shows the message next to the control.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Header, Query, Request
+from pydantic import BaseModel, ConfigDict
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+
+from pitstop.api.deps import runtime_of
+from pitstop.api.schemas import Reason
+from pitstop.domain.targets import PLATFORM
+from pitstop.errors import PitstopError, Unauthorized
+from pitstop.services import history, maintenance
+from pitstop.services.auth import authorize
+from pitstop.services.runtime import Runtime
+from pitstop.services.targets import describe_target
+from pitstop.storage.audit import HistoryFilter
+from pitstop.web import session as web_session
+from pitstop.web.session import WebSession
+from pitstop.web.templating import templates
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+HISTORY_PAGE = 20
+KEEPALIVE_S = 15.0
+COALESCE_S = 0.2
+
+
+def _session(request: Request) -> WebSession | None:
+    return web_session.read_session(request, runtime_of(request))
+
+
+def _page(request: Request, session: WebSession, name: str, main: str,
+          context: dict[str, Any], partial: bool, title: str) -> Response:
+    context = {**context, "session": session, "section": name, "title": title,
+               "main_template": main, "partial_url": request.url.path}
+    template = main if partial else f"console/{name}.html"
+    return templates.TemplateResponse(request, template, context,
+                                      headers={"Cache-Control": "no-store"})
+
+
+@router.get("/login")
+async def login_form(request: Request) -> Response:
+    if _session(request) is not None:
+        return RedirectResponse("/console", 303)
+    return _login_page(request, None, 200)
+
+
+def _login_page(request: Request, error: str | None, status: int) -> Response:
+    token, signed = web_session.new_login_csrf(runtime_of(request))
+    response = templates.TemplateResponse(request, "console/login.html",
+                                          {"csrf": token, "error": error}, status_code=status)
+    web_session.set_login_cookie(request, response, signed)
+    return response
+
+
+@router.post("/login")
+async def login(request: Request, token: Annotated[str, Form()] = "",
+                csrf: Annotated[str, Form()] = "") -> Response:
+    rt = runtime_of(request)
+    response = RedirectResponse("/console", 303)
+    try:
+        web_session.check_login_csrf(request, rt, csrf)
+        web_session.log_in(request, response, rt, token)
+    except PitstopError as exc:
+        status = 429 if "too many" in exc.detail else 403 if "expired" in exc.detail else 401
+        message = exc.detail.replace("check PITSTOP_TOKEN or create a new token",
+                                     "check it, or create one with `pitstop token create`")
+        return _login_page(request, message, status)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    session = _session(request)
+    response = RedirectResponse("/console/login", 303)
+    if session is not None:
+        web_session.check_csrf(session, csrf)
+        web_session.log_out(response)
+    return response
+
+
+@router.get("")
+async def maintenance_page(
+    request: Request, before: Annotated[int | None, Query(ge=1)] = None,
+    after: Annotated[int | None, Query(ge=1)] = None, partial: bool = False,
+) -> Response:
+    session = _session(request)
+    if session is None:
+        return RedirectResponse("/console/login", 303)
+    rt = runtime_of(request)
+    view = describe_target(rt.state, PLATFORM)
+    cause = next((c for c in view.state.causes), None)
+    page = await history.browse_history(rt=rt, where=HistoryFilter(target=PLATFORM),
+                                        before_id=before, after_id=after,
+                                        limit=HISTORY_PAGE)
+    switch_on = any(c.kind == "switch" and c.source == PLATFORM for c in view.state.causes)
+    context = {"view": {"platform": view.to_json() | {"drain": view.drain.to_json()},
+                        "cause": cause, "switch_on": switch_on, "history": page}}
+    return _page(request, session, "maintenance", "console/_maintenance.html", context,
+                 partial, "Maintenance")
+
+
+class SwitchBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: str
+    reason: Reason
+
+
+def _acting(request: Request, csrf: str | None, permission: str) -> WebSession:
+    session = _session(request)
+    if session is None:
+        raise Unauthorized("your console session ended; sign in again")
+    web_session.check_csrf(session, csrf)
+    authorize(session.principal, permission)
+    return session
+
+
+@router.post("/maintenance")
+async def switch(request: Request, body: SwitchBody,
+                 x_csrf_token: Annotated[str | None, Header()] = None) -> Response:
+    session = _acting(request, x_csrf_token, "operate")
+    rt, actor = runtime_of(request), session.principal.name
+    if body.action == "enter":
+        result = await maintenance.enter_maintenance(rt=rt, target=PLATFORM,
+                                                     reason=body.reason, actor=actor)
+    else:
+        result = await maintenance.exit_maintenance(rt=rt, target=PLATFORM,
+                                                    reason=body.reason, actor=actor)
+    return Response(status_code=204, headers={"X-Message": result.message})
+
+
+async def _changes(rt: Runtime) -> AsyncIterator[bytes]:
+    """``event: change`` after any change to what this replica knows (leases included),
+    at most one per ``COALESCE_S``; keepalives in between."""
+    yield b"retry: 3000\n\n"
+    while True:
+        seen = rt.state.generation
+        changed = await rt.state.wait_for(
+            lambda seen=seen: rt.state.generation != seen, KEEPALIVE_S)
+        yield b"event: change\ndata: {}\n\n" if changed else b": keepalive\n\n"
+        if changed:
+            await asyncio.sleep(COALESCE_S)
+
+
+@router.get("/events")
+async def events(request: Request) -> StreamingResponse:
+    if _session(request) is None:
+        raise Unauthorized("sign in to the console first")
+    return StreamingResponse(_changes(runtime_of(request)), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -1,0 +1,79 @@
+"""The public status page (``/``, no login) and its live signal."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response, StreamingResponse
+
+from pitstop import clock
+from pitstop.api.deps import runtime_of
+from pitstop.errors import InvalidInput
+from pitstop.services.runtime import Runtime
+from pitstop.services.stream import Filter
+from pitstop.web import views
+from pitstop.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+KEEPALIVE_S = 15.0
+# What can change the public page. The signal carries no data: the page re-reads itself.
+PUBLIC_TYPES = frozenset({
+    "maintenance.entered", "maintenance.exited", "occurrence.created",
+    "occurrence.transitioned", "occurrence.moved", "occurrence.deleted", "window.created",
+    "window.updated", "window.deleted", "service.status_changed", "target.created"})
+
+
+def _day(value: date | None, *, end: bool = False) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.combine(value + timedelta(days=1 if end else 0), time(), UTC)
+
+
+@router.get("/")
+async def status_page(
+    request: Request,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: Annotated[date | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    partial: bool = False,
+) -> Response:
+    if from_ and to and to < from_:
+        raise InvalidInput("the 'to' date is before the 'from' date", field="to")
+    view = await views.status_page(runtime_of(request), clock.now(), since=_day(from_),
+                                   until=_day(to, end=True), page=page)
+    view.filters = {k: v.isoformat() for k, v in (("from", from_), ("to", to)) if v}
+    name = "_status_main.html" if partial else "status.html"
+    return templates.TemplateResponse(request, name, {"page": view},
+                                      headers={"Cache-Control": "no-store"})
+
+
+async def change_signal(rt: Runtime, types: frozenset[str] | None) -> AsyncIterator[bytes]:
+    """``event: change`` whenever a matching event happens (with its id, nothing else),
+    keepalives in between. A client that falls behind just re-reads the page."""
+    sub = rt.stream.subscribe(Filter(types))
+    try:
+        yield b"retry: 3000\n\n"
+        while True:
+            try:
+                async with asyncio.timeout(KEEPALIVE_S):
+                    frame = await sub.queue.get()
+            except TimeoutError:
+                yield b": keepalive\n\n"
+                continue
+            if frame is None:
+                yield b"event: change\ndata: {}\n\n"
+                return
+            yield b"event: change\ndata: {\"id\": %d}\n\n" % frame.id
+    finally:
+        rt.stream.unsubscribe(sub)
+
+
+@router.get("/status/events")
+async def status_events(request: Request) -> StreamingResponse:
+    return StreamingResponse(change_signal(runtime_of(request), PUBLIC_TYPES),
+                             media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

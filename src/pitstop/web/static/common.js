@@ -1,0 +1,84 @@
+// Shared by every page: times in the viewer's zone, countdowns, progress, live re-reads.
+"use strict";
+(function () {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  const full = new Intl.DateTimeFormat(undefined, {
+    weekday: "short", day: "numeric", month: "short", year: "numeric",
+    hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+  const clockOnly = new Intl.DateTimeFormat(undefined, {
+    hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+
+  function span(ms) {
+    const s = Math.max(0, Math.round(ms / 1000));
+    const d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600),
+      m = Math.floor(s % 3600 / 60), sec = s % 60;
+    if (d) return `${d} d ${h} h`;
+    if (h) return `${h} h ${m} min`;
+    if (m) return `${m} min ${sec} s`;
+    return `${sec} s`;
+  }
+
+  function localize(root) {
+    root.querySelectorAll("time[datetime]").forEach((el) => {
+      const at = new Date(el.getAttribute("datetime"));
+      if (isNaN(at)) return;
+      el.textContent = (el.dataset.format === "time" ? clockOnly : full).format(at);
+      el.title = at.toISOString();
+    });
+    document.querySelectorAll("[data-tz]").forEach((el) => { el.textContent = zone; });
+  }
+
+  function tick() {
+    const now = Date.now();
+    document.querySelectorAll("[data-countdown]").forEach((el) => {
+      const left = new Date(el.dataset.countdown) - now;
+      el.textContent = left > 0 ? `Starts in ${span(left)} ·` : "Starting now ·";
+    });
+    document.querySelectorAll("[data-remaining]").forEach((el) => {
+      const left = new Date(el.dataset.remaining) - now;
+      el.firstChild.textContent = left > 0 ? `${span(left)} left · ends ` : "ending · ends ";
+    });
+    document.querySelectorAll(".progress[data-start]").forEach((el) => {
+      const start = new Date(el.dataset.start), end = new Date(el.dataset.end);
+      const pct = Math.round(100 * Math.min(1, Math.max(0, (now - start) / (end - start))));
+      el.setAttribute("aria-valuenow", pct);
+      el.firstElementChild.style.width = pct + "%";
+    });
+  }
+
+  // Re-read the page's live part from the server (same URL, ?partial=1) and swap it in.
+  async function refresh() {
+    const main = document.getElementById("live");
+    if (!main) return;
+    const url = new URL(main.dataset.partial || location.pathname, location.href);
+    new URLSearchParams(location.search).forEach((v, k) => url.searchParams.set(k, v));
+    url.searchParams.set("partial", "1");
+    const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+    if (response.redirected || response.status === 401) { location.reload(); return; }
+    if (!response.ok) return;
+    main.innerHTML = await response.text();
+    localize(main);
+    tick();
+    document.dispatchEvent(new CustomEvent("pitstop:refreshed"));
+  }
+
+  // Live: every change signal re-reads the page; without a stream, poll every 30 s.
+  function live() {
+    const main = document.getElementById("live");
+    if (!main || !main.dataset.live) return;
+    let timer = null, polling = null;
+    const soon = () => { clearTimeout(timer); timer = setTimeout(refresh, 100); };
+    const fallback = () => { if (!polling) polling = setInterval(refresh, 30000); };
+    if (!("EventSource" in window)) { fallback(); return; }
+    const source = new EventSource(main.dataset.live);
+    source.addEventListener("change", soon);
+    source.addEventListener("open", () => { if (polling) { clearInterval(polling); polling = null; soon(); } });
+    source.addEventListener("error", fallback);
+  }
+
+  window.pitstop = { refresh, localize };
+  localize(document);
+  tick();
+  setInterval(tick, 1000);
+  live();
+})();

@@ -1,0 +1,86 @@
+// The console: the maintenance switch dialog, refresh, and actions sent with the CSRF token.
+"use strict";
+(function () {
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+  async function post(url, body) {
+    const response = await fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body) });
+    if (response.ok) return null;
+    try {
+      const problem = await response.json();
+      const field = problem.errors && problem.errors[0];
+      return field ? field.message : (problem.detail || `The server answered ${response.status}.`);
+    } catch (e) {
+      return `The server answered ${response.status}.`;
+    }
+  }
+
+  const dialog = document.getElementById("switch-dialog");
+  let opener = null;
+
+  function count() {
+    const text = dialog.querySelector("textarea");
+    const max = Number(text.dataset.max);
+    const counter = dialog.querySelector(".counter");
+    counter.textContent = `${text.value.length} / ${max}`;
+    counter.classList.toggle("over", text.value.length > max);
+  }
+
+  function showError(message) {
+    const error = dialog.querySelector(".error");
+    error.textContent = message || "";
+    error.hidden = !message;
+    dialog.querySelector("textarea").setAttribute("aria-invalid", message ? "true" : "false");
+  }
+
+  function open(action, button) {
+    opener = button;
+    const form = dialog.querySelector("form");
+    form.elements.switch_action.value = action;
+    const entering = action === "enter";
+    dialog.querySelector("h2").textContent = entering ? "Enter maintenance" : "Exit maintenance";
+    dialog.querySelector("[data-submit]").textContent = entering ? "Enter maintenance" : "Exit maintenance";
+    dialog.querySelector("[data-help-enter]").hidden = !entering;
+    dialog.querySelector("[data-help-exit]").hidden = entering;
+    form.reason.value = "";
+    showError("");
+    count();
+    dialog.showModal();
+    form.reason.focus();
+  }
+
+  if (dialog) {
+    const form = dialog.querySelector("form");
+    form.reason.addEventListener("input", () => { count(); showError(""); });
+    dialog.querySelector("[data-close]").addEventListener("click", () => dialog.close());
+    dialog.addEventListener("close", () => { if (opener && opener.isConnected) opener.focus(); });
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const reason = form.reason.value.trim();
+      const max = Number(form.reason.dataset.max);
+      if (!reason) { showError("A reason is required."); form.reason.focus(); return; }
+      if (form.reason.value.length > max) {
+        showError(`The reason is ${form.reason.value.length} characters; the limit is ${max}.`);
+        form.reason.focus();
+        return;
+      }
+      const submit = dialog.querySelector("[data-submit]");
+      submit.disabled = true;
+      const error = await post(form.dataset.action, { action: form.elements.switch_action.value, reason });
+      submit.disabled = false;
+      if (error) { showError(error); return; }
+      dialog.close();
+      await window.pitstop.refresh();
+    });
+  }
+
+  document.addEventListener("click", (event) => {
+    const target = event.target.closest("[data-open-dialog], [data-refresh]");
+    if (!target) return;
+    if (target.hasAttribute("data-refresh")) window.pitstop.refresh();
+    else open(target.dataset.openDialog, target);
+  });
+})();

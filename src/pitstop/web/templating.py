@@ -1,0 +1,30 @@
+"""The Jinja2 environment: templates and static files ship inside the package (no build
+step, nothing fetched from elsewhere)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from starlette.templating import Jinja2Templates
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+
+
+def iso(at: datetime | None) -> str:
+    return "" if at is None else at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def utc_text(at: datetime | None) -> str:
+    """The no-script fallback; the page's script shows each time in the viewer's zone."""
+    return "" if at is None else f"{at.astimezone(UTC):%a %d %b %Y %H:%M} UTC"
+
+
+def label(value: Any) -> str:
+    return str(value).replace("_", " ").capitalize()
+
+
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.filters.update(iso=iso, utc=utc_text, label=label)

@@ -1,0 +1,110 @@
+"""What the pages show, shaped for the templates: read from the snapshot (and, for the past,
+the database); no HTML here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pitstop.domain.lifecycle import Status
+from pitstop.domain.targets import PLATFORM
+from pitstop.domain.windows import in_progress, parse_affects
+from pitstop.services.runtime import Runtime
+from pitstop.services.service_status import list_services
+from pitstop.services.snapshot import WindowRecord
+from pitstop.services.targets import describe_target
+from pitstop.storage import windows as windows_q
+
+PAST_PAGE = 10
+UPCOMING = 10
+
+
+@dataclass
+class StatusPage:
+    banner: str  # operational | maintenance | degraded | outage
+    headline: str
+    reason: str | None
+    since: datetime | None
+    until: datetime | None
+    services: list[dict[str, Any]]
+    ongoing: list[dict[str, Any]]
+    upcoming: list[dict[str, Any]]
+    past: list[dict[str, Any]]
+    past_page: int
+    past_more: bool
+    filters: dict[str, str] = field(default_factory=dict)
+
+
+def _affects_text(affects: Any) -> list[dict[str, str]]:
+    out = []
+    for sel in affects if not isinstance(affects, list) else parse_affects(affects):
+        what = sel.target if sel.target is not None else ", ".join(
+            f"{k}={v}" for k, v in sel.labels or ())
+        out.append({"what": what.removeprefix("service:"), "impact": str(sel.impact)})
+    return out
+
+
+def _occurrence(times: Any, window: WindowRecord, now: datetime) -> dict[str, Any]:
+    total = (times.end - times.start).total_seconds()
+    done = min(max((now - times.start).total_seconds(), 0.0), total)
+    return {"window": window.id, "occurrence": times.id, "title": window.title,
+            "description": window.description, "start": times.start, "end": times.end,
+            "status": str(times.status), "timezone": window.timezone,
+            "progress": round(100 * done / total) if total else 100,
+            "affects": _affects_text(window.affects)}
+
+
+def _banner(platform: Any, services: list[dict[str, Any]], ongoing: list[dict[str, Any]]
+            ) -> tuple[str, str]:
+    if platform.state.in_maintenance or ongoing:
+        return "maintenance", "Maintenance in progress"
+    shown = {s["displayed"] for s in services}
+    if "DOWN" in shown:
+        return "outage", "Partial outage"
+    if "DEGRADED" in shown or "MAINTENANCE" in shown:
+        return "degraded", "Some services are degraded"
+    return "operational", "All systems operational"
+
+
+async def status_page(rt: Runtime, now: datetime, *, since: datetime | None,
+                      until: datetime | None, page: int) -> StatusPage:
+    state = rt.state
+    platform = describe_target(state, PLATFORM, now)
+    services = [s.to_json() for s in list_services(state)]
+    public = {wid: w for wid, w in state.windows.items() if w.public}
+    ongoing, upcoming = [], []
+    for times, rules in state.live_pairs():
+        window = public.get(times.window_id)
+        if window is None:
+            continue
+        if in_progress(times, rules, now):
+            ongoing.append(_occurrence(times, window, now))
+        elif times.start > now and times.status in (Status.SCHEDULED, Status.READY):
+            upcoming.append(_occurrence(times, window, now))
+    async with rt.db.read() as conn:
+        rows = await windows_q.past_public_occurrences(
+            conn=conn, now=now, since=since, until=until, limit=PAST_PAGE + 1,
+            offset=(page - 1) * PAST_PAGE)
+    past = [{"window": r["window_id"], "title": r["title"], "start": r["start"],
+             "end": r["end"], "status": "COMPLETED" if r["status"] in ("ONGOING", "READY",
+                                                                     "SCHEDULED")
+             else r["status"], "affects": _affects_text(r["affects"])} for r in rows]
+    cause = next(iter(platform.state.causes), None)
+    banner, headline = _banner(platform, services, ongoing)
+    if cause is None and ongoing:
+        reason, since_at, until_at = ongoing[0]["title"], ongoing[0]["start"], ongoing[0]["end"]
+    else:
+        reason = cause.reason if cause else None
+        since_at, until_at = (cause.since, cause.until) if cause else (None, None)
+    return StatusPage(banner, headline, reason, since_at, until_at,
+                      [_service_row(s) for s in services], ongoing,
+                      upcoming[:UPCOMING], past[:PAST_PAGE], page, len(past) > PAST_PAGE)
+
+
+def _service_row(view: dict[str, Any]) -> dict[str, Any]:
+    realtime = view["realtime"]["status"] if view["realtime"] else "UP"
+    return {"name": view["name"], "displayed": view["displayed"], "realtime": realtime,
+            "in_maintenance": any(i["impact"] == "MAINTENANCE" or i["kind"] == "window"
+                                  for i in view["impacts"]),
+            "message": view["realtime"]["message"] if view["realtime"] else None}
