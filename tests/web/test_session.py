@@ -28,17 +28,17 @@ async def test_the_session_cookie_is_signed_httponly_and_strict(app, secrets):
 
 async def test_actions_need_the_sessions_csrf_token_and_the_role(app, secrets):
     client, csrf, _ = await _login(app, secrets["operator"])
-    body = {"action": "enter", "reason": "db"}
-    assert (await client.post("/console/maintenance", json=body)).status_code == 403
-    r = await client.post("/console/maintenance", json=body, headers={"X-CSRF-Token": "x"})
+    body = {"target": "platform", "action": "enter", "reason": "db"}
+    assert (await client.post("/console/switch", json=body)).status_code == 403
+    r = await client.post("/console/switch", json=body, headers={"X-CSRF-Token": "x"})
     assert r.status_code == 403 and "reload" in r.json()["detail"]
-    r = await client.post("/console/maintenance", json={"action": "enter", "reason": " "},
+    r = await client.post("/console/switch", json={**body, "reason": " "},
                           headers={"X-CSRF-Token": csrf})
     assert r.status_code == 422
-    r = await client.post("/console/maintenance", json=body, headers={"X-CSRF-Token": csrf})
+    r = await client.post("/console/switch", json=body, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 204
     viewer, viewer_csrf, _ = await _login(app, secrets["viewer"])
-    r = await viewer.post("/console/maintenance", json=body,
+    r = await viewer.post("/console/switch", json=body,
                           headers={"X-CSRF-Token": viewer_csrf})
     assert r.status_code == 403 and "operator" in r.json()["detail"]
     for c in (client, viewer):

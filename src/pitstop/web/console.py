@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Header, Query, Request
 from pydantic import BaseModel, ConfigDict
@@ -19,13 +19,12 @@ from pitstop.api.deps import runtime_of
 from pitstop.api.schemas import Reason
 from pitstop.domain.targets import PLATFORM
 from pitstop.errors import PitstopError, Unauthorized
-from pitstop.services import history, maintenance
-from pitstop.services.auth import authorize
+from pitstop.services import history, maintenance, nodes
 from pitstop.services.runtime import Runtime
 from pitstop.services.targets import describe_target
 from pitstop.storage.audit import HistoryFilter
 from pitstop.web import session as web_session
-from pitstop.web.session import WebSession
+from pitstop.web.common import acting, current_session, render
 from pitstop.web.templating import templates
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -34,22 +33,9 @@ KEEPALIVE_S = 15.0
 COALESCE_S = 0.2
 
 
-def _session(request: Request) -> WebSession | None:
-    return web_session.read_session(request, runtime_of(request))
-
-
-def _page(request: Request, session: WebSession, name: str, main: str,
-          context: dict[str, Any], partial: bool, title: str) -> Response:
-    context = {**context, "session": session, "section": name, "title": title,
-               "main_template": main, "partial_url": request.url.path}
-    template = main if partial else f"console/{name}.html"
-    return templates.TemplateResponse(request, template, context,
-                                      headers={"Cache-Control": "no-store"})
-
-
 @router.get("/login")
 async def login_form(request: Request) -> Response:
-    if _session(request) is not None:
+    if current_session(request) is not None:
         return RedirectResponse("/console", 303)
     return _login_page(request, None, 200)
 
@@ -80,7 +66,7 @@ async def login(request: Request, token: Annotated[str, Form()] = "",
 
 @router.post("/logout")
 async def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
-    session = _session(request)
+    session = current_session(request)
     response = RedirectResponse("/console/login", 303)
     if session is not None:
         web_session.check_csrf(session, csrf)
@@ -93,7 +79,7 @@ async def maintenance_page(
     request: Request, before: Annotated[int | None, Query(ge=1)] = None,
     after: Annotated[int | None, Query(ge=1)] = None, partial: bool = False,
 ) -> Response:
-    session = _session(request)
+    session = current_session(request)
     if session is None:
         return RedirectResponse("/console/login", 303)
     rt = runtime_of(request)
@@ -105,36 +91,30 @@ async def maintenance_page(
     switch_on = any(c.kind == "switch" and c.source == PLATFORM for c in view.state.causes)
     context = {"view": {"platform": view.to_json() | {"drain": view.drain.to_json()},
                         "cause": cause, "switch_on": switch_on, "history": page}}
-    return _page(request, session, "maintenance", "console/_maintenance.html", context,
-                 partial, "Maintenance")
+    return render(request, session, "maintenance", "console/_maintenance.html", context,
+                  partial, "Maintenance")
 
 
 class SwitchBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    action: str
+    target: str
+    action: Literal["enter", "exit"]
     reason: Reason
 
 
-def _acting(request: Request, csrf: str | None, permission: str) -> WebSession:
-    session = _session(request)
-    if session is None:
-        raise Unauthorized("your console session ended; sign in again")
-    web_session.check_csrf(session, csrf)
-    authorize(session.principal, permission)
-    return session
-
-
-@router.post("/maintenance")
+@router.post("/switch")
 async def switch(request: Request, body: SwitchBody,
                  x_csrf_token: Annotated[str | None, Header()] = None) -> Response:
-    session = _acting(request, x_csrf_token, "operate")
-    rt, actor = runtime_of(request), session.principal.name
-    if body.action == "enter":
-        result = await maintenance.enter_maintenance(rt=rt, target=PLATFORM,
-                                                     reason=body.reason, actor=actor)
+    """The maintenance switch of the platform (operators) or of a node (admins)."""
+    rt, enter = runtime_of(request), body.action == "enter"
+    if body.target.startswith("node:"):
+        actor = acting(request, x_csrf_token, "admin").principal.name
+        result = await nodes.toggle(rt=rt, name=body.target.removeprefix("node:"),
+                                    enter=enter, reason=body.reason, actor=actor)
     else:
-        result = await maintenance.exit_maintenance(rt=rt, target=PLATFORM,
-                                                    reason=body.reason, actor=actor)
+        actor = acting(request, x_csrf_token, "operate").principal.name
+        switch_ = maintenance.enter_maintenance if enter else maintenance.exit_maintenance
+        result = await switch_(rt=rt, target=PLATFORM, reason=body.reason, actor=actor)
     return Response(status_code=204, headers={"X-Message": result.message})
 
 
@@ -153,7 +133,7 @@ async def _changes(rt: Runtime) -> AsyncIterator[bytes]:
 
 @router.get("/events")
 async def events(request: Request) -> StreamingResponse:
-    if _session(request) is None:
+    if current_session(request) is None:
         raise Unauthorized("sign in to the console first")
     return StreamingResponse(_changes(runtime_of(request)), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

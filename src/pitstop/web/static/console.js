@@ -36,15 +36,16 @@
     dialog.querySelector("textarea").setAttribute("aria-invalid", message ? "true" : "false");
   }
 
-  function open(action, button) {
+  function open(button) {
     opener = button;
     const form = dialog.querySelector("form");
-    form.elements.switch_action.value = action;
-    const entering = action === "enter";
-    dialog.querySelector("h2").textContent = entering ? "Enter maintenance" : "Exit maintenance";
-    dialog.querySelector("[data-submit]").textContent = entering ? "Enter maintenance" : "Exit maintenance";
-    dialog.querySelector("[data-help-enter]").hidden = !entering;
-    dialog.querySelector("[data-help-exit]").hidden = entering;
+    const entering = button.dataset.switch === "enter";
+    const label = entering ? "Enter maintenance" : "Exit maintenance";
+    form.elements.switch_action.value = button.dataset.switch;
+    form.elements.switch_target.value = button.dataset.target;
+    dialog.querySelector("h2").textContent = button.dataset.title || label;
+    dialog.querySelector("[data-submit]").textContent = label;
+    dialog.querySelector("#switch-help").textContent = button.dataset.help || "";
     form.reason.value = "";
     showError("");
     count();
@@ -69,7 +70,9 @@
       }
       const submit = dialog.querySelector("[data-submit]");
       submit.disabled = true;
-      const error = await post(form.dataset.action, { action: form.elements.switch_action.value, reason });
+      const error = await post(form.dataset.action, {
+        target: form.elements.switch_target.value,
+        action: form.elements.switch_action.value, reason });
       submit.disabled = false;
       if (error) { showError(error); return; }
       dialog.close();
@@ -78,9 +81,9 @@
   }
 
   document.addEventListener("click", (event) => {
-    const target = event.target.closest("[data-open-dialog], [data-refresh]");
+    const target = event.target.closest("[data-switch], [data-refresh]");
     if (!target) return;
     if (target.hasAttribute("data-refresh")) window.pitstop.refresh();
-    else open(target.dataset.openDialog, target);
+    else open(target);
   });
 })();
