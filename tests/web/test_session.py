@@ -26,19 +26,22 @@ async def test_the_session_cookie_is_signed_httponly_and_strict(app, secrets):
     await client.aclose()
 
 
+ENTER = "/v1/targets/platform/maintenance/enter"
+
+
 async def test_actions_need_the_sessions_csrf_token_and_the_role(app, secrets):
     client, csrf, _ = await _login(app, secrets["operator"])
-    body = {"target": "platform", "action": "enter", "reason": "db"}
-    assert (await client.post("/console/switch", json=body)).status_code == 403
-    r = await client.post("/console/switch", json=body, headers={"X-CSRF-Token": "x"})
+    body = {"reason": "db"}
+    assert (await client.post(ENTER, json=body)).status_code == 403
+    r = await client.post(ENTER, json=body, headers={"X-CSRF-Token": "x"})
     assert r.status_code == 403 and "reload" in r.json()["detail"]
-    r = await client.post("/console/switch", json={**body, "reason": " "},
+    r = await client.post(ENTER, json={**body, "reason": " "},
                           headers={"X-CSRF-Token": csrf})
     assert r.status_code == 422
-    r = await client.post("/console/switch", json=body, headers={"X-CSRF-Token": csrf})
-    assert r.status_code == 204
+    r = await client.post(ENTER, json=body, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200
     viewer, viewer_csrf, _ = await _login(app, secrets["viewer"])
-    r = await viewer.post("/console/switch", json=body,
+    r = await viewer.post(ENTER, json=body,
                           headers={"X-CSRF-Token": viewer_csrf})
     assert r.status_code == 403 and "operator" in r.json()["detail"]
     for c in (client, viewer):

@@ -11,6 +11,7 @@ from pitstop.errors import Unauthorized
 from pitstop.services.auth import authenticate, authorize
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Principal
+from pitstop.web.session import check_csrf, read_session
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -32,9 +33,18 @@ def credentials(request: Request) -> tuple[str | None, bool]:
     return (code or None), code is not None
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
 def principal_for(request: Request, permission: str) -> Principal:
     rt = runtime_of(request)
     secret, admin_code = credentials(request)
+    if secret is None and not admin_code:
+        session = read_session(request, rt)
+        if session is not None:  # the console speaks this API with its session cookie
+            if request.method not in SAFE_METHODS:
+                check_csrf(session, request.headers.get("x-csrf-token"))
+            return authorize(session.principal, permission)
     address = request.client.host if request.client else "unknown"
     principal = authenticate(rt, secret, address)
     if admin_code and principal.role != "admin":

@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Form, Header, Query, Request
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from pitstop.api.deps import runtime_of
-from pitstop.api.schemas import Reason
 from pitstop.domain.targets import PLATFORM
 from pitstop.errors import PitstopError, Unauthorized
-from pitstop.services import history, maintenance, nodes
+from pitstop.services import history
 from pitstop.services.runtime import Runtime
 from pitstop.services.targets import describe_target
 from pitstop.storage.audit import HistoryFilter
 from pitstop.web import session as web_session
-from pitstop.web.common import acting, current_session, render
+from pitstop.web.common import current_session, render
 from pitstop.web.templating import templates
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -93,29 +91,6 @@ async def maintenance_page(
                         "cause": cause, "switch_on": switch_on, "history": page}}
     return render(request, session, "maintenance", "console/_maintenance.html", context,
                   partial, "Maintenance")
-
-
-class SwitchBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    target: str
-    action: Literal["enter", "exit"]
-    reason: Reason
-
-
-@router.post("/switch")
-async def switch(request: Request, body: SwitchBody,
-                 x_csrf_token: Annotated[str | None, Header()] = None) -> Response:
-    """The maintenance switch of the platform (operators) or of a node (admins)."""
-    rt, enter = runtime_of(request), body.action == "enter"
-    if body.target.startswith("node:"):
-        actor = acting(request, x_csrf_token, "admin").principal.name
-        result = await nodes.toggle(rt=rt, name=body.target.removeprefix("node:"),
-                                    enter=enter, reason=body.reason, actor=actor)
-    else:
-        actor = acting(request, x_csrf_token, "operate").principal.name
-        switch_ = maintenance.enter_maintenance if enter else maintenance.exit_maintenance
-        result = await switch_(rt=rt, target=PLATFORM, reason=body.reason, actor=actor)
-    return Response(status_code=204, headers={"X-Message": result.message})
 
 
 async def _changes(rt: Runtime) -> AsyncIterator[bytes]:

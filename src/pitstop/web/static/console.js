@@ -1,11 +1,12 @@
-// The console: the maintenance switch dialog, refresh, and actions sent with the CSRF token.
+// The console: the maintenance switch dialog and refresh. Actions go to the documented API
+// (/v1/...), authenticated by the session cookie and carrying its CSRF token.
 "use strict";
 (function () {
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
 
-  async function post(url, body) {
+  async function post(url, body, method = "POST") {
     const response = await fetch(url, {
-      method: "POST", credentials: "same-origin",
+      method, credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
       body: JSON.stringify(body) });
     if (response.ok) return null;
@@ -41,8 +42,7 @@
     const form = dialog.querySelector("form");
     const entering = button.dataset.switch === "enter";
     const label = entering ? "Enter maintenance" : "Exit maintenance";
-    form.elements.switch_action.value = button.dataset.switch;
-    form.elements.switch_target.value = button.dataset.target;
+    form.dataset.url = button.dataset.url;
     dialog.querySelector("h2").textContent = button.dataset.title || label;
     dialog.querySelector("[data-submit]").textContent = label;
     dialog.querySelector("#switch-help").textContent = button.dataset.help || "";
@@ -70,15 +70,15 @@
       }
       const submit = dialog.querySelector("[data-submit]");
       submit.disabled = true;
-      const error = await post(form.dataset.action, {
-        target: form.elements.switch_target.value,
-        action: form.elements.switch_action.value, reason });
+      const error = await post(form.dataset.url, { reason });
       submit.disabled = false;
       if (error) { showError(error); return; }
       dialog.close();
       await window.pitstop.refresh();
     });
   }
+
+  window.pitstop.send = post;
 
   document.addEventListener("click", (event) => {
     const target = event.target.closest("[data-switch], [data-refresh]");
