@@ -37,7 +37,7 @@ from pitstop.services.runtime import Runtime
 from pitstop.settings import Settings, load_settings
 from pitstop.storage.engine import Database
 from pitstop.storage.migrate import current_revision, head_revision
-from pitstop.web import console, fleet, pages, plans
+from pitstop.web import admin, console, fleet, pages, plans
 from pitstop.web.templating import STATIC
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,8 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         Route("/v1/agent/config", agent.config_hot, methods=["GET"]),
     ]
     for module in (health, targets, leases, windows, services, calendar, nodes, agent, stream,
-                   history, tokens, notifications, deploy, metrics, pages, console, fleet, plans):
+                   history, tokens, notifications, deploy, metrics, pages, console, fleet, plans,
+                   admin):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app

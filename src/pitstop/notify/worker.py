@@ -175,6 +175,7 @@ class DeliveryWorker:
             await notify_q.update_delivery(conn=conn, delivery_id=row["id"], values=values,
                                            expected_status=notify_q.PENDING,
                                            claimed_until=until)
+        self.rt.state.notify()  # open consoles show the outcome
         self.rt.metrics.deliveries.labels(channel.kind, result).inc()
         if result == "delivered":
             latency = (now - row["created_at"]).total_seconds()

@@ -66,6 +66,7 @@ async def retry_delivery(*, rt: Runtime, delivery_id: int, actor: str) -> dict[s
                                    details={"delivery": delivery_id, "was": row["status"]})
         attempts = await notify_q.list_attempts(conn=conn, delivery_ids=[delivery_id])
     rt.delivery.wake()
+    rt.state.notify()
     return delivery_json(updated, list(attempts))
 
 

@@ -43,7 +43,7 @@ async def new_window(request: Request) -> Response:
     if session is None:
         return RedirectResponse("/console/login", 303)
     return render(request, session, "windows/form", "console/_window_form.html",
-                  {"window": None}, False, "New window")
+                  {"window": None, "live": False}, False, "New window")
 
 
 @router.get("/{window_id}/edit")
@@ -53,7 +53,8 @@ async def edit_window(request: Request, window_id: int) -> Response:
         return RedirectResponse("/console/login", 303)
     record = windows.get_window(runtime_of(request), window_id)
     return render(request, session, "windows/form", "console/_window_form.html",
-                  {"window": window_views.window_json(record)}, False, f"Edit {record.title}")
+                  {"window": window_views.window_json(record), "live": False}, False,
+                  f"Edit {record.title}")
 
 
 @router.get("/{window_id}")

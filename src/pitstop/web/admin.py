@@ -1,0 +1,58 @@
+"""The console's services, channels (with deliveries) and tokens pages. They read; the
+page's script acts through the documented API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import RedirectResponse, Response
+
+from pitstop.api.deps import runtime_of
+from pitstop.services import channels, deliveries, service_status, tokens
+from pitstop.services.auth import authorize
+from pitstop.web.common import current_session, render
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+DELIVERIES = 50
+
+
+@router.get("/services")
+async def services_page(request: Request, partial: bool = False) -> Response:
+    session = current_session(request)
+    if session is None:
+        return RedirectResponse("/console/login", 303)
+    items = [v.to_json() for v in service_status.list_services(runtime_of(request).state)]
+    return render(request, session, "services", "console/_services.html",
+                  {"services": items}, partial, "Services")
+
+
+@router.get("/channels")
+async def channels_page(
+    request: Request, status: Annotated[str | None, Query()] = None, partial: bool = False,
+) -> Response:
+    session = current_session(request)
+    if session is None:
+        return RedirectResponse("/console/login", 303)
+    authorize(session.principal, "admin")
+    rt = runtime_of(request)
+    listed = await deliveries.list_deliveries(rt=rt, status=status or None, channel_id=None,
+                                              before=None, limit=DELIVERIES)
+    context = {"channels": await channels.list_channels(rt=rt),
+               "subscriptions": await channels.list_subscriptions(rt=rt, channel_id=None),
+               "deliveries": listed["items"], "status": status or ""}
+    context["aside_template"] = "console/_channels_forms.html"
+    return render(request, session, "channels", "console/_channels.html", context, partial,
+                  "Channels")
+
+
+@router.get("/tokens")
+async def tokens_page(request: Request, partial: bool = False) -> Response:
+    session = current_session(request)
+    if session is None:
+        return RedirectResponse("/console/login", 303)
+    authorize(session.principal, "admin")
+    items = await tokens.list_tokens(rt=runtime_of(request))
+    return render(request, session, "tokens", "console/_tokens.html",
+                  {"tokens": items, "aside_template": "console/_tokens_forms.html"},
+                  partial, "Tokens")

@@ -1,0 +1,89 @@
+// Channels and tokens: forms and buttons that call the API, with a confirmation where it
+// matters and the answer shown next to the control.
+"use strict";
+(function () {
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+  const notice = document.getElementById("notice");
+
+  async function call(url, method, body) {
+    const response = await fetch(url, {
+      method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: body === undefined ? undefined : JSON.stringify(body) });
+    let data = {};
+    if (response.status !== 204) data = await response.json().catch(() => ({}));
+    if (!response.ok && !data.detail) data.detail = `The server answered ${response.status}.`;
+    return { ok: response.ok, data };
+  }
+
+  function tell(message, isError) {
+    notice.textContent = message || "";
+    notice.hidden = !message;
+    notice.classList.toggle("error", Boolean(isError));
+    notice.setAttribute("role", isError ? "alert" : "status");
+  }
+
+  function fieldErrors(form, problem) {
+    form.querySelectorAll("[data-error-for]").forEach((el) => { el.hidden = true; el.textContent = ""; });
+    if (!problem) return;
+    const errors = problem.errors && problem.errors.length ? problem.errors
+      : [{ field: "form", message: problem.detail }];
+    errors.forEach(({ field, message }) => {
+      const el = form.querySelector(`[data-error-for="${String(field).split(".")[0]}"]`) ||
+        form.querySelector('[data-error-for="form"]');
+      el.textContent = message;
+      el.hidden = false;
+    });
+  }
+
+  document.querySelectorAll("form[data-api]").forEach((form) => {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = {};
+      new FormData(form).forEach((value, key) => { if (String(value).trim()) body[key] = value; });
+      const result = await call(form.dataset.api, form.dataset.method, body);
+      if (!result.ok) { fieldErrors(form, result.data); return; }
+      fieldErrors(form, null);
+      if (form.hasAttribute("data-subscribe")) {
+        await call("/v1/subscriptions", "POST", { channel: result.data.id });
+        tell(`Channel ${result.data.name} added; it gets every kind of notification.`);
+      }
+      if (form.hasAttribute("data-show-token")) {
+        const box = document.querySelector("[data-token-box]");
+        box.querySelector("pre").textContent = result.data.token;
+        box.hidden = false;
+        tell(`Token ${result.data.name} created.`);
+      }
+      form.reset();
+      await window.pitstop.refresh();
+    });
+  });
+
+  const dialog = document.getElementById("confirm-dialog");
+  function confirmFirst(message) {
+    return new Promise((resolve) => {
+      dialog.querySelector("#confirm-text").textContent = message;
+      const form = dialog.querySelector("form");
+      const done = (answer) => { form.onsubmit = null; dialog.onclose = null; resolve(answer); };
+      form.onsubmit = (event) => { event.preventDefault(); dialog.close(); done(true); };
+      dialog.onclose = () => done(false);
+      dialog.querySelector("[data-close]").onclick = () => dialog.close();
+      dialog.showModal();
+      dialog.querySelector("[data-submit]").focus();
+    });
+  }
+
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-api]");
+    if (!button) return;
+    if (button.dataset.confirm && !(await confirmFirst(button.dataset.confirm))) {
+      button.focus();
+      return;
+    }
+    button.disabled = true;
+    const result = await call(button.dataset.api, button.dataset.method);
+    button.disabled = false;
+    tell(result.ok ? (button.dataset.done || "") : result.data.detail, !result.ok);
+    await window.pitstop.refresh();
+  });
+})();
