@@ -56,3 +56,36 @@ def test_create_a_weekly_window_with_the_preview_then_cancel_one_occurrence(page
     page.get_by_role("link", name="← Windows").click()
     expect(page.get_by_test_id("window-row")).to_contain_text("FREQ=WEEKLY;BYDAY=WE,SU")
     screenshot(page, "console-windows")
+    phone.goto(pages.server.url + "/console/windows")
+    screenshot(phone, "console-windows")
+
+
+def test_move_and_delete_an_occurrence_behind_confirmations(pages, api):
+    start = datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=1)
+    r = api.post("/v1/windows", json={
+        "title": "Router swap", "start": start.strftime("%Y-%m-%dT22:00:00"),
+        "timezone": "Europe/Berlin", "duration": "PT1H", "rrule": "FREQ=DAILY;COUNT=3",
+        "affects": [{"selector": "platform"}]})
+    window = r.json()["id"]
+    page = pages.login(pages.open("/console/login"))
+    page.goto(f"{pages.server.url}/console/windows/{window}")
+    rows = page.get_by_test_id("occurrence")
+    expect(rows).to_have_count(3)
+    rows.nth(1).get_by_role("button", name="Move").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Move this occurrence")
+    later = start + timedelta(days=1)
+    dialog.get_by_label("New start (in the window's time zone)").fill(
+        later.strftime("%Y-%m-%dT23:30"))
+    dialog.get_by_label("New end").fill(later.strftime("%Y-%m-%dT23:00"))
+    dialog.get_by_role("button", name="Confirm").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("is not after start")  # at the dialog
+    dialog.get_by_label("New end").fill((later + timedelta(days=1)).strftime("%Y-%m-%dT00:30"))
+    dialog.get_by_role("button", name="Confirm").click()
+    expect(dialog).to_be_hidden()
+    expect(rows.nth(1)).to_contain_text("23:30")
+    expect(rows.nth(1)).to_contain_text("moved")
+    rows.last.get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("dialog")).to_contain_text("Delete this occurrence?")
+    page.get_by_role("dialog").get_by_role("button", name="Confirm").click()
+    expect(rows).to_have_count(2)
