@@ -63,3 +63,16 @@ async def test_revoking_the_token_ends_its_sessions(app, secrets, admin):
     r = await client.get("/console")
     assert r.status_code == 303 and r.headers["location"] == "/console/login"
     await client.aclose()
+
+
+async def test_agent_and_worker_tokens_cannot_use_the_console(app, secrets, admin):
+    r = await admin.post("/v1/nodes", json={"name": "edge-1"})
+    agent = r.json()["token"]
+    for secret in (agent, secrets["worker"]):
+        client = client_for(app)
+        form = (await client.get("/console/login")).text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+        r = await client.post("/console/login", data={"token": secret, "csrf": csrf})
+        assert r.status_code == 403 and "the console is for people" in r.text
+        assert (await client.get("/console/fleet")).status_code == 303
+        await client.aclose()

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from pitstop import clock
 from pitstop.api.deps import runtime_of
-from pitstop.errors import InvalidInput
 from pitstop.services.runtime import Runtime
 from pitstop.services.stream import Filter
 from pitstop.web import views
@@ -27,10 +27,19 @@ PUBLIC_TYPES = frozenset({
     "window.updated", "window.deleted", "service.status_changed", "target.created"})
 
 
-def _day(value: date | None, *, end: bool = False) -> datetime | None:
+def _zone(name: str | None) -> ZoneInfo:
+    """The viewer's zone (sent by the page's script), UTC if missing or unknown."""
+    try:
+        return ZoneInfo(name) if name else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _day(value: date | None, zone: ZoneInfo, *, end: bool = False) -> datetime | None:
+    """The start of ``value`` (or of the day after it) in the viewer's zone."""
     if value is None:
         return None
-    return datetime.combine(value + timedelta(days=1 if end else 0), time(), UTC)
+    return datetime.combine(value + timedelta(days=1 if end else 0), time(), zone)
 
 
 @router.get("/")
@@ -38,14 +47,20 @@ async def status_page(
     request: Request,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: Annotated[date | None, Query()] = None,
+    tz: Annotated[str | None, Query(max_length=64)] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     partial: bool = False,
 ) -> Response:
+    error = None
     if from_ and to and to < from_:
-        raise InvalidInput("the 'to' date is before the 'from' date", field="to")
-    view = await views.status_page(runtime_of(request), clock.now(), since=_day(from_),
-                                   until=_day(to, end=True), page=page)
+        error, to = "The 'To' date is before the 'From' date: showing from 'From' on.", None
+    zone = _zone(tz)
+    view = await views.status_page(runtime_of(request), clock.now(), since=_day(from_, zone),
+                                   until=_day(to, zone, end=True), page=page)
     view.filters = {k: v.isoformat() for k, v in (("from", from_), ("to", to)) if v}
+    if view.filters:
+        view.filters["tz"] = zone.key
+    view.error = error
     name = "_status_main.html" if partial else "status.html"
     return templates.TemplateResponse(request, name, {"page": view},
                                       headers={"Cache-Control": "no-store"})

@@ -24,6 +24,7 @@ from pitstop.services.tokens import hash_token
 COOKIE = "pitstop_session"
 LOGIN_COOKIE = "pitstop_login"
 MAX_AGE_S = 12 * 3600
+PEOPLE = ("admin", "operator", "viewer")  # roles that may use the console
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,19 +52,31 @@ def read_session(request: Request, rt: Runtime) -> WebSession | None:
     except BadSignature:
         return None
     principal = rt.state.tokens.get(data.get("h", ""))
-    return None if principal is None else WebSession(principal, str(data.get("c", "")))
+    if principal is None or principal.role not in PEOPLE:
+        return None
+    return WebSession(principal, str(data.get("c", "")))
 
 
 def _cookie(response: Response, request: Request, name: str, value: str, max_age: int
             ) -> None:
     response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", path="/")
+                        secure=_https(request), path="/")
+
+
+def _https(request: Request) -> bool:
+    """Behind a proxy that ends TLS, the proxy's header says so (marking a cookie Secure
+    when unsure costs nothing)."""
+    return request.url.scheme == "https" or \
+        request.headers.get("x-forwarded-proto", "").lower() == "https"
 
 
 def log_in(request: Request, response: Response, rt: Runtime, secret: str) -> Principal:
     """Check the token (failures are rate-limited) and start a session on ``response``."""
     address = request.client.host if request.client else "unknown"
     principal = authenticate(rt, secret.strip() or None, address)
+    if principal.role not in PEOPLE:
+        raise Forbidden(f"the console is for people: sign in with an admin, operator or "
+                        f"viewer token (this one is a {principal.role} token)")
     value = _signer(rt, "session").dumps({"h": hash_token(secret.strip()),
                                           "c": secrets.token_urlsafe(24)})
     _cookie(response, request, COOKIE, value, MAX_AGE_S)

@@ -34,6 +34,7 @@ class StatusPage:
     past_page: int
     past_more: bool
     filters: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
 
 
 def _affects_text(affects: Any) -> list[dict[str, str]]:
@@ -55,14 +56,15 @@ def _occurrence(times: Any, window: WindowRecord, now: datetime) -> dict[str, An
             "affects": _affects_text(window.affects)}
 
 
-def _banner(platform: Any, services: list[dict[str, Any]], ongoing: list[dict[str, Any]]
-            ) -> tuple[str, str]:
-    if platform.state.in_maintenance or ongoing:
-        return "maintenance", "Maintenance in progress"
-    shown = {s["displayed"] for s in services}
-    if "DOWN" in shown:
+def _banner(platform: Any, services: list[dict[str, Any]], ongoing: list[dict[str, Any]],
+            public: dict[int, Any]) -> tuple[str, str]:
+    causes = [c for c in platform.state.causes if c.kind == "switch" or c.window in public]
+    displayed = {s["displayed"] for s in services}
+    if "DOWN" in displayed and not (causes or ongoing):
         return "outage", "Partial outage"
-    if "DEGRADED" in shown or "MAINTENANCE" in shown:
+    if causes or ongoing or "MAINTENANCE" in displayed:
+        return "maintenance", "Maintenance in progress"
+    if "DEGRADED" in displayed:
         return "degraded", "Some services are degraded"
     return "operational", "All systems operational"
 
@@ -90,8 +92,9 @@ async def status_page(rt: Runtime, now: datetime, *, since: datetime | None,
              "end": r["end"], "status": "COMPLETED" if r["status"] in ("ONGOING", "READY",
                                                                      "SCHEDULED")
              else r["status"], "affects": _affects_text(r["affects"])} for r in rows]
-    cause = next(iter(platform.state.causes), None)
-    banner, headline = _banner(platform, services, ongoing)
+    cause = next((c for c in platform.state.causes
+                  if c.kind == "switch" or c.window in public), None)
+    banner, headline = _banner(platform, services, ongoing, public)
     if cause is None and ongoing:
         reason, since_at, until_at = ongoing[0]["title"], ongoing[0]["start"], ongoing[0]["end"]
     else:
@@ -103,7 +106,7 @@ async def status_page(rt: Runtime, now: datetime, *, since: datetime | None,
 
 
 def _service_row(view: dict[str, Any]) -> dict[str, Any]:
-    realtime = view["realtime"]["status"] if view["realtime"] else "UP"
+    realtime = view["realtime"]["status"] if view["realtime"] else "UNKNOWN"
     return {"name": view["name"], "displayed": view["displayed"], "realtime": realtime,
             "in_maintenance": any(i["impact"] == "MAINTENANCE" or i["kind"] == "window"
                                   for i in view["impacts"]),

@@ -85,5 +85,6 @@
     button.disabled = false;
     tell(result.ok ? (button.dataset.done || "") : result.data.detail, !result.ok);
     await window.pitstop.refresh();
+    window.pitstop.refocus(button);
   });
 })();

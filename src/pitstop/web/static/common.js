@@ -26,6 +26,7 @@
       el.title = at.toISOString();
     });
     document.querySelectorAll("[data-tz]").forEach((el) => { el.textContent = zone; });
+    root.querySelectorAll("input[data-viewer-tz]").forEach((el) => { el.value = zone; });
   }
 
   function tick() {
@@ -56,10 +57,43 @@
     const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
     if (response.redirected || response.status === 401) { location.reload(); return; }
     if (!response.ok) return;
+    // Keep what someone is typing, and where, across the swap.
+    const typed = [...main.querySelectorAll("input[name], select[name], textarea[name]")]
+      .filter((el) => el.value !== el.defaultValue).map((el) => [el.name, el.value]);
+    const focused = main.contains(document.activeElement) ? document.activeElement : null;
+    const key = focused && (focused.name || focused.dataset.url || focused.dataset.api ||
+      focused.id);
     main.innerHTML = await response.text();
+    typed.forEach(([name, value]) => {
+      const el = main.querySelector(`[name="${CSS.escape(name)}"]`);
+      if (el) el.value = value;
+    });
+    if (key) refocus(focused);
     localize(main);
     tick();
+    const note = document.getElementById("announce");
+    if (note) note.textContent = "Updated.";
     document.dispatchEvent(new CustomEvent("pitstop:refreshed"));
+  }
+
+  // Focus an element, or its replacement after a refresh (same name, action or id), or
+  // else the page's heading.
+  function refocus(el) {
+    if (el && el.isConnected) { el.focus(); return; }
+    const main = document.getElementById("live");
+    let again = null;
+    if (el && el.name) again = main.querySelector(`[name="${CSS.escape(el.name)}"]`);
+    else if (el && el.dataset && (el.dataset.url || el.dataset.api)) {
+      const url = el.dataset.url || el.dataset.api;
+      const same = [...main.querySelectorAll("[data-url], [data-api]")]
+        .filter((x) => (x.dataset.url || x.dataset.api) === url);
+      again = same.find((x) => x.textContent.trim() === el.textContent.trim()) || same[0];
+    } else if (el && el.id) again = document.getElementById(el.id);
+    if (!again) {
+      again = main.querySelector("h1");
+      if (again) again.setAttribute("tabindex", "-1");
+    }
+    if (again) again.focus();
   }
 
   // Live: every change signal re-reads the page; without a stream, poll every 30 s.
@@ -76,7 +110,7 @@
     source.addEventListener("error", fallback);
   }
 
-  window.pitstop = { refresh, localize };
+  window.pitstop = { refresh, localize, refocus };
   localize(document);
   tick();
   setInterval(tick, 1000);

@@ -57,7 +57,7 @@
     const form = dialog.querySelector("form");
     form.reason.addEventListener("input", () => { count(); showError(""); });
     dialog.querySelector("[data-close]").addEventListener("click", () => dialog.close());
-    dialog.addEventListener("close", () => { if (opener && opener.isConnected) opener.focus(); });
+    dialog.addEventListener("close", () => window.pitstop.refocus(opener));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const reason = form.reason.value.trim();

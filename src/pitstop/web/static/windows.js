@@ -160,7 +160,7 @@
     (moving ? dform.start : dialog.querySelector("[data-submit]")).focus();
   });
   dialog.querySelector("[data-close]").addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => { if (opener && opener.isConnected) opener.focus(); });
+  dialog.addEventListener("close", () => window.pitstop.refocus(opener));
   dform.addEventListener("submit", async (event) => {
     event.preventDefault();
     const action = pending.dataset.occ, url = pending.dataset.url;
