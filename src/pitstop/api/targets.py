@@ -12,7 +12,7 @@ from pitstop.api.deps import RT, Operator, Reader, principal_for, runtime_of
 from pitstop.api.responses import dumps, json_response
 from pitstop.api.schemas import EnterBody, ExitBody, TargetBody, WaitMs
 from pitstop.errors import Forbidden
-from pitstop.services import maintenance, targets
+from pitstop.services import gate, maintenance, targets
 from pitstop.services.snapshot import Principal
 
 router = APIRouter(prefix="/v1/targets", tags=["targets"])
@@ -24,6 +24,13 @@ async def list_targets(
 ) -> Response:
     views = targets.list_target_views(rt.state, kind)
     return json_response({"items": [v.to_json() for v in views]})
+
+
+@router.get("/{target}/gate")
+async def get_gate(rt: RT, _: Reader, target: str) -> Response:
+    """What the SDK's Gate decides from: the switches covering the target and the gating
+    occurrences affecting it (those generated so far: the window horizon)."""
+    return json_response(gate.gate_state(rt, target, clock.now()))
 
 
 @router.get("/{target}")

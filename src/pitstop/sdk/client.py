@@ -61,6 +61,10 @@ class _Api:
     def get_target(self, target: str) -> Any:
         return self._send(_Request("GET", f"/v1/targets/{target}"))
 
+    def gate_state(self, target: str) -> Any:
+        """The switches and gating occurrences the SDK's Gate decides from."""
+        return self._send(_Request("GET", f"/v1/targets/{target}/gate"))
+
     def put_target(self, target: str, labels: dict[str, str] | None = None) -> Any:
         return self._send(_Request("PUT", f"/v1/targets/{target}", {"labels": labels or {}}))
 
