@@ -14,15 +14,18 @@ from pitstop.sdk.errors import (
     Unauthorized,
     Unreachable,
 )
+from pitstop.sdk.gate import Check, Gate
 from pitstop.sdk.leases import AsyncLease, Lease
 
 __all__ = [
     "AsyncClient",
     "AsyncLease",
     "BadRequest",
+    "Check",
     "Client",
     "Conflict",
     "Forbidden",
+    "Gate",
     "InMaintenance",
     "Lease",
     "MaintenanceSoon",

@@ -1,0 +1,216 @@
+"""``Gate``: answers "may this work start?" from memory, kept live by the stream.
+
+    gate = Gate(["node:web-1"], state_file="/var/lib/worker/gate.json").start()
+    if gate.allows("node:web-1", expected_duration=120):
+        with gate.work("node:web-1", "build", 120):   # the server's lease: authoritative
+            run()
+
+A background thread reads each target's gate document (``GET /v1/targets/{t}/gate``), then
+follows ``/v1/events`` and re-reads the documents when something relevant happens, resuming
+by event id after a disconnect and polling when streaming is impossible. The documents are
+saved to ``state_file`` so a restarted worker knows the last state before it reconnects.
+
+A check is answered by the rules in :mod:`pitstop.sdk.gate_state`. Without a live stream
+the answer comes from the last state read, marked ``stale`` with its age; once that is older
+than ``stale_after_s`` (or for a target never read) the policy decides: fail-open (default:
+allow) or fail-closed (refuse).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from pitstop.sdk.client import Client
+from pitstop.sdk.errors import PitstopError
+from pitstop.sdk.gate_state import TargetState
+from pitstop.sdk.leases import Lease
+
+log = logging.getLogger(__name__)
+INF = float("inf")
+WATCHED = ("maintenance.entered,maintenance.exited,occurrence.created,"
+           "occurrence.transitioned,occurrence.moved,occurrence.deleted,window.created,"
+           "window.updated,window.deleted,target.created,target.updated")
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    allowed: bool
+    reason: str | None = None
+    source: str | None = None
+    soon: bool = False  # refused because a window starts before the work would end
+    stale: bool = False
+    age_s: float = 0.0
+
+
+class Gate:
+    def __init__(self, targets: Iterable[str], *, url: str | None = None,
+                 token: str | None = None, client: Client | None = None,
+                 fail_open: bool = True, stale_after_s: float = 60.0,
+                 poll_interval_s: float = 10.0, state_file: str | os.PathLike[str] | None = None
+                 ) -> None:
+        self.targets = tuple(targets)
+        self.client = client or Client(url, token)
+        self.fail_open = fail_open
+        self.stale_after_s = stale_after_s
+        self.poll_interval_s = poll_interval_s
+        self.state_file = Path(state_file) if state_file else None
+        self._states: dict[str, TargetState] = {}
+        self._synced_at = -INF  # monotonic time of the last successful read
+        self._fresh_until = -INF  # INF while the stream is connected
+        self._last_event = 0
+        self._mode = "starting"
+        self._stop = threading.Event()
+        self._response: httpx.Response | None = None
+        self._thread: threading.Thread | None = None
+        self._load()
+
+    def start(self) -> Gate:
+        """Read the current state (best effort) and follow changes in the background."""
+        with contextlib.suppress(PitstopError, httpx.HTTPError):
+            self.refresh()
+        self._thread = threading.Thread(target=self._run, name="pitstop-gate", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._stop.set()
+        response = self._response
+        if response is not None:  # wake the thread blocked reading the stream
+            with contextlib.suppress(Exception):
+                response.close()
+        if self._thread is not None:  # a daemon: it ends by itself when its read returns
+            self._thread.join(1)
+
+    def __enter__(self) -> Gate:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def allows(self, target: str, expected_duration: float | None = None) -> bool:
+        """True when work on ``target`` (lasting ``expected_duration`` seconds) may start."""
+        state = self._states.get(target)
+        if state is None or time.monotonic() > self._fresh_until:
+            return self.check(target, expected_duration).allowed
+        if not state.blocks:
+            return True
+        return state.refusal(time.time(), expected_duration) is None
+
+    def check(self, target: str, expected_duration: float | None = None) -> Check:
+        """The decision with its reason. Unless the stream is live, the answer comes from
+        the last state read (``stale`` and its age); beyond ``stale_after_s``, or for a
+        target never read, the policy answers (fail-open allows, fail-closed refuses)."""
+        now = time.monotonic()
+        age = now - self._synced_at
+        state = self._states.get(target)
+        if state is None or now > self._fresh_until:
+            what = "unknown" if state is None else f"{age:.0f} s old"
+            return Check(self.fail_open, None if self.fail_open else
+                         f"the gate's state of {target} is {what}", stale=True, age_s=age)
+        stale = self._mode != "stream"
+        block = state.refusal(time.time(), expected_duration)
+        if block is None:
+            return Check(True, stale=stale, age_s=age if stale else 0.0)
+        soon = block.kind == "window" and block.start > time.time()
+        return Check(False, block.reason, block.source, soon, stale, age if stale else 0.0)
+
+    def health(self) -> dict[str, Any]:
+        age = time.monotonic() - self._synced_at
+        return {"mode": self._mode, "stale": time.monotonic() > self._fresh_until,
+                "age_s": None if age == INF else round(age, 3),
+                "last_event": self._last_event, "targets": sorted(self._states)}
+
+    def work(self, target: str, kind: str, expected_duration: float | None = None,
+             holder: str | None = None) -> Lease:
+        """Hold a server lease for the work (the authoritative admission), heartbeating it.
+        Raises ``InMaintenance`` or ``MaintenanceSoon`` when the server refuses it."""
+        return self.client.lease(target, kind, holder or f"{os.uname().nodename}:{os.getpid()}",
+                                 expected_duration_s=expected_duration)
+
+    def refresh(self) -> None:
+        """Read every target's gate document now (raises when the server cannot answer)."""
+        states = {t: TargetState(self.client.gate_state(t)) for t in self.targets}
+        self._states = states
+        self._synced_at = time.monotonic()
+        if self._mode != "stream":
+            self._fresh_until = self._synced_at + self.stale_after_s
+        self._save()
+
+    def _run(self) -> None:
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                self._follow()
+                backoff = 0.5
+            except (httpx.HTTPError, httpx.StreamError, PitstopError, ValueError) as exc:
+                if self._stop.is_set():
+                    return
+                log.info("gate stream unavailable (%s); polling", exc)
+            self._fresh_until = self._synced_at + self.stale_after_s
+            self._mode = "poll"
+            with contextlib.suppress(PitstopError, httpx.HTTPError):
+                self.refresh()
+            self._stop.wait(backoff)
+            backoff = min(backoff * 2, self.poll_interval_s)
+
+    def _follow(self) -> None:
+        """Follow the stream until it ends: each relevant event re-reads the documents."""
+        try:
+            self._follow_once()
+        finally:
+            self._response = None
+
+    def _follow_once(self) -> None:
+        params = {"types": WATCHED, "after": str(self._last_event)}
+        http = self.client._http  # the same base URL and credentials
+        with http.stream("GET", "/v1/events", params=params,
+                         timeout=httpx.Timeout(10, read=40)) as response:
+            if response.status_code != 200:
+                raise ValueError(f"the stream answered {response.status_code}")
+            self._response = response
+            self.refresh()  # anything missed before the stream opened
+            self._mode, self._fresh_until = "stream", INF
+            for line in response.iter_lines():
+                if self._stop.is_set():
+                    return
+                if line.startswith("id: "):
+                    self._last_event = int(line[4:])
+                elif line.startswith("event: overflow"):
+                    return
+                elif line.startswith("data: "):
+                    self.refresh()
+
+    def _load(self) -> None:
+        if self.state_file is None or not self.state_file.exists():
+            return
+        try:
+            saved = json.loads(self.state_file.read_text())
+            self._states = {t: TargetState(doc) for t, doc in saved["docs"].items()}
+            self._last_event = int(saved.get("last_event", 0))
+            self._synced_at = time.monotonic() - max(0.0, time.time() - saved["saved_at"])
+            self._fresh_until = self._synced_at + self.stale_after_s
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("ignoring the gate state file %s: %s", self.state_file, exc)
+
+    def _save(self) -> None:
+        if self.state_file is None:
+            return
+        data = {"saved_at": time.time(), "last_event": self._last_event,
+                "docs": {t: s.doc for t, s in self._states.items()}}
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.state_file.parent, prefix=".gate-")
+        with os.fdopen(fd, "w") as out:
+            json.dump(data, out)
+        os.replace(tmp, self.state_file)  # atomic: a crash leaves the old file or the new

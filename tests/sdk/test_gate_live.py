@@ -1,0 +1,88 @@
+"""The Gate against a real server: it converges on a toggle through the stream, keeps its
+state across a server restart from its file, and answers by its policy while the server is
+down."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from pitstop.sdk import Client, InMaintenance
+from pitstop.sdk.gate import Gate
+from tests.live import LiveServer
+
+STALE = 6.0  # seconds: the state file is fresh enough at first, stale a few seconds later
+
+
+def _until(check, within: float = 5.0) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.01)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def server(tmp_path):
+    server = LiveServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+def _client(server: LiveServer) -> Client:
+    return Client(server.url, server.token)
+
+
+def test_the_gate_follows_a_toggle_through_the_stream(server, tmp_path):
+    api = _client(server)
+    api.put_target("node:a")
+    with Gate(["node:a"], client=_client(server), state_file=tmp_path / "g.json") as gate:
+        _until(lambda: gate.health()["mode"] == "stream")
+        assert gate.allows("node:a")
+        api.enter("platform", "db upgrade")
+        _until(lambda: not gate.allows("node:a"), within=1.0)
+        check = gate.check("node:a")
+        assert (check.allowed, check.reason, check.source, check.stale) == (
+            False, "db upgrade", "platform", False)
+        api.exit("platform", "done")
+        _until(lambda: gate.allows("node:a"), within=1.0)
+        with pytest.raises(InMaintenance):  # the lease stays the authority
+            api.enter("node:a", "disk")
+            with gate.work("node:a", "job", 30):
+                pass
+
+
+def test_state_survives_a_restart_and_the_policy_answers_while_down(server, tmp_path):
+    api = _client(server)
+    api.put_target("node:a")
+    api.enter("node:a", "swap disk")
+    state = tmp_path / "gate.json"
+    with Gate(["node:a"], client=_client(server), state_file=state) as gate:
+        _until(lambda: gate.health()["mode"] == "stream")
+        assert not gate.allows("node:a")
+    server.stop()
+    # Restarted workers know the last state before they reach the server.
+    gates = {policy: Gate(["node:a"], client=_client(server), state_file=state,
+                          fail_open=policy, stale_after_s=STALE, poll_interval_s=0.2).start()
+             for policy in (True, False)}
+    try:
+        for gate in gates.values():
+            check = gate.check("node:a")
+            assert (check.allowed, check.reason, check.stale) == (False, "swap disk", True)
+        # Beyond stale_after_s with the server still down, the policy answers.
+        _until(lambda: all(g.check("node:a").reason != "swap disk" for g in gates.values()),
+               within=STALE + 1)
+        for policy, gate in gates.items():
+            check = gate.check("node:a")
+            assert check.allowed is policy and check.stale
+            assert gate.health()["mode"] == "poll"
+    finally:
+        for gate in gates.values():
+            gate.close()
+    server.start()
+    with Gate(["node:a"], client=_client(server), state_file=state, fail_open=True,
+              stale_after_s=1.0) as gate:
+        _until(lambda: gate.health()["mode"] == "stream")
+        assert not gate.allows("node:a") and not gate.check("node:a").stale
