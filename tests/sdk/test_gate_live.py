@@ -86,3 +86,25 @@ def test_state_survives_a_restart_and_the_policy_answers_while_down(server, tmp_
               stale_after_s=1.0) as gate:
         _until(lambda: gate.health()["mode"] == "stream")
         assert not gate.allows("node:a") and not gate.check("node:a").stale
+
+
+def test_a_decorated_job_runs_under_a_lease_and_is_refused_in_maintenance(server):
+    api = _client(server)
+    api.put_target("node:a")
+    ran = []
+    with Gate(["node:a"], client=_client(server)) as gate:
+        _until(lambda: gate.health()["mode"] == "stream")
+
+        @gate.job("node:a", "report", expected_duration=30)
+        def build(n: int) -> int:
+            ran.append(api.list_leases("node:a"))
+            return n * 2
+
+        assert build(21) == 42
+        assert len(ran[0]["items"]) == 1  # it ran holding a lease
+        assert api.list_leases("node:a")["items"] == []  # released after
+        api.enter("node:a", "kernel patch")
+        _until(lambda: not gate.allows("node:a"), within=1.0)
+        with pytest.raises(InMaintenance, match="kernel patch"):
+            build(1)
+        assert len(ran) == 1

@@ -19,25 +19,27 @@ allow) or fail-closed (refuse).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from pitstop.sdk.client import Client
-from pitstop.sdk.errors import PitstopError
+from pitstop.sdk.errors import InMaintenance, PitstopError
 from pitstop.sdk.gate_state import TargetState
 from pitstop.sdk.leases import Lease
 
 log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
 INF = float("inf")
 WATCHED = ("maintenance.entered,maintenance.exited,occurrence.created,"
            "occurrence.transitioned,occurrence.moved,occurrence.deleted,window.created,"
@@ -138,6 +140,26 @@ class Gate:
         Raises ``InMaintenance`` or ``MaintenanceSoon`` when the server refuses it."""
         return self.client.lease(target, kind, holder or f"{os.uname().nodename}:{os.getpid()}",
                                  expected_duration_s=expected_duration)
+
+    def job(self, target: str, kind: str, expected_duration: float | None = None
+            ) -> Callable[[F], F]:
+        """Decorate a job function: refused at once (``InMaintenance``, no request) when the
+        gate says no, otherwise run inside :meth:`work`'s lease, which the server may still
+        refuse (it is the authority)."""
+        def decorate(fn: F) -> F:
+            @functools.wraps(fn)
+            def run(*args: Any, **kwargs: Any) -> Any:
+                check = self.check(target, expected_duration)
+                if not check.allowed:
+                    raise InMaintenance(
+                        f"{target} is in maintenance ({check.source or 'gate'}: "
+                        f"{check.reason}); the job was not started", retry_after=None,
+                        body={"target": target, "causes": [
+                            {"source": check.source, "reason": check.reason}]})
+                with self.work(target, kind, expected_duration):
+                    return fn(*args, **kwargs)
+            return run  # type: ignore[return-value]
+        return decorate
 
     def refresh(self) -> None:
         """Read every target's gate document now (raises when the server cannot answer)."""
