@@ -161,10 +161,13 @@ class Gate:
             return run  # type: ignore[return-value]
         return decorate
 
-    def refresh(self) -> None:
-        """Read every target's gate document now (raises when the server cannot answer)."""
-        states = {t: TargetState(self.client.gate_state(t)) for t in self.targets}
-        self._states = states
+    def refresh(self, targets: Iterable[str] | None = None) -> None:
+        """Read the gate documents now, of ``targets`` or of all (raises when the server
+        cannot answer)."""
+        states = dict(self._states)
+        for target in self.targets if targets is None else targets:
+            states[target] = TargetState(self.client.gate_state(target))
+        self._states = states  # one assignment: a check sees the old map or the new
         self._synced_at = time.monotonic()
         if self._mode != "stream":
             self._fresh_until = self._synced_at + self.stale_after_s
@@ -212,7 +215,17 @@ class Gate:
                 elif line.startswith("event: overflow"):
                     return
                 elif line.startswith("data: "):
-                    self.refresh()
+                    concerned = self._concerned(json.loads(line[6:]))
+                    if concerned:
+                        self.refresh(concerned)
+
+    def _concerned(self, event: dict[str, Any]) -> tuple[str, ...]:
+        """The watched targets an event may change: a switch changes its target (all of
+        them for the platform), a relabelled target itself, a window any of them."""
+        kind, target = str(event.get("type", "")), event.get("target")
+        if kind.startswith(("maintenance.", "target.")) and target != "platform":
+            return (target,) if target in self.targets else ()
+        return self.targets
 
     def _load(self) -> None:
         if self.state_file is None or not self.state_file.exists():
