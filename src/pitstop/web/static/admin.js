@@ -2,19 +2,8 @@
 // matters and the answer shown next to the control.
 "use strict";
 (function () {
-  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
   const notice = document.getElementById("notice");
-
-  async function call(url, method, body) {
-    const response = await fetch(url, {
-      method, credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: body === undefined ? undefined : JSON.stringify(body) });
-    let data = {};
-    if (response.status !== 204) data = await response.json().catch(() => ({}));
-    if (!response.ok && !data.detail) data.detail = `The server answered ${response.status}.`;
-    return { ok: response.ok, data };
-  }
+  const call = (url, method, body) => window.pitstop.api(url, method, body);
 
   function tell(message, isError) {
     notice.textContent = message || "";

@@ -110,7 +110,27 @@
     source.addEventListener("error", fallback);
   }
 
-  window.pitstop = { refresh, localize, refocus };
+  // Call the documented API as the signed-in console: the session cookie, and the page's
+  // CSRF token on every change. Returns {ok, data}: the body, or the problem (with detail).
+  async function api(url, method = "GET", body = undefined) {
+    const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+    const response = await fetch(url, {
+      method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: body === undefined ? undefined : JSON.stringify(body) });
+    let data = {};
+    if (response.status !== 204) data = await response.json().catch(() => ({}));
+    if (!response.ok && !data.detail) data.detail = `The server answered ${response.status}.`;
+    return { ok: response.ok, data };
+  }
+
+  // The message to show for a failed call: the first field error, else the detail.
+  function problemText(problem) {
+    const field = problem.errors && problem.errors[0];
+    return field ? field.message : problem.detail;
+  }
+
+  window.pitstop = { refresh, localize, refocus, api, problemText };
   localize(document);
   tick();
   setInterval(tick, 1000);

@@ -2,21 +2,10 @@
 // (/v1/...), authenticated by the session cookie and carrying its CSRF token.
 "use strict";
 (function () {
-  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
-
+  // Send a change; null when it worked, else the message to show.
   async function post(url, body, method = "POST") {
-    const response = await fetch(url, {
-      method, credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify(body) });
-    if (response.ok) return null;
-    try {
-      const problem = await response.json();
-      const field = problem.errors && problem.errors[0];
-      return field ? field.message : (problem.detail || `The server answered ${response.status}.`);
-    } catch (e) {
-      return `The server answered ${response.status}.`;
-    }
+    const result = await window.pitstop.api(url, method, body);
+    return result.ok ? null : window.pitstop.problemText(result.data);
   }
 
   const dialog = document.getElementById("switch-dialog");

@@ -4,19 +4,7 @@
 (function () {
   const send = window.pitstop.send;
 
-  function problemOf(response) {
-    return response.json().catch(() => ({ detail: `The server answered ${response.status}.` }));
-  }
-
-  async function call(url, method, body) {
-    const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
-    const response = await fetch(url, {
-      method, credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: body === undefined ? undefined : JSON.stringify(body) });
-    return { ok: response.ok, data: response.status === 204 ? {} : await (
-      response.ok ? response.json() : problemOf(response)) };
-  }
+  const call = (url, method, body) => window.pitstop.api(url, method, body);
 
   // ---- the form -------------------------------------------------------------------
   const form = document.getElementById("window-form");
