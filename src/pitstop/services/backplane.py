@@ -77,6 +77,7 @@ class Backplane:
         self._conn: Any = None
         self._conn_lock = asyncio.Lock()
         self._sessions = 0
+        self._starting = True  # within start(), right after the snapshot was loaded
 
     async def start(self) -> None:
         """Listen and try to lead before serving, so a replica starts in a known role."""
@@ -86,6 +87,8 @@ class Backplane:
             await self._connect()
         except (OSError, asyncpg.PostgresError) as exc:
             log.warning("replica backplane could not connect (%s); retrying", exc)
+        finally:
+            self._starting = False
 
     def offer(self, events: Iterable[Event]) -> None:
         """This replica's committed events: stream them now if they follow on, else read
@@ -179,8 +182,10 @@ class Backplane:
         if got:
             log.info("this replica now runs the scheduler")
             # Derivation starts from the state as it is now, not from when this replica
-            # last led (the previous leader recorded what happened meanwhile).
-            await loader.refresh_snapshot(self.rt)
+            # last led (the previous leader recorded what happened meanwhile). At start
+            # the snapshot was loaded a moment ago: no second full read.
+            if not self._starting:
+                await loader.refresh_snapshot(self.rt)
             self.rt.config_watch.prime()
             self.rt.drain_watch.prime()
             self.rt.leader = True
