@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from pitstop import clock
 from pitstop.app import create_app
 from pitstop.scheduler.loop import run_once
+from pitstop.sdk.gate import WATCHED
 from pitstop.sdk.gate_state import TargetState
+from pitstop.services.gate import GATE_EVENTS
 from pitstop.services.tokens import create_token
 from tests.conftest import client_for, make_settings
 
@@ -94,3 +96,7 @@ def test_the_gate_refuses_exactly_when_the_server_does(steps, sqlite_template, t
         asyncio.run(_scenario(f"sqlite+aiosqlite:///{path}", steps))
     finally:
         path.unlink(missing_ok=True)
+
+
+def test_the_gate_follows_every_event_that_can_change_a_gate_document():
+    assert set(WATCHED.split(",")) == GATE_EVENTS

@@ -5,7 +5,9 @@ down."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from pitstop.sdk import Client, InMaintenance
@@ -108,3 +110,36 @@ def test_a_decorated_job_runs_under_a_lease_and_is_refused_in_maintenance(server
         with pytest.raises(InMaintenance, match="kernel patch"):
             build(1)
         assert len(ran) == 1
+
+
+def test_a_worker_token_follows_the_stream_including_a_window_pause(server):
+    api = _client(server)
+    api.put_target("service:api")
+    worker = api.create_token("runner", "worker")["token"]
+    with Gate(["service:api"], client=Client(server.url, worker)) as gate:
+        _until(lambda: gate.health()["mode"] == "stream")  # a worker may follow the stream
+        start = (datetime.now(UTC) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%S")
+        window = api.create_window(title="Failover test", start=start, timezone="UTC",
+                                   duration="PT1H", affects=[{"selector": "service:api"}])
+        _until(lambda: not gate.allows("service:api", expected_duration=3600), within=1.0)
+        assert gate.check("service:api", 3600).soon
+        assert gate.allows("service:api", expected_duration=60)
+        api.update_window(window["id"], status="PAUSED")  # a paused window does not refuse ahead
+        _until(lambda: gate.allows("service:api", expected_duration=3600), within=1.0)
+
+
+def test_a_worker_hears_only_the_events_that_change_a_gate(server):
+    api = _client(server)
+    worker = api.create_token("runner", "worker")["token"]
+    api.create_token("someone", "viewer")  # token.created: not for a worker
+    api.enter("platform", "db upgrade")
+    types = []
+    with httpx.stream("GET", server.url + "/v1/events", params={"after": "0"},
+                      headers={"Authorization": f"Bearer {worker}"}, timeout=5) as heard:
+        assert heard.status_code == 200
+        for line in heard.iter_lines():  # the log replayed in order, then the live tail
+            if line.startswith("event: "):
+                types.append(line[7:])
+            if "maintenance.entered" in types:
+                break
+    assert "token.created" not in types  # created before the switch, so replayed first

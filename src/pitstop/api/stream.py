@@ -18,6 +18,7 @@ from starlette.responses import StreamingResponse
 from pitstop.api.deps import runtime_of
 from pitstop.errors import InvalidInput, PitstopError
 from pitstop.services.auth import authenticate, authorize
+from pitstop.services.gate import GATE_EVENTS
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Principal
 from pitstop.services.stream import Filter, Frame, Subscriber
@@ -45,6 +46,8 @@ def _filter(conn: HTTPConnection, principal: Principal) -> Filter:
     target = conn.query_params.get("target")
     if principal.role == "agent":  # an agent hears about its own node only
         target = principal.node
+    if principal.role == "worker":  # a worker hears what changes a gate, nothing else
+        types = GATE_EVENTS if types is None else types & GATE_EVENTS
     return Filter(types, target)
 
 

@@ -41,9 +41,11 @@ from pitstop.sdk.leases import Lease
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 INF = float("inf")
-WATCHED = ("maintenance.entered,maintenance.exited,occurrence.created,"
-           "occurrence.transitioned,occurrence.moved,occurrence.deleted,window.created,"
-           "window.updated,window.deleted,target.created,target.updated")
+# The events that can change a gate document (the server's ``services.gate.GATE_EVENTS``).
+WATCHED = ("maintenance.entered,maintenance.exited,node.maintenance_entered,"
+           "node.maintenance_exited,occurrence.created,occurrence.transitioned,"
+           "occurrence.moved,occurrence.deleted,window.created,window.updated,window.deleted,"
+           "window.paused,window.resumed,target.created,target.updated")
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +225,7 @@ class Gate:
         """The watched targets an event may change: a switch changes its target (all of
         them for the platform), a relabelled target itself, a window any of them."""
         kind, target = str(event.get("type", "")), event.get("target")
-        if kind.startswith(("maintenance.", "target.")) and target != "platform":
+        if kind.startswith(("maintenance.", "node.", "target.")) and target != "platform":
             return (target,) if target in self.targets else ()
         return self.targets
 

@@ -17,7 +17,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "report": frozenset({"admin", "operator", "worker"}),  # a service's realtime status
     "admin": frozenset({"admin"}),
     "agent": frozenset({"agent"}),  # the agent endpoints; its node's data only
-    "stream": frozenset({"admin", "operator", "viewer", "agent"}),  # agents: own node only
+    # agents: their own node's events only; workers: the events that change a gate only
+    "stream": frozenset({"admin", "operator", "viewer", "agent", "worker"}),
 }
 
 

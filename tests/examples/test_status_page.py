@@ -16,7 +16,7 @@ import httpx
 
 from tests.live import LiveServer, free_port
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "status_page"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "status_page"
 
 
 def _service(port: int) -> subprocess.Popen[bytes]:
