@@ -13,7 +13,7 @@ from pitstop import sdk
 
 
 def test_sdk_imports_nothing_from_the_server():
-    code = ("import sys, pitstop.sdk; print(sorted(m for m in sys.modules "
+    code = ("import sys, pitstop.sdk, pitstop.sdk.celery; print(sorted(m for m in sys.modules "
             "if m.startswith('pitstop') and m != 'pitstop' and not m.startswith('pitstop.sdk')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()

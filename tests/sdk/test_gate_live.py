@@ -143,3 +143,47 @@ def test_a_worker_hears_only_the_events_that_change_a_gate(server):
             if "maintenance.entered" in types:
                 break
     assert "token.created" not in types  # created before the switch, so replayed first
+
+
+async def test_async_work_holds_a_lease_and_an_async_job_is_refused_in_maintenance(server):
+    api = _client(server)
+    api.put_target("node:a")
+    gate = Gate(["node:a"], client=_client(server)).start()
+    try:
+        _until(lambda: gate.health()["mode"] == "stream")
+        async with gate.work("node:a", "sync", 30) as lease:
+            await lease.set_phase("copying")
+            held = api.list_leases("node:a")["items"]
+            assert [(i["kind"], i["phase"]) for i in held] == [("sync", "copying")]
+        assert api.list_leases("node:a")["items"] == []  # released on exit
+
+        @gate.job("node:a", "report", expected_duration=30)
+        async def report() -> int:
+            return len(api.list_leases("node:a")["items"])
+
+        assert await report() == 1  # it ran holding its lease
+        api.enter("node:a", "kernel patch")
+        _until(lambda: not gate.allows("node:a"), within=1.0)
+        with pytest.raises(InMaintenance, match="kernel patch"):
+            await report()
+        with pytest.raises(InMaintenance, match="kernel patch"):  # the server refuses too
+            async with gate.work("node:a", "sync", 30):
+                pass
+    finally:
+        await gate.aclose()
+
+
+def test_a_target_watched_later_is_read_at_once_and_followed(server):
+    api = _client(server)
+    api.put_target("node:a")
+    api.put_target("node:b")
+    api.enter("node:b", "disk swap")
+    with Gate(["node:a"], client=_client(server), fail_open=True) as gate:
+        _until(lambda: gate.health()["mode"] == "stream")
+        assert gate.allows("node:b")  # never read: the fail-open policy answers
+        assert gate.check("node:b").stale
+        gate.watch("node:b")
+        assert not gate.allows("node:b") and gate.check("node:b").reason == "disk swap"
+        api.exit("node:b", "swapped")
+        _until(lambda: gate.allows("node:b"), within=1.0)  # followed on the stream
+        assert not gate.check("node:b").stale

@@ -226,8 +226,13 @@ class Client(_Api):
     def __init__(self, url: str | None = None, token: str | None = None, *,
                  timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> None:
         self.url, headers = _settings(url, token)
+        self._token = token or os.environ.get("PITSTOP_TOKEN")
         self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout,
                                   transport=transport)
+
+    def async_twin(self) -> AsyncClient:
+        """An :class:`AsyncClient` for the same server with the same credentials."""
+        return AsyncClient(self.url, self._token, timeout=self._http.timeout.read or 30.0)
 
     def _send(self, request: _Request) -> Any:
         timeout = _timeout_for(self._http.timeout, request)

@@ -18,14 +18,17 @@ allow) or fail-closed (refuse).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
+import inspect
 import json
 import logging
 import os
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,10 +36,10 @@ from typing import Any, TypeVar
 
 import httpx
 
-from pitstop.sdk.client import Client
+from pitstop.sdk.client import AsyncClient, Client
 from pitstop.sdk.errors import InMaintenance, PitstopError
 from pitstop.sdk.gate_state import TargetState
-from pitstop.sdk.leases import Lease
+from pitstop.sdk.leases import AsyncLease, Lease
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -78,6 +81,9 @@ class Gate:
         self._stop = threading.Event()
         self._response: httpx.Response | None = None
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop,
+                                                       AsyncClient] = weakref.WeakKeyDictionary()
         self._load()
 
     def start(self) -> Gate:
@@ -137,42 +143,81 @@ class Gate:
                 "last_event": self._last_event, "targets": sorted(self._states)}
 
     def work(self, target: str, kind: str, expected_duration: float | None = None,
-             holder: str | None = None) -> Lease:
-        """Hold a server lease for the work (the authoritative admission), heartbeating it.
-        Raises ``InMaintenance`` or ``MaintenanceSoon`` when the server refuses it."""
-        return self.client.lease(target, kind, holder or f"{os.uname().nodename}:{os.getpid()}",
-                                 expected_duration_s=expected_duration)
+             holder: str | None = None) -> Work:
+        """Hold a server lease for the work (the authoritative admission), heartbeating it:
+        ``with gate.work(...) as lease`` in threads, ``async with`` in asyncio code. Raises
+        ``InMaintenance`` or ``MaintenanceSoon`` when the server refuses it."""
+        return Work(self, target, kind, expected_duration,
+                    holder or f"{os.uname().nodename}:{os.getpid()}")
 
     def job(self, target: str, kind: str, expected_duration: float | None = None
             ) -> Callable[[F], F]:
-        """Decorate a job function: refused at once (``InMaintenance``, no request) when the
-        gate says no, otherwise run inside :meth:`work`'s lease, which the server may still
-        refuse (it is the authority)."""
+        """Decorate a job function (plain or ``async def``): refused at once
+        (``InMaintenance``, no request) when the gate says no, otherwise run inside
+        :meth:`work`'s lease, which the server may still refuse (it is the authority)."""
         def decorate(fn: F) -> F:
+            if inspect.iscoroutinefunction(fn):
+                @functools.wraps(fn)
+                async def run_async(*args: Any, **kwargs: Any) -> Any:
+                    self._admit(target, expected_duration)
+                    async with self.work(target, kind, expected_duration):
+                        return await fn(*args, **kwargs)
+                return run_async  # type: ignore[return-value]
+
             @functools.wraps(fn)
             def run(*args: Any, **kwargs: Any) -> Any:
-                check = self.check(target, expected_duration)
-                if not check.allowed:
-                    raise InMaintenance(
-                        f"{target} is in maintenance ({check.source or 'gate'}: "
-                        f"{check.reason}); the job was not started", retry_after=None,
-                        body={"target": target, "causes": [
-                            {"source": check.source, "reason": check.reason}]})
+                self._admit(target, expected_duration)
                 with self.work(target, kind, expected_duration):
                     return fn(*args, **kwargs)
             return run  # type: ignore[return-value]
         return decorate
 
+    def _admit(self, target: str, expected_duration: float | None) -> None:
+        check = self.check(target, expected_duration)
+        if not check.allowed:
+            raise InMaintenance(
+                f"{target} is in maintenance ({check.source or 'gate'}: {check.reason}); "
+                "the job was not started", retry_after=None,
+                body={"target": target, "causes": [
+                    {"source": check.source, "reason": check.reason}]})
+
+    def watch(self, target: str) -> None:
+        """Follow ``target`` too, reading its state now (best effort: until it is read, the
+        policy answers for it). For targets known only at run time, such as a job's node."""
+        with self._lock:
+            if target in self.targets:
+                return
+            self.targets = (*self.targets, target)
+        with contextlib.suppress(PitstopError, httpx.HTTPError):
+            self.refresh([target])
+
+    def _async_client(self) -> AsyncClient:
+        """An AsyncClient with the gate's URL and credentials, one per event loop (an
+        httpx.AsyncClient's connections belong to the loop that opened them)."""
+        loop = asyncio.get_running_loop()
+        client = self._async_clients.get(loop)
+        if client is None:
+            client = self._async_clients[loop] = self.client.async_twin()
+        return client
+
+    async def aclose(self) -> None:
+        """Close the gate and the running loop's AsyncClient."""
+        self.close()
+        client = self._async_clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
+
     def refresh(self, targets: Iterable[str] | None = None) -> None:
         """Read the gate documents now, of ``targets`` or of all (raises when the server
         cannot answer)."""
-        states = dict(self._states)
-        for target in self.targets if targets is None else targets:
-            states[target] = TargetState(self.client.gate_state(target))
-        self._states = states  # one assignment: a check sees the old map or the new
-        self._synced_at = time.monotonic()
-        if self._mode != "stream":
-            self._fresh_until = self._synced_at + self.stale_after_s
+        read = {t: TargetState(self.client.gate_state(t))
+                for t in (self.targets if targets is None else targets)}
+        with self._lock:  # the stream's thread and watch() may both be refreshing
+            self._states = {**self._states, **read}  # a check sees the old map or the new
+            if targets is None or self._mode == "stream":  # else the others are as old
+                self._synced_at = time.monotonic()
+                if self._mode != "stream":
+                    self._fresh_until = self._synced_at + self.stale_after_s
         self._save()
 
     def _run(self) -> None:
@@ -251,3 +296,32 @@ class Gate:
         with os.fdopen(fd, "w") as out:
             json.dump(data, out)
         os.replace(tmp, self.state_file)  # atomic: a crash leaves the old file or the new
+
+
+class Work:
+    """A lease for one unit of work, held for a ``with`` or an ``async with`` block."""
+
+    def __init__(self, gate: Gate, target: str, kind: str, expected_duration: float | None,
+                 holder: str) -> None:
+        self._gate = gate
+        self._args = (target, kind, holder)
+        self._expected = expected_duration
+        self._lease: Lease | None = None
+        self._async_lease: AsyncLease | None = None
+
+    def __enter__(self) -> Lease:
+        self._lease = self._gate.client.lease(*self._args, expected_duration_s=self._expected)
+        return self._lease.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._lease is not None:
+            self._lease.__exit__(*exc)
+
+    async def __aenter__(self) -> AsyncLease:
+        client = self._gate._async_client()
+        self._async_lease = client.lease(*self._args, expected_duration_s=self._expected)
+        return await self._async_lease.__aenter__()
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._async_lease is not None:
+            await self._async_lease.__aexit__(*exc)
