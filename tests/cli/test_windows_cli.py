@@ -39,6 +39,15 @@ def test_create_list_show_edit_pause_resume_delete(live):
     assert gone.returncode == 1 and "does not exist" in gone.stderr
 
 
+def test_a_window_of_seconds_shows_its_seconds(live):
+    start = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT09:00:20")
+    r = live.cli("windows", "create", "--title", "failover drill", "--start", start, "--tz",
+                 "UTC", "--duration", "45s", "--affects", "service:api", "--json")
+    assert r.returncode == 0, r.stderr
+    shown = live.cli("windows", "show", str(json.loads(r.stdout)["id"])).stdout
+    assert "09:00:20 UTC" in shown and "09:01:05 UTC" in shown  # not "09:00 – 09:01"
+
+
 def test_occurrences_cancel_move_delete_and_refused_complete(live):
     r = live.cli("windows", "create", "--title", "nightly", "--start", _future(1), "--tz",
                  "UTC", "--duration", "30m", "--rrule", "FREQ=DAILY", "--affects", "platform",

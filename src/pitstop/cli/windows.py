@@ -61,10 +61,12 @@ def _seconds(text: str) -> int:
 
 
 def local(value: str | None, zone: str) -> str:
-    """An instant from the API in the window's zone, e.g. '2026-11-29 02:30 CET'."""
+    """An instant from the API in the window's zone, e.g. '2026-11-29 02:30 CET' (with
+    seconds when it is not on the minute, so a short window does not read as empty)."""
     if not value:
         return "-"
-    return datetime.fromisoformat(value).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+    at = datetime.fromisoformat(value).astimezone(ZoneInfo(zone))
+    return at.strftime("%Y-%m-%d %H:%M:%S %Z" if at.second else "%Y-%m-%d %H:%M %Z")
 
 
 def _affects_text(window: dict[str, Any]) -> str:
