@@ -33,6 +33,9 @@ async def replicas(pg_url: str | None) -> AsyncIterator[tuple]:
                                      actor="test")).secret
         clients = [await stack.enter_async_context(client_for(app, secret)) for app in apps]
         await until(lambda: len(apps[1].state.rt.state.tokens) == 1)  # announced to B
+        # The previous test's leader may hold the lock a moment after it closed (its
+        # backend exits after the disconnect); the leader derives drain.safe, so wait.
+        await until(lambda: any(app.state.rt.leader for app in apps))
         yield apps, clients, stack
 
 
