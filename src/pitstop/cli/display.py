@@ -104,8 +104,9 @@ class _Progress:
 
 def history_table(items: list[dict[str, Any]]) -> Table:
     table = Table(box=None, pad_edge=False)
-    for column in ("at", "actor", "action", "target", "reason"):
-        table.add_column(column)
+    for column in ("at", "actor", "action", "target"):  # kept whole: the reason wraps
+        table.add_column(column, no_wrap=True)
+    table.add_column("reason", ratio=1, min_width=12)
     for item in items:
         colour = {"maintenance.entered": "red", "maintenance.exited": "green"}.get(
             item["action"], "")
