@@ -79,7 +79,7 @@ def test_state_survives_a_restart_and_the_policy_answers_while_down(server, tmp_
         for policy, gate in gates.items():
             check = gate.check("node:a")
             assert check.allowed is policy and check.stale
-            assert gate.health()["mode"] == "poll"
+            assert gate.health()["mode"] == "poll" and gate.health()["policy"]
     finally:
         for gate in gates.values():
             gate.close()
@@ -187,3 +187,28 @@ def test_a_target_watched_later_is_read_at_once_and_followed(server):
         api.exit("node:b", "swapped")
         _until(lambda: gate.allows("node:b"), within=1.0)  # followed on the stream
         assert not gate.check("node:b").stale
+
+
+class _NoStreaming(httpx.HTTPTransport):
+    """A proxy that will not pass Server-Sent Events: the stream answers 502."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/events":
+            return httpx.Response(502, text="streaming not allowed here")
+        return super().handle_request(request)
+
+
+def test_without_streaming_the_gate_polls_and_says_its_answers_are_stale(server):
+    api = _client(server)
+    api.put_target("node:a")
+    blocked = Client(server.url, server.token, transport=_NoStreaming())
+    with Gate(["node:a"], client=blocked, poll_interval_s=0.3, stale_after_s=30) as gate:
+        _until(lambda: gate.health()["mode"] == "poll")
+        assert gate.allows("node:a")
+        api.enter("node:a", "firmware")
+        _until(lambda: not gate.allows("node:a"), within=2.0)  # within a poll interval
+        check = gate.check("node:a")
+        assert (check.allowed, check.reason, check.stale) == (False, "firmware", True)
+        assert check.age_s < 2.0
+        health = gate.health()
+        assert health["stale"] and not health["policy"]  # polled recently: within the limit

@@ -137,8 +137,14 @@ class Gate:
         return Check(False, block.reason, block.source, soon, stale, age if stale else 0.0)
 
     def health(self) -> dict[str, Any]:
-        age = time.monotonic() - self._synced_at
-        return {"mode": self._mode, "stale": time.monotonic() > self._fresh_until,
+        """How the gate knows what it answers: ``mode`` (starting, stream or poll),
+        ``stale`` (answers come from state not kept live by the stream, as in
+        :class:`Check`), ``age_s`` of the last read, and ``policy`` (True once that is
+        older than ``stale_after_s``, so fail-open or fail-closed answers instead)."""
+        now = time.monotonic()
+        age = now - self._synced_at
+        return {"mode": self._mode, "stale": self._mode != "stream" or now > self._fresh_until,
+                "policy": now > self._fresh_until,
                 "age_s": None if age == INF else round(age, 3),
                 "last_event": self._last_event, "targets": sorted(self._states)}
 
