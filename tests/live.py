@@ -7,11 +7,22 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
 ADMIN = "pst_test-admin-token-0123456789"
+
+
+def until(check: Callable[[], object], within: float = 5.0) -> None:
+    """Wait for another process to show a change (it sends no event to wait on)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"not within {within} s")
 
 
 def free_port() -> int:

@@ -5,7 +5,6 @@ others run, and tasks run again once maintenance ends."""
 from __future__ import annotations
 
 import logging
-import time
 
 import pytest
 from celery import Celery
@@ -14,23 +13,7 @@ from celery.exceptions import TaskRevokedError
 
 from pitstop.sdk import Client, Gate
 from pitstop.sdk.celery import gate_tasks
-from tests.live import LiveServer
-
-
-def _until(check, within: float = 5.0) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.01)
-    raise AssertionError("timed out")
-
-
-@pytest.fixture
-def server(tmp_path):
-    server = LiveServer(tmp_path).start()
-    yield server
-    server.stop()
+from tests.live import until
 
 
 @pytest.fixture
@@ -64,7 +47,7 @@ def test_tasks_for_a_target_in_maintenance_are_skipped_and_others_run(server, ap
 
     skipped = []
     with Gate(["service:billing"], client=Client(server.url, server.token)) as gate:
-        _until(lambda: gate.health()["mode"] == "stream")
+        until(lambda: gate.health()["mode"] == "stream")
         remove = gate_tasks(app, gate, on_skip=lambda request, check: skipped.append(
             (request.name.rsplit(".", 1)[-1], check.reason)))
         try:
@@ -74,7 +57,7 @@ def test_tasks_for_a_target_in_maintenance_are_skipped_and_others_run(server, ap
 
                 api.enter("service:billing", "ledger migration")
                 api.enter("node:b", "disk swap")
-                _until(lambda: not gate.allows("service:billing"), within=1.0)
+                until(lambda: not gate.allows("service:billing"), within=1.0)
                 held = [invoice.delay(2), reimage.delay(node="b")]
                 for result in held:
                     with pytest.raises(TaskRevokedError):
@@ -84,7 +67,7 @@ def test_tasks_for_a_target_in_maintenance_are_skipped_and_others_run(server, ap
                 assert untargeted.delay().get(timeout=10, interval=0.02) == "ok"
 
                 api.exit("service:billing", "migrated")
-                _until(lambda: gate.allows("service:billing"), within=1.0)
+                until(lambda: gate.allows("service:billing"), within=1.0)
                 assert invoice.delay(3).get(timeout=10, interval=0.02) == "invoiced 3"
         finally:
             remove()

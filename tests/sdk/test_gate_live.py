@@ -4,7 +4,6 @@ down."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -12,25 +11,11 @@ import pytest
 
 from pitstop.sdk import Client, InMaintenance
 from pitstop.sdk.gate import Gate
-from tests.live import LiveServer
+from tests.live import LiveServer, until
 
 STALE = 6.0  # seconds: the state file is fresh enough at first, stale a few seconds later
 
 
-def _until(check, within: float = 5.0) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.01)
-    raise AssertionError("timed out")
-
-
-@pytest.fixture
-def server(tmp_path):
-    server = LiveServer(tmp_path).start()
-    yield server
-    server.stop()
 
 
 def _client(server: LiveServer) -> Client:
@@ -41,15 +26,15 @@ def test_the_gate_follows_a_toggle_through_the_stream(server, tmp_path):
     api = _client(server)
     api.put_target("node:a")
     with Gate(["node:a"], client=_client(server), state_file=tmp_path / "g.json") as gate:
-        _until(lambda: gate.health()["mode"] == "stream")
+        until(lambda: gate.health()["mode"] == "stream")
         assert gate.allows("node:a")
         api.enter("platform", "db upgrade")
-        _until(lambda: not gate.allows("node:a"), within=1.0)
+        until(lambda: not gate.allows("node:a"), within=1.0)
         check = gate.check("node:a")
         assert (check.allowed, check.reason, check.source, check.stale) == (
             False, "db upgrade", "platform", False)
         api.exit("platform", "done")
-        _until(lambda: gate.allows("node:a"), within=1.0)
+        until(lambda: gate.allows("node:a"), within=1.0)
         with pytest.raises(InMaintenance):  # the lease stays the authority
             api.enter("node:a", "disk")
             with gate.work("node:a", "job", 30):
@@ -62,7 +47,7 @@ def test_state_survives_a_restart_and_the_policy_answers_while_down(server, tmp_
     api.enter("node:a", "swap disk")
     state = tmp_path / "gate.json"
     with Gate(["node:a"], client=_client(server), state_file=state) as gate:
-        _until(lambda: gate.health()["mode"] == "stream")
+        until(lambda: gate.health()["mode"] == "stream")
         assert not gate.allows("node:a")
     server.stop()
     # Restarted workers know the last state before they reach the server.
@@ -74,7 +59,7 @@ def test_state_survives_a_restart_and_the_policy_answers_while_down(server, tmp_
             check = gate.check("node:a")
             assert (check.allowed, check.reason, check.stale) == (False, "swap disk", True)
         # Beyond stale_after_s with the server still down, the policy answers.
-        _until(lambda: all(g.check("node:a").reason != "swap disk" for g in gates.values()),
+        until(lambda: all(g.check("node:a").reason != "swap disk" for g in gates.values()),
                within=STALE + 1)
         for policy, gate in gates.items():
             check = gate.check("node:a")
@@ -86,7 +71,7 @@ def test_state_survives_a_restart_and_the_policy_answers_while_down(server, tmp_
     server.start()
     with Gate(["node:a"], client=_client(server), state_file=state, fail_open=True,
               stale_after_s=1.0) as gate:
-        _until(lambda: gate.health()["mode"] == "stream")
+        until(lambda: gate.health()["mode"] == "stream")
         assert not gate.allows("node:a") and not gate.check("node:a").stale
 
 
@@ -95,7 +80,7 @@ def test_a_decorated_job_runs_under_a_lease_and_is_refused_in_maintenance(server
     api.put_target("node:a")
     ran = []
     with Gate(["node:a"], client=_client(server)) as gate:
-        _until(lambda: gate.health()["mode"] == "stream")
+        until(lambda: gate.health()["mode"] == "stream")
 
         @gate.job("node:a", "report", expected_duration=30)
         def build(n: int) -> int:
@@ -106,7 +91,7 @@ def test_a_decorated_job_runs_under_a_lease_and_is_refused_in_maintenance(server
         assert len(ran[0]["items"]) == 1  # it ran holding a lease
         assert api.list_leases("node:a")["items"] == []  # released after
         api.enter("node:a", "kernel patch")
-        _until(lambda: not gate.allows("node:a"), within=1.0)
+        until(lambda: not gate.allows("node:a"), within=1.0)
         with pytest.raises(InMaintenance, match="kernel patch"):
             build(1)
         assert len(ran) == 1
@@ -117,15 +102,15 @@ def test_a_worker_token_follows_the_stream_including_a_window_pause(server):
     api.put_target("service:api")
     worker = api.create_token("runner", "worker")["token"]
     with Gate(["service:api"], client=Client(server.url, worker)) as gate:
-        _until(lambda: gate.health()["mode"] == "stream")  # a worker may follow the stream
+        until(lambda: gate.health()["mode"] == "stream")  # a worker may follow the stream
         start = (datetime.now(UTC) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%S")
         window = api.create_window(title="Failover test", start=start, timezone="UTC",
                                    duration="PT1H", affects=[{"selector": "service:api"}])
-        _until(lambda: not gate.allows("service:api", expected_duration=3600), within=1.0)
+        until(lambda: not gate.allows("service:api", expected_duration=3600), within=1.0)
         assert gate.check("service:api", 3600).soon
         assert gate.allows("service:api", expected_duration=60)
         api.update_window(window["id"], status="PAUSED")  # a paused window does not refuse ahead
-        _until(lambda: gate.allows("service:api", expected_duration=3600), within=1.0)
+        until(lambda: gate.allows("service:api", expected_duration=3600), within=1.0)
 
 
 def test_a_worker_hears_only_the_events_that_change_a_gate(server):
@@ -150,7 +135,7 @@ async def test_async_work_holds_a_lease_and_an_async_job_is_refused_in_maintenan
     api.put_target("node:a")
     gate = Gate(["node:a"], client=_client(server)).start()
     try:
-        _until(lambda: gate.health()["mode"] == "stream")
+        until(lambda: gate.health()["mode"] == "stream")
         async with gate.work("node:a", "sync", 30) as lease:
             await lease.set_phase("copying")
             held = api.list_leases("node:a")["items"]
@@ -163,7 +148,7 @@ async def test_async_work_holds_a_lease_and_an_async_job_is_refused_in_maintenan
 
         assert await report() == 1  # it ran holding its lease
         api.enter("node:a", "kernel patch")
-        _until(lambda: not gate.allows("node:a"), within=1.0)
+        until(lambda: not gate.allows("node:a"), within=1.0)
         with pytest.raises(InMaintenance, match="kernel patch"):
             await report()
         with pytest.raises(InMaintenance, match="kernel patch"):  # the server refuses too
@@ -179,13 +164,13 @@ def test_a_target_watched_later_is_read_at_once_and_followed(server):
     api.put_target("node:b")
     api.enter("node:b", "disk swap")
     with Gate(["node:a"], client=_client(server), fail_open=True) as gate:
-        _until(lambda: gate.health()["mode"] == "stream")
+        until(lambda: gate.health()["mode"] == "stream")
         assert gate.allows("node:b")  # never read: the fail-open policy answers
         assert gate.check("node:b").stale
         gate.watch("node:b")
         assert not gate.allows("node:b") and gate.check("node:b").reason == "disk swap"
         api.exit("node:b", "swapped")
-        _until(lambda: gate.allows("node:b"), within=1.0)  # followed on the stream
+        until(lambda: gate.allows("node:b"), within=1.0)  # followed on the stream
         assert not gate.check("node:b").stale
 
 
@@ -203,10 +188,10 @@ def test_without_streaming_the_gate_polls_and_says_its_answers_are_stale(server)
     api.put_target("node:a")
     blocked = Client(server.url, server.token, transport=_NoStreaming())
     with Gate(["node:a"], client=blocked, poll_interval_s=0.3, stale_after_s=30) as gate:
-        _until(lambda: gate.health()["mode"] == "poll")
+        until(lambda: gate.health()["mode"] == "poll")
         assert gate.allows("node:a")
         api.enter("node:a", "firmware")
-        _until(lambda: not gate.allows("node:a"), within=2.0)  # within a poll interval
+        until(lambda: not gate.allows("node:a"), within=2.0)  # within a poll interval
         check = gate.check("node:a")
         assert (check.allowed, check.reason, check.stale) == (False, "firmware", True)
         assert check.age_s < 2.0
