@@ -1,85 +1,53 @@
-"""examples/status_page end to end, with real processes: two services, the monitor, the
-server, and a recurring window made with the CLI. While the window runs and its service is
-down, the public page shows "Maintenance" with the realtime "Down" beside it; after it,
-"All systems operational"."""
+"""examples/status_page end to end, with real processes: the README's command runs two
+services, the monitor, and a daily window on web made with the CLI, stopping web while the
+window runs. The server's own records then show what a visitor saw: web down only inside its
+window, the page operational again, the occurrence completed and the next one a day later."""
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
-import time
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 
 import httpx
 
-from tests.live import LiveServer, free_port
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "status_page"
+from tests.examples.readme import run_readme_command
 
 
-def _service(port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([sys.executable, str(EXAMPLE / "service.py"), "--port", str(port)])
-    _until(lambda: _up(port))
-    return proc
+def _status_changes(http: httpx.Client, target: str) -> list[tuple[datetime, str]]:
+    """(at, new realtime status) for each change the monitor reported, oldest first."""
+    items = http.get("/v1/history", params={"target": target, "action":
+                                            "service.status_changed"}).json()["items"]
+    return sorted((datetime.fromisoformat(i["at"]), i["details"]["after"]) for i in items)
 
 
-def _up(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
+def test_a_window_shows_maintenance_with_the_realtime_status_beside_it(live):
+    done = run_readme_command(live, "status_page")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "--rrule FREQ=DAILY --affects service:web:MAINTENANCE" in out
+    assert ("demo: web is Down: the page shows it in Maintenance with realtime: Down beside "
+            'it, api Up, and "Maintenance in progress" with \'Web deploy\'') in out
+    assert "demo: web is started again before the window ends: Maintenance, realtime: Up" in out
+    assert 'demo: the occurrence COMPLETED: "All systems operational", web Up' in out
+    assert ('window ongoing, web stopped  "Maintenance in progress"; api Up; '
+            "web Maintenance realtime: Down; ongoing: Web deploy") in out
+    assert "a day later" in out and "demo: ok: every step held" in out
 
+    page = httpx.get(live.url + "/", timeout=10).text  # the public page, no auth
+    assert "All systems operational" in page and "realtime: Down" not in page
+    with live.client() as http:  # what the server recorded, read independently
+        web = http.get("/v1/services/web").json()
+        assert web["realtime"]["status"] == "UP" and web["displayed"] == "UP"
+        assert web["impacts"] == []
+        [window] = http.get("/v1/windows").json()["items"]
+        assert (window["title"], window["rrule"]) == ("Web deploy", "FREQ=DAILY")
+        assert window["affects"] == [{"selector": "service:web", "impact": "MAINTENANCE"}]
+        first, second = http.get(f"/v1/windows/{window['id']}/occurrences").json()["items"][:2]
+        assert (first["status"], second["status"]) == ("COMPLETED", "SCHEDULED")
+        start, end = (datetime.fromisoformat(first[k]) for k in ("start", "end"))
+        assert end - start == timedelta(seconds=10)  # it ran its full length
+        assert datetime.fromisoformat(second["start"]) - start == timedelta(days=1)
 
-def _until(check, within: float = 15.0):
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.1)
-    raise AssertionError("timed out")
-
-
-def _row(live: LiveServer, name: str) -> str:
-    html = httpx.get(live.url + "/", timeout=5).text
-    match = re.search(rf'<li data-testid="service-{name}">(.*?)</li>', html, re.S)
-    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split()) if match else ""
-
-
-def test_a_window_shows_maintenance_with_the_realtime_status_beside_it(tmp_path):
-    live = LiveServer(tmp_path).start()
-    api_port, web_port = free_port(), free_port()
-    procs = [_service(api_port)]
-    web = _service(web_port)
-    monitor = subprocess.Popen(
-        [sys.executable, str(EXAMPLE / "monitor.py"), "--interval", "0.3",
-         "--check", f"api=http://127.0.0.1:{api_port}/health",
-         "--check", f"web=http://127.0.0.1:{web_port}/health"], env=live.env())
-    procs.append(monitor)
-    try:
-        _until(lambda: "Up" in _row(live, "web") and "Up" in _row(live, "api"))
-        start = datetime.now(UTC) + timedelta(seconds=4)
-        created = live.cli("windows", "create", "--title", "Web deploy", "--start",
-                           start.strftime("%Y-%m-%dT%H:%M:%S"), "--tz", "UTC",
-                           "--duration", "8s", "--rrule", "FREQ=DAILY",
-                           "--affects", "service:web:MAINTENANCE")
-        assert created.returncode == 0, created.stderr
-        _until(lambda: "Maintenance" in _row(live, "web"), within=10)
-        web.kill()  # the deploy takes the service down during its window
-        web.wait()
-        _until(lambda: "realtime: Down" in _row(live, "web"))
-        row = _row(live, "web")
-        assert "Maintenance" in row and "realtime: Down" in row
-        assert "Up" in _row(live, "api") and "Maintenance" not in _row(live, "api")
-        html = httpx.get(live.url + "/").text
-        assert "Maintenance in progress" in html and "Web deploy" in html
-        web = _service(web_port)  # deployed: back before the window ends
-        _until(lambda: "All systems operational" in httpx.get(live.url + "/").text,
-               within=15)
-        assert "Up" in _row(live, "web") and "Maintenance" not in _row(live, "web")
-    finally:
-        for proc in (*procs, web):
-            proc.kill()
-            proc.wait()
-        live.stop()
+        changes = _status_changes(http, "service:web")
+        assert [status for _, status in changes] == ["UP", "DOWN", "UP"]
+        assert start < changes[1][0] < changes[2][0] < end  # down and back inside the window
+        assert [status for _, status in _status_changes(http, "service:api")] == ["UP"]
