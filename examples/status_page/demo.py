@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -136,16 +135,11 @@ class Page:
 
     def text(self) -> str:
         """One line, e.g. '"Maintenance in progress"; api Up; web Maintenance realtime: Down;
-        ongoing: Web deploy; upcoming: 7 x Web deploy'."""
+        ongoing: Web deploy; upcoming: Web deploy' (one card per window)."""
         rows = "; ".join(f"{name} {row}" for name, row in sorted(self.rows.items()))
-        extra = "".join(f"; {kind}: {_counted(titles)}" for kind, titles in (
+        extra = "".join(f"; {kind}: {', '.join(titles)}" for kind, titles in (
             ("ongoing", self.ongoing), ("upcoming", self.upcoming)) if titles)
         return f'"{self.headline}"; {rows}{extra}'
-
-
-def _counted(titles: list[str]) -> str:
-    """A daily window lists one upcoming occurrence per day: say how many, not each."""
-    return ", ".join(f"{n} x {t}" if n > 1 else t for t, n in Counter(titles).items())
 
 
 def _text(fragment: str) -> str:

@@ -19,7 +19,10 @@ def iso(at: datetime | None) -> str:
 
 def utc_text(at: datetime | None) -> str:
     """The no-script fallback; the page's script shows each time in the viewer's zone."""
-    return "" if at is None else f"{at.astimezone(UTC):%a %d %b %Y %H:%M} UTC"
+    if at is None:
+        return ""
+    at = at.astimezone(UTC)  # seconds only when there are any: a short window stays readable
+    return f"{at:%a %d %b %Y %H:%M:%S} UTC" if at.second else f"{at:%a %d %b %Y %H:%M} UTC"
 
 
 def label(value: Any) -> str:

@@ -102,7 +102,21 @@ async def status_page(rt: Runtime, now: datetime, *, since: datetime | None,
         since_at, until_at = (cause.since, cause.until) if cause else (None, None)
     return StatusPage(banner, headline, reason, since_at, until_at,
                       [_service_row(s) for s in services], ongoing,
-                      upcoming[:UPCOMING], past[:PAST_PAGE], page, len(past) > PAST_PAGE)
+                      _by_window(upcoming)[:UPCOMING], past[:PAST_PAGE], page,
+                      len(past) > PAST_PAGE)
+
+
+def _by_window(upcoming: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One card per window: its next occurrence, with the ones after it as ``later`` (a
+    daily window would otherwise fill the page with seven identical cards)."""
+    cards: dict[int, dict[str, Any]] = {}
+    for o in sorted(upcoming, key=lambda o: o["start"]):
+        card = cards.get(o["window"])
+        if card is None:
+            cards[o["window"]] = {**o, "later": []}
+        else:
+            card["later"].append({"start": o["start"], "end": o["end"]})
+    return list(cards.values())
 
 
 def _service_row(view: dict[str, Any]) -> dict[str, Any]:

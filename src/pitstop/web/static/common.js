@@ -2,11 +2,25 @@
 "use strict";
 (function () {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-  const full = new Intl.DateTimeFormat(undefined, {
-    weekday: "short", day: "numeric", month: "short", year: "numeric",
-    hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
-  const clockOnly = new Intl.DateTimeFormat(undefined, {
-    hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+  const clock = { hour: "2-digit", minute: "2-digit" };
+  const shapes = {
+    full: { weekday: "short", day: "numeric", month: "short", year: "numeric", ...clock,
+      timeZoneName: "short" },
+    time: { ...clock, timeZoneName: "short" },
+    day: { weekday: "short", day: "numeric", month: "short" },
+    dayTime: { weekday: "short", day: "numeric", month: "short", ...clock },
+  };
+  // Each shape with and without seconds: seconds show only when a time has any.
+  const formats = {};
+  Object.entries(shapes).forEach(([name, options]) => {
+    formats[name] = new Intl.DateTimeFormat(undefined, options);
+    formats[name + ":s"] = new Intl.DateTimeFormat(undefined, { ...options, second: "2-digit" });
+  });
+  function format(at, shape) {
+    const name = shapes[shape] ? shape : "full";
+    const seconds = at.getUTCSeconds() && shapes[name].minute;
+    return formats[seconds ? name + ":s" : name].format(at);
+  }
 
   function span(ms) {
     const s = Math.max(0, Math.round(ms / 1000));
@@ -18,11 +32,19 @@
     return `${sec} s`;
   }
 
+  // A later occurrence shows its day alone when it starts at the same local time as the
+  // one it follows (data-clock-of), and its time too when a DST change moved it.
+  function dayShape(el, at) {
+    const of = new Date(el.dataset.clockOf || "");
+    const clockOf = (d) => formats["time:s"].format(d);
+    return isNaN(of) || clockOf(of) === clockOf(at) ? "day" : "dayTime";
+  }
+
   function localize(root) {
     root.querySelectorAll("time[datetime]").forEach((el) => {
       const at = new Date(el.getAttribute("datetime"));
       if (isNaN(at)) return;
-      el.textContent = (el.dataset.format === "time" ? clockOnly : full).format(at);
+      el.textContent = format(at, el.dataset.format === "day" ? dayShape(el, at) : el.dataset.format);
       el.title = at.toISOString();
     });
     document.querySelectorAll("[data-tz]").forEach((el) => { el.textContent = zone; });
