@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 
 from pitstop.app import create_app
-from pitstop.services.backplane import RETRY_S, asyncpg_dsn
+from pitstop.services.backplane import LEADER_LOCK, RETRY_S, asyncpg_dsn
 from pitstop.services.stream import Filter
 from pitstop.services.targets import describe_target
 from pitstop.services.tokens import create_token
@@ -141,3 +141,31 @@ async def test_drain_safe_follows_work_on_any_replica_and_is_recorded_once(repli
     await asyncio.sleep(0.3)  # a second replica recording it would do so by now
     rows = await recorded()
     assert [(row["type"], row["target"]) for row in rows] == [("drain.safe", "platform")]
+
+
+async def test_what_became_safe_while_no_replica_led_is_recorded_by_the_next_leader(pg_url):
+    if pg_url is None:
+        pg.skip_or_fail()
+    await pg.reset(pg_url)
+    holder = await asyncpg.connect(asyncpg_dsn(pg_url))  # nobody may lead while it holds this
+    await holder.fetchval("SELECT pg_advisory_lock($1)", LEADER_LOCK)
+    app = create_app(make_settings(pg_url), run_scheduler=False)
+    try:
+        async with app.router.lifespan_context(app):
+            rt = app.state.rt
+            secret = (await create_token(rt=rt, name="ops", role="admin", actor="t")).secret
+            async with client_for(app, secret) as http:
+                lease = (await http.post("/v1/leases", json={
+                    "target": "platform", "kind": "job", "holder": "w"})).json()["id"]
+                await http.post("/v1/targets/platform/maintenance/enter", json={"reason": "db"})
+                assert (await http.delete(f"/v1/leases/{lease}")).status_code == 204
+            await rt.settle()
+            assert not rt.leader and await _logged(rt, "drain.safe") == []
+            await holder.close()  # the lock is free: this replica leads within RETRY_S
+            await until(lambda: rt.leader, within=RETRY_S * 3)
+            await rt.settle()
+            rows = await _logged(rt, "drain.safe")
+            assert [(row["type"], row["target"]) for row in rows] == [("drain.safe", "platform")]
+    finally:
+        if not holder.is_closed():
+            await holder.close()

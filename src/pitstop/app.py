@@ -76,6 +76,8 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
             rt = Runtime(settings, db)
             await load_snapshot(rt)
             await load_keys(rt)
+            if settings.is_sqlite:  # the only process: it leads from the start
+                await rt.drain_watch.catch_up()
             app.state.rt = rt
             background = [asyncio.create_task(run_forever(rt)),
                           asyncio.create_task(rt.delivery.run_forever())] if run_scheduler else []

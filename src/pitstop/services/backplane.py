@@ -187,7 +187,7 @@ class Backplane:
             if not self._starting:
                 await loader.refresh_snapshot(self.rt)
             self.rt.config_watch.prime()
-            self.rt.drain_watch.prime()
+            await self.rt.drain_watch.catch_up()  # what became safe while nobody led
             self.rt.leader = True
             self.rt.scheduler_wake.set()
 

@@ -31,6 +31,26 @@ class DrainWatch:
     def prime(self) -> None:
         self._scan(list(self._rt.state.targets))
 
+    async def catch_up(self) -> None:
+        """Start watching from the state as it is now, and record the ``drain.safe`` that
+        nobody did: a target safe now whose current maintenance has none in the log. It
+        became safe while no replica led, or just before a crash. Called by the replica
+        that starts leading (at start on SQLite)."""
+        from pitstop.storage import events as events_q
+
+        async with self._rt.db.read() as conn:
+            announced = await events_q.last_at_by_target(conn=conn, type_="drain.safe")
+        self._safe.clear()  # derive afresh: each target safe now yields an event here
+        missed = []
+        for event in self._scan(list(self._rt.state.targets)):
+            view = describe_target(self._rt.state, str(event.target), event.at)
+            began = min(c.since for c in view.state.causes)  # this maintenance's start
+            last = announced.get(str(event.target))
+            if last is None or last < began:
+                missed.append(event)
+        if missed:
+            self._rt.record_derived(missed)
+
     def forget(self, events: Iterable[Event]) -> None:
         """Derived events that were not recorded: derive them again next time."""
         for event in events:

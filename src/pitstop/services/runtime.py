@@ -103,9 +103,9 @@ class Runtime:
             return
         derived = self.config_watch.derive(events) + self.drain_watch.derive(events)
         if derived:
-            self._record_later(derived)
+            self.record_derived(derived)
 
-    def _record_later(self, events: list[Event]) -> None:
+    def record_derived(self, events: list[Event]) -> None:
         """Derived events are logged in a transaction of their own, then published. A crash
         may lose one, never the state it reports: clients read that state when they
         reconnect, and the watches start from it. A failed transaction makes the watches

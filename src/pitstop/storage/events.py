@@ -42,6 +42,13 @@ async def events_after(*, conn: AsyncConnection, after: int, limit: int,
     return list((await conn.execute(stmt)).mappings())
 
 
+async def last_at_by_target(*, conn: AsyncConnection, type_: str) -> dict[str, datetime]:
+    """When an event of ``type_`` was last logged, per target."""
+    stmt = (select(events.c.target, func.max(events.c.at)).where(events.c.type == type_)
+            .where(events.c.target.is_not(None)).group_by(events.c.target))
+    return {target: at for target, at in (await conn.execute(stmt)).all()}
+
+
 async def last_event_id(*, conn: AsyncConnection) -> int:
     return int((await conn.execute(select(func.coalesce(func.max(events.c.id), 0)))).scalar())
 
