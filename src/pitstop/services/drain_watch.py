@@ -38,16 +38,16 @@ class DrainWatch:
         that starts leading (at start on SQLite)."""
         from pitstop.storage import events as events_q
 
-        async with self._rt.db.read() as conn:
-            announced = await events_q.last_at_by_target(conn=conn, type_="drain.safe")
         self._safe.clear()  # derive afresh: each target safe now yields an event here
-        missed = []
-        for event in self._scan(list(self._rt.state.targets)):
-            view = describe_target(self._rt.state, str(event.target), event.at)
-            began = min(c.since for c in view.state.causes)  # this maintenance's start
-            last = announced.get(str(event.target))
-            if last is None or last < began:
-                missed.append(event)
+        safe = {str(e.target): e for e in self._scan(list(self._rt.state.targets))}
+        if not safe:
+            return
+        began = {t: min(c.since for c in describe_target(self._rt.state, t, e.at).state.causes)
+                 for t, e in safe.items()}  # when each one's current maintenance began
+        async with self._rt.db.read() as conn:
+            announced = await events_q.targets_with_event_since(
+                conn=conn, type_="drain.safe", since=min(began.values()), targets=list(safe))
+        missed = [e for t, e in safe.items() if t not in announced or announced[t] < began[t]]
         if missed:
             self._rt.record_derived(missed)
 

@@ -42,10 +42,13 @@ async def events_after(*, conn: AsyncConnection, after: int, limit: int,
     return list((await conn.execute(stmt)).mappings())
 
 
-async def last_at_by_target(*, conn: AsyncConnection, type_: str) -> dict[str, datetime]:
-    """When an event of ``type_`` was last logged, per target."""
-    stmt = (select(events.c.target, func.max(events.c.at)).where(events.c.type == type_)
-            .where(events.c.target.is_not(None)).group_by(events.c.target))
+async def targets_with_event_since(*, conn: AsyncConnection, type_: str, since: datetime,
+                                   targets: Sequence[str]) -> dict[str, datetime]:
+    """Of ``targets``, those with an event of ``type_`` at or after ``since``, with when
+    the last one was logged."""
+    stmt = (select(events.c.target, func.max(events.c.at)).where(events.c.at >= since)
+            .where(events.c.type == type_).where(events.c.target.in_(list(targets)))
+            .group_by(events.c.target))
     return {target: at for target, at in (await conn.execute(stmt)).all()}
 
 
