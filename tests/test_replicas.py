@@ -169,3 +169,23 @@ async def test_what_became_safe_while_no_replica_led_is_recorded_by_the_next_lea
     finally:
         if not holder.is_closed():
             await holder.close()
+
+
+async def test_an_own_event_read_back_before_it_is_published_is_not_taken_for_another_replicas(
+        replicas):
+    (a, _), (http_a, _), _ = replicas
+    rt = a.state.rt
+    heard: list[int] = []
+    rt.bus.subscribe(lambda e: heard.append(e.id) if e.type == "maintenance.entered" else None)
+    publish = rt.publish
+    # The change is published a moment after its commit, as when the request that made it
+    # waits for its connection to go back to the pool: the backplane reads the log first.
+    rt.publish = lambda events: asyncio.get_running_loop().call_later(0.3, publish, events)
+    try:
+        r = await http_a.post("/v1/targets/platform/maintenance/enter", json={"reason": "db"})
+        assert r.status_code == 200
+        await until(lambda: rt.backplane.last >= 1 and heard, within=5)  # read back, published
+        await asyncio.sleep(0.3)  # a second publication would have come by now
+    finally:
+        rt.publish = publish
+    assert len(heard) == 1  # once: by this replica's own publish, not also as a remote one

@@ -34,6 +34,7 @@ from pitstop.services import loader
 from pitstop.services.events import Event
 from pitstop.services.runtime import Runtime
 from pitstop.storage import events as events_q
+from pitstop.storage.engine import OWNER
 
 log = logging.getLogger(__name__)
 CHANNEL = "pitstop"
@@ -44,9 +45,14 @@ OWN_KEPT = 10_000
 _UNLOGGED = {"lease.": "leases", "token.": "tokens", "node.reported": "nodes"}
 
 
-async def announce_events(conn: AsyncConnection) -> None:
-    """Tell the other replicas, when this transaction commits, that the log grew."""
+async def announce_events(conn: AsyncConnection, ids: list[int]) -> None:
+    """Tell the other replicas, when this transaction commits, that the log grew. This
+    replica learns the ids first: its backplane may read the log between the commit and
+    the change being published here, and must not take these for another replica's."""
     if conn.dialect.name == "postgresql":
+        db = conn.info.get(OWNER)
+        if db is not None and db.on_logged is not None:
+            db.on_logged(ids)
         await conn.execute(text("SELECT pg_notify(:channel, :payload)"),
                            {"channel": CHANNEL, "payload": ":events"})
 
@@ -78,6 +84,7 @@ class Backplane:
         self._conn_lock = asyncio.Lock()
         self._sessions = 0
         self._starting = True  # within start(), right after the snapshot was loaded
+        rt.db.on_logged = self._remember_all
 
     async def start(self) -> None:
         """Listen and try to lead before serving, so a replica starts in a known role."""
@@ -108,7 +115,13 @@ class Backplane:
                 self._pending.add("events")
                 self._wake.set()
 
+    def _remember_all(self, ids: list[int]) -> None:
+        for event_id in ids:
+            self._remember(event_id)
+
     def _remember(self, event_id: int) -> None:
+        if event_id in self._own_set:  # learnt before its commit, offered after it
+            return
         if len(self._own) == self._own.maxlen:
             self._own_set.discard(self._own[0])
         self._own.append(event_id)

@@ -30,5 +30,5 @@ async def record(conn: AsyncConnection, events: Sequence[Event]) -> list[Event]:
     out = [dataclasses.replace(e, id=numbered[id(e)]) if id(e) in numbered else e
            for e in events]
     await outbox.enqueue(conn, [e for e in out if e.id is not None])
-    await backplane.announce_events(conn)
+    await backplane.announce_events(conn, ids)
     return out

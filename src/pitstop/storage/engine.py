@@ -14,7 +14,7 @@ import contextlib
 import os
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -23,6 +23,7 @@ from pitstop.storage.sqlite_fast import FastConnection, open_raw
 from pitstop.storage.sqlite_inloop import inloop_url
 
 _WRITE = "pitstop_write"
+OWNER = "pitstop.database"  # conn.info key: the Database a connection belongs to
 
 
 class Database:
@@ -41,6 +42,9 @@ class Database:
         self._write_engine = self.engine.execution_options(**{_WRITE: True})
         self._write_lock = _FileLock(self.engine.url.database or "") if self.is_sqlite else None
         self._raw: sqlite3.Connection | None = None
+        # Told the ids a write transaction appends to the event log, before it commits (the
+        # replica backplane's: its own events must never read as another replica's).
+        self.on_logged: Callable[[list[int]], None] | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
 
@@ -49,6 +53,7 @@ class Database:
         """One write transaction: committed when the block ends, rolled back on error."""
         lock = self._write_lock or contextlib.nullcontext()
         async with lock, self._write_engine.connect() as conn, conn.begin():
+            conn.info[OWNER] = self  # a pooled connection only ever belongs to this engine
             yield conn
 
     @contextlib.asynccontextmanager
