@@ -59,6 +59,7 @@ class Check:
     soon: bool = False  # refused because a window starts before the work would end
     stale: bool = False
     age_s: float = 0.0
+    until: float | None = None  # refused: when the refusal ends (epoch seconds), if known
 
 
 class Gate:
@@ -134,7 +135,8 @@ class Gate:
         if block is None:
             return Check(True, stale=stale, age_s=age if stale else 0.0)
         soon = block.kind == "window" and block.start > time.time()
-        return Check(False, block.reason, block.source, soon, stale, age if stale else 0.0)
+        return Check(False, block.reason, block.source, soon, stale, age if stale else 0.0,
+                     None if block.end == INF else block.end)
 
     def health(self) -> dict[str, Any]:
         """How the gate knows what it answers: ``mode`` (starting, stream or poll),
