@@ -232,7 +232,7 @@ class Client(_Api):
 
     def async_twin(self) -> AsyncClient:
         """An :class:`AsyncClient` for the same server with the same credentials."""
-        return AsyncClient(self.url, self._token, timeout=self._http.timeout.read or 30.0)
+        return AsyncClient(self.url, self._token, timeout=self._http.timeout)
 
     def _send(self, request: _Request) -> Any:
         timeout = _timeout_for(self._http.timeout, request)
@@ -261,8 +261,8 @@ class AsyncClient(_Api):
     """Asyncio client with the same methods as :class:`Client` (each returns a coroutine)."""
 
     def __init__(self, url: str | None = None, token: str | None = None, *,
-                 timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None
-                 ) -> None:
+                 timeout: float | httpx.Timeout = 30.0,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.url, headers = _settings(url, token)
         self._http = httpx.AsyncClient(base_url=self.url, headers=headers, timeout=timeout,
                                        transport=transport)

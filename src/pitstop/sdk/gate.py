@@ -18,17 +18,16 @@ allow) or fail-closed (refuse).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import inspect
+import itertools
 import json
 import logging
 import os
 import tempfile
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,8 +82,9 @@ class Gate:
         self._response: httpx.Response | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop,
-                                                       AsyncClient] = weakref.WeakKeyDictionary()
+        self._read_tickets = itertools.count(1)
+        self._stored: dict[str, int] = {}  # target -> ticket of the read its state came from
+        self._read_at: dict[str, float] = {}  # target -> monotonic time it was last read
         self._load()
 
     def start(self) -> Gate:
@@ -121,21 +121,22 @@ class Gate:
 
     def check(self, target: str, expected_duration: float | None = None) -> Check:
         """The decision with its reason. Unless the stream is live, the answer comes from
-        the last state read (``stale`` and its age); beyond ``stale_after_s``, or for a
-        target never read, the policy answers (fail-open allows, fail-closed refuses)."""
+        the last state read of the target (``stale`` and its age); beyond ``stale_after_s``,
+        or for a target never read, the policy answers (fail-open allows, fail-closed
+        refuses)."""
         now = time.monotonic()
-        age = now - self._synced_at
         state = self._states.get(target)
-        if state is None or now > self._fresh_until:
+        live = self._mode == "stream" and now <= self._fresh_until
+        age = 0.0 if live else now - self._read_at.get(target, -INF)
+        if state is None or age > self.stale_after_s:
             what = "unknown" if state is None else f"{age:.0f} s old"
             return Check(self.fail_open, None if self.fail_open else
                          f"the gate's state of {target} is {what}", stale=True, age_s=age)
-        stale = self._mode != "stream"
         block = state.refusal(time.time(), expected_duration)
         if block is None:
-            return Check(True, stale=stale, age_s=age if stale else 0.0)
+            return Check(True, stale=not live, age_s=age)
         soon = block.kind == "window" and block.start > time.time()
-        return Check(False, block.reason, block.source, soon, stale, age if stale else 0.0,
+        return Check(False, block.reason, block.source, soon, not live, age,
                      None if block.end == INF else block.end)
 
     def health(self) -> dict[str, Any]:
@@ -196,32 +197,27 @@ class Gate:
             if target in self.targets:
                 return
             self.targets = (*self.targets, target)
-        with contextlib.suppress(PitstopError, httpx.HTTPError):
+        try:
             self.refresh([target])
-
-    def _async_client(self) -> AsyncClient:
-        """An AsyncClient with the gate's URL and credentials, one per event loop (an
-        httpx.AsyncClient's connections belong to the loop that opened them)."""
-        loop = asyncio.get_running_loop()
-        client = self._async_clients.get(loop)
-        if client is None:
-            client = self._async_clients[loop] = self.client.async_twin()
-        return client
+        except (PitstopError, httpx.HTTPError):
+            with self._lock:  # not read: the next watch() tries again
+                self.targets = tuple(t for t in self.targets if t != target)
 
     async def aclose(self) -> None:
-        """Close the gate and the running loop's AsyncClient."""
+        """Close the gate (for symmetry in asyncio code: nothing here awaits)."""
         self.close()
-        client = self._async_clients.pop(asyncio.get_running_loop(), None)
-        if client is not None:
-            await client.aclose()
 
     def refresh(self, targets: Iterable[str] | None = None) -> None:
         """Read the gate documents now, of ``targets`` or of all (raises when the server
         cannot answer)."""
+        ticket = next(self._read_tickets)  # a read begun later saw a newer server state
         read = {t: TargetState(self.client.gate_state(t))
                 for t in (self.targets if targets is None else targets)}
         with self._lock:  # the stream's thread and watch() may both be refreshing
-            self._states = {**self._states, **read}  # a check sees the old map or the new
+            newer = {t: st for t, st in read.items() if self._stored.get(t, 0) < ticket}
+            self._stored.update(dict.fromkeys(newer, ticket))
+            self._read_at.update(dict.fromkeys(newer, time.monotonic()))
+            self._states = {**self._states, **newer}  # a check sees the old map or the new
             if targets is None or self._mode == "stream":  # else the others are as old
                 self._synced_at = time.monotonic()
                 if self._mode != "stream":
@@ -238,8 +234,13 @@ class Gate:
                 if self._stop.is_set():
                     return
                 log.info("gate stream unavailable (%s); polling", exc)
-            self._fresh_until = self._synced_at + self.stale_after_s
-            self._mode = "poll"
+            with self._lock:
+                if self._mode == "stream":  # the stream vouched for every state until now
+                    self._synced_at = time.monotonic()
+                    self._read_at = dict.fromkeys(self._states, self._synced_at)
+                self._fresh_until = self._synced_at + self.stale_after_s
+                self._mode = "poll"
+            self._save()
             with contextlib.suppress(PitstopError, httpx.HTTPError):
                 self.refresh()
             self._stop.wait(backoff)
@@ -261,7 +262,8 @@ class Gate:
                 raise ValueError(f"the stream answered {response.status_code}")
             self._response = response
             self.refresh()  # anything missed before the stream opened
-            self._mode, self._fresh_until = "stream", INF
+            with self._lock:
+                self._mode, self._fresh_until = "stream", INF
             for line in response.iter_lines():
                 if self._stop.is_set():
                     return
@@ -291,6 +293,7 @@ class Gate:
             self._last_event = int(saved.get("last_event", 0))
             self._synced_at = time.monotonic() - max(0.0, time.time() - saved["saved_at"])
             self._fresh_until = self._synced_at + self.stale_after_s
+            self._read_at = dict.fromkeys(self._states, self._synced_at)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("ignoring the gate state file %s: %s", self.state_file, exc)
 
@@ -316,6 +319,7 @@ class Work:
         self._expected = expected_duration
         self._lease: Lease | None = None
         self._async_lease: AsyncLease | None = None
+        self._async_client: AsyncClient | None = None
 
     def __enter__(self) -> Lease:
         self._lease = self._gate.client.lease(*self._args, expected_duration_s=self._expected)
@@ -326,10 +330,20 @@ class Work:
             self._lease.__exit__(*exc)
 
     async def __aenter__(self) -> AsyncLease:
-        client = self._gate._async_client()
-        self._async_lease = client.lease(*self._args, expected_duration_s=self._expected)
-        return await self._async_lease.__aenter__()
+        # A client of its own: an httpx.AsyncClient belongs to the loop that opened it.
+        self._async_client = self._gate.client.async_twin()
+        self._async_lease = self._async_client.lease(*self._args,
+                                                     expected_duration_s=self._expected)
+        try:
+            return await self._async_lease.__aenter__()
+        except BaseException:
+            await self._async_client.aclose()
+            raise
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._async_lease is not None:
-            await self._async_lease.__aexit__(*exc)
+        try:
+            if self._async_lease is not None:
+                await self._async_lease.__aexit__(*exc)
+        finally:
+            if self._async_client is not None:
+                await self._async_client.aclose()
