@@ -54,6 +54,7 @@ async def test_a_drain_safe_lost_in_a_crash_is_recorded_at_the_next_start_and_on
         settings):
     first = create_app(settings, run_scheduler=False)
     async with first.router.lifespan_context(first):
+        await _until_settled(first)  # on PostgreSQL: leading, so it derives drain.safe
         secret = (await create_token(rt=first.state.rt, name="ops", role="admin",
                                      actor="test")).secret
         async with client_for(first, secret) as c:

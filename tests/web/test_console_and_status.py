@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
@@ -56,21 +57,23 @@ def test_an_ongoing_window_shows_its_progress_on_the_public_page(pages, api):
 
 
 def test_a_daily_window_is_one_upcoming_card_listing_its_later_days(pages, api):
-    start = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT09:00:30")
+    # In the viewer's zone, so its local time is the same every day, DST or not.
+    berlin = datetime.now(ZoneInfo("Europe/Berlin"))
+    start = (berlin + timedelta(days=1)).strftime("%Y-%m-%dT10:00:30")
     r = api.post("/v1/windows", json={
-        "title": "Cache flush", "start": start, "timezone": "UTC", "duration": 45,
+        "title": "Cache flush", "start": start, "timezone": "Europe/Berlin", "duration": 45,
         "rrule": "FREQ=DAILY", "affects": [{"selector": "service:api"}]})
     assert r.status_code == 201, r.text
     page = pages.open("/")
     cards = page.get_by_test_id("upcoming")
     expect(cards).to_have_count(1)  # not one card per day
     expect(cards).to_contain_text("Cache flush")
-    # Seconds are shown when a time has any, in the viewer's zone (Berlin: UTC+1).
+    # Seconds are shown when a time has any.
     expect(cards.locator("p.meta").first).to_contain_text(re.compile(r"10:00:30.*10:01:15"))
     later = cards.get_by_test_id("upcoming-later")
     expect(later).to_contain_text("Then also")
     assert later.locator("time").count() >= 5  # the rest of the week, on one line
-    day_after = (datetime.now(UTC) + timedelta(days=2)).day
+    day_after = (berlin + timedelta(days=2)).day
     # Its day alone ("Thu 3 Dec"): it starts at the same local time as the card above.
     expect(later.locator("time").first).to_have_text(re.compile(rf"^[^:]*\b{day_after}\b[^:]*$"))
 

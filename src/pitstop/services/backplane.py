@@ -201,7 +201,7 @@ class Backplane:
                 await loader.refresh_snapshot(self.rt)
             self.rt.config_watch.prime()
             await self.rt.drain_watch.catch_up()  # what became safe while nobody led
-            self.rt.leader = True
+            self.rt.leader = True  # at once after it: no change goes underived between
             self.rt.scheduler_wake.set()
 
     def _lose_leadership(self) -> None:

@@ -8,7 +8,9 @@ an agent's report) only the targets in maintenance that still have work in fligh
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from pitstop import clock
@@ -18,6 +20,8 @@ from pitstop.services.targets import describe_target
 if TYPE_CHECKING:
     from pitstop.services.runtime import Runtime
 
+log = logging.getLogger(__name__)
+NEVER = datetime.min.replace(tzinfo=UTC)
 _RESCAN = ("maintenance.", "occurrence.", "window.")
 _ONE_TARGET = ("target.", "node.")  # a new, relabelled or deleted target: look at it alone
 _DRAINING = ("lease.released", "lease.lost", "node.reported")
@@ -35,21 +39,42 @@ class DrainWatch:
         """Start watching from the state as it is now, and record the ``drain.safe`` that
         nobody did: a target safe now whose current maintenance has none in the log. It
         became safe while no replica led, or just before a crash. Called by the replica
-        that starts leading (at start on SQLite)."""
+        that starts leading (at start on SQLite), which leads from the moment this returns:
+        the scan after the read, and the caller's taking the lead, have no await between
+        them, so no change falls between the two.
+
+        After a restart, a maintenance whose causes changed (a switch ended while a window
+        kept the target in maintenance) may be announced safe a second time; that is kept
+        rather than risk never announcing it."""
         from pitstop.storage import events as events_q
 
+        began = self._began(list(self._rt.state.targets))
+        announced: dict[str, datetime] = {}
+        if began:
+            try:
+                async with self._rt.db.read() as conn:
+                    announced = await events_q.targets_with_event_since(
+                        conn=conn, type_="drain.safe", since=min(began.values()),
+                        targets=list(began))
+            except Exception:  # start leading all the same; only the catch-up is lost
+                log.exception("could not read the log for missed drain.safe events")
+                self.prime()
+                return
         self._safe.clear()  # derive afresh: each target safe now yields an event here
-        safe = {str(e.target): e for e in self._scan(list(self._rt.state.targets))}
-        if not safe:
-            return
-        began = {t: min(c.since for c in describe_target(self._rt.state, t, e.at).state.causes)
-                 for t, e in safe.items()}  # when each one's current maintenance began
-        async with self._rt.db.read() as conn:
-            announced = await events_q.targets_with_event_since(
-                conn=conn, type_="drain.safe", since=min(began.values()), targets=list(safe))
-        missed = [e for t, e in safe.items() if t not in announced or announced[t] < began[t]]
+        safe = self._scan(list(self._rt.state.targets))
+        since = self._began([str(e.target) for e in safe])  # in maintenance: it has causes
+        missed = [e for e in safe if announced.get(str(e.target), NEVER) < since[str(e.target)]]
         if missed:
             self._rt.record_derived(missed)
+
+    def _began(self, targets: list[str]) -> dict[str, datetime]:
+        """When the current maintenance of each target in maintenance began."""
+        now, out = clock.now(), {}
+        for target in targets:
+            causes = describe_target(self._rt.state, target, now).state.causes
+            if causes:
+                out[target] = min(c.since for c in causes)
+        return out
 
     def forget(self, events: Iterable[Event]) -> None:
         """Derived events that were not recorded: derive them again next time."""
