@@ -25,6 +25,15 @@ def until(check: Callable[[], object], within: float = 5.0) -> None:
     raise AssertionError(f"not within {within} s")
 
 
+def alive(pid: int) -> bool:
+    """Whether a process (a workload the test started indirectly) still runs."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -5,7 +5,6 @@ restarts them on exit; the drain turns safe when the agent reports nothing runni
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -14,16 +13,10 @@ from pathlib import Path
 
 import httpx
 
+from tests.live import alive
+
 AGENT = Path(__file__).parent.parent / "examples" / "fleet_agent" / "agent.py"
 SLEEP = ["sleep", "3600"]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def _pids(state: Path) -> dict[str, int]:
@@ -76,8 +69,8 @@ def test_node_maintenance_stops_and_restarts_only_that_nodes_workloads(live, tmp
             assert r.json()["running_workloads"] == 3
             took = _until(lambda: not _pids(a_state), 5)
             assert took < 1.0, f"pushed stop took {took:.2f} s"
-            assert not any(_alive(pid) for pid in first.values())
-            assert _alive(b_pid) and _pids(b_state) == {"w0": b_pid}
+            assert not any(alive(pid) for pid in first.values())
+            assert alive(b_pid) and _pids(b_state) == {"w0": b_pid}
             _until(lambda: http.get("/v1/nodes/edge-1").json()["drain"]["safe_to_deploy"], 2)
 
             http.post("/v1/nodes/edge-1/maintenance/exit", json={"reason": "disk swapped"})
@@ -93,7 +86,7 @@ def test_node_maintenance_stops_and_restarts_only_that_nodes_workloads(live, tmp
             http.post("/v1/nodes/edge-1/maintenance/enter", json={"reason": "again"})
             took = _until(lambda: not _pids(a_state), 5)
             assert took <= 2.5, f"polling stop took {took:.2f} s (poll interval 2 s)"
-            assert _alive(b_pid)
+            assert alive(b_pid)
         finally:
             _stop(agent_a)
             _stop(agent_b)

@@ -5,21 +5,13 @@ the next one scheduled a week later at the same local time."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime, timedelta
 
 from tests.examples.readme import run_readme_command
+from tests.live import alive
 
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def _local(occurrence: dict) -> datetime:
@@ -44,7 +36,7 @@ def test_a_weekly_window_selected_by_label_stops_only_that_nodes_workloads(live)
     assert "a week later" in out and "demo: ok: every step held" in out
     pids = [int(p) for group in re.findall(r"pids \[([\d, ]+)\]", out)
             for p in group.split(", ")]
-    assert len(pids) >= 8 and not [p for p in pids if _alive(p)]  # the agents stopped them
+    assert len(pids) >= 8 and not [p for p in pids if alive(p)]  # the agents stopped them
 
     with live.client() as http:  # what the server recorded, read independently
         [window] = http.get("/v1/windows").json()["items"]
