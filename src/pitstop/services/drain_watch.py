@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from pitstop import clock
 from pitstop.services.events import Event
 from pitstop.services.targets import describe_target
+from pitstop.storage import events as events_q
 
 if TYPE_CHECKING:
     from pitstop.services.runtime import Runtime
@@ -46,8 +47,6 @@ class DrainWatch:
         After a restart, a maintenance whose causes changed (a switch ended while a window
         kept the target in maintenance) may be announced safe a second time; that is kept
         rather than risk never announcing it."""
-        from pitstop.storage import events as events_q
-
         began = self._began(list(self._rt.state.targets))
         announced: dict[str, datetime] = {}
         if began:
@@ -61,9 +60,11 @@ class DrainWatch:
                 self.prime()
                 return
         self._safe.clear()  # derive afresh: each target safe now yields an event here
-        safe = self._scan(list(self._rt.state.targets))
-        since = self._began([str(e.target) for e in safe])  # in maintenance: it has causes
-        missed = [e for e in safe if announced.get(str(e.target), NEVER) < since[str(e.target)]]
+        # A target that went into maintenance during the read is not in ``began``: no one
+        # derived its drain.safe, so it is missed too.
+        safe = {str(e.target): e for e in self._scan(list(self._rt.state.targets))}
+        missed = [e for t, e in safe.items()
+                  if t not in began or announced.get(t, NEVER) < began[t]]
         if missed:
             self._rt.record_derived(missed)
 

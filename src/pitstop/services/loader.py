@@ -118,8 +118,7 @@ async def load_snapshot(rt: Runtime) -> None:
             state.put_occurrence(occurrence_from_row(row))
         for row in await nodes_q.list_nodes(conn=conn):
             state.put_node(node_from_row(row))
-    rt.config_watch.prime()
-    rt.drain_watch.prime()
+    rt.config_watch.prime()  # drain_watch starts where leading starts: catch_up()
 
 
 async def load_keys(rt: Runtime) -> None:
