@@ -155,7 +155,7 @@ async def test_async_work_holds_a_lease_and_an_async_job_is_refused_in_maintenan
             async with gate.work("node:a", "sync", 30):
                 pass
     finally:
-        await gate.aclose()
+        gate.close()
 
 
 def test_a_target_watched_later_is_read_at_once_and_followed(server):

@@ -36,6 +36,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import threading
 import time
 import weakref
 from collections.abc import Callable
@@ -57,11 +58,13 @@ class _Config:
         self.factory, self.on_refused, self.defer_max_s = factory, on_refused, defer_max_s
         self._gate: Gate | None = None
         self._pid = 0
+        self._lock = threading.Lock()  # a threads pool's first tasks make one gate, not several
 
     def gate(self) -> Gate:
-        if self._gate is None or self._pid != os.getpid():  # none yet, or a forked child
-            self._gate, self._pid = self.factory().start(), os.getpid()
-        return self._gate
+        with self._lock:
+            if self._gate is None or self._pid != os.getpid():  # none yet, or a forked child
+                self._gate, self._pid = self.factory().start(), os.getpid()
+            return self._gate
 
 
 def gate_tasks(app: Celery, gate: GateFactory, *, on_refused: str = "defer",

@@ -203,10 +203,6 @@ class Gate:
             with self._lock:  # not read: the next watch() tries again
                 self.targets = tuple(t for t in self.targets if t != target)
 
-    async def aclose(self) -> None:
-        """Close the gate (for symmetry in asyncio code: nothing here awaits)."""
-        self.close()
-
     def refresh(self, targets: Iterable[str] | None = None) -> None:
         """Read the gate documents now, of ``targets`` or of all (raises when the server
         cannot answer)."""
