@@ -33,6 +33,10 @@ async def test_enter_puts_target_in_maintenance_with_its_cause(operator, frozen)
     assert target["causes"] == [{
         "kind": "switch", "source": "platform", "reason": "database migration",
         "actor": "operator-user", "since": "2026-03-01T12:00:00Z", "until": None,
+        "public_message": None,
+        "holders": [{"actor": "operator-user", "hold": None, "reason": "database migration",
+                     "public_message": None, "since": "2026-03-01T12:00:00Z",
+                     "expires_at": None}],
     }]
     assert (await operator.get("/v1/targets/platform")).json()["in_maintenance"] is True
 

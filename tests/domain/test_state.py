@@ -16,7 +16,7 @@ T = datetime(2026, 1, 1, tzinfo=UTC)
 
 def switch(target: str, minutes: int | None = None) -> Switch:
     expires = T + timedelta(minutes=minutes) if minutes is not None else None
-    return Switch(target, f"{target} work", "ops", T, expires)
+    return Switch.single(target, f"{target} work", "ops", T, expires)
 
 
 def lease(i: int, target: str = "node:a", **kw: object) -> LeaseView:

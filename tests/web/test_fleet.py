@@ -39,7 +39,7 @@ def test_toggling_a_node_shows_badge_banner_and_dimmed_matrix_column(pages, api)
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Enter maintenance on edge-1")
     expect(dialog).to_contain_text("edge-1 runs 2 workloads")
-    dialog.get_by_label("Reason").fill("Swap the disk")
+    dialog.get_by_label("Reason", exact=True).fill("Swap the disk")
     dialog.get_by_role("button", name="Enter maintenance").click()
     expect(row.get_by_test_id("maintenance-badge")).to_have_text("Maintenance")
     expect(row).to_contain_text("Online")  # its real health stays visible beside the badge

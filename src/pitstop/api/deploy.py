@@ -68,9 +68,11 @@ async def enter(rt: RT, request: Request, body: DeployEnterBody | None = None) -
         return who
     body = body or DeployEnterBody()
     try:
+        reason = body.reason or DEFAULT_ENTER_REASON
+        # This API's clients show the reason to their players (/health): it is public.
         result = await maintenance.enter_and_wait(
-            rt=rt, target=PLATFORM, reason=body.reason or DEFAULT_ENTER_REASON,
-            actor=who.name, wait_s=body.timeoutMs / 1000)
+            rt=rt, target=PLATFORM, reason=reason, public_message=reason, actor=who.name,
+            wait_s=body.timeoutMs / 1000)
     except PitstopError:
         raise
     except Exception as exc:

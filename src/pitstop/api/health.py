@@ -8,6 +8,7 @@ from starlette.responses import PlainTextResponse, Response
 from pitstop import __version__
 from pitstop.api.deps import RT, runtime_of
 from pitstop.api.responses import json_response
+from pitstop.domain.state import public_text
 from pitstop.domain.targets import PLATFORM
 from pitstop.errors import NotFound
 from pitstop.services.runtime import Runtime
@@ -43,13 +44,14 @@ async def health_hot(request: Request) -> Response:
 
 def health_response(rt: Runtime) -> Response:
     view = describe_target(rt.state, PLATFORM)
-    causes = view.state.causes
+    public = (w.id for w in rt.state.windows.values() if w.public)
     return json_response({
         "status": "ok",
         "uptime": round(rt.uptime_s, 3),
         "version": __version__,
         "maintenanceMode": view.state.in_maintenance,
-        "maintenanceReason": causes[0].reason if causes else None,
+        # No auth here: the public message, never an operator's reason.
+        "maintenanceReason": public_text(view.state.causes, public),
     })
 
 

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from pitstop.api.deps import RT, Admin, Operator, Reader
 from pitstop.api.responses import json_response
-from pitstop.api.schemas import BulkConfigBody, ExitBody, NodeBody
+from pitstop.api.schemas import BulkConfigBody, ExitBody, NodeBody, NodeEnterBody
 from pitstop.errors import NotFound
 from pitstop.services import nodes
 
@@ -70,21 +70,23 @@ async def set_config(rt: RT, who: Operator, name: str,
 
 
 @router.post("/{name}/maintenance/enter")
-async def enter(rt: RT, who: Admin, name: str, body: ExitBody) -> Response:
+async def enter(rt: RT, who: Admin, name: str, body: NodeEnterBody) -> Response:
     """Admin only. The answer counts the workloads its agent runs (they will be stopped)."""
     result = await nodes.toggle(rt=rt, name=name, enter=True, reason=body.reason,
-                                actor=who.name)
+                                actor=who.name, hold=body.hold,
+                                public_message=body.public_message)
     return json_response(_toggled(rt, name, result))
 
 
 @router.post("/{name}/maintenance/exit")
 async def exit_(rt: RT, who: Admin, name: str, body: ExitBody) -> Response:
     result = await nodes.toggle(rt=rt, name=name, enter=False, reason=body.reason,
-                                actor=who.name)
+                                actor=who.name, hold=body.hold, every=body.all)
     return json_response(_toggled(rt, name, result))
 
 
 def _toggled(rt: RT, name: str, result: Any) -> dict[str, Any]:
     view = nodes.describe_node(rt, name)
-    return {"changed": result.changed, "message": result.message,
+    return {"changed": result.changed, "outcome": str(result.outcome),
+            "message": result.message,
             "running_workloads": len(view.node.running), "node": view.to_json()}

@@ -26,15 +26,28 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class EnterBody(Body):
-    reason: Reason
+HOLD_HELP = ("a name for this hold (1-63 of A-Z a-z 0-9 - _ .), so a tool acting for you "
+             "(a deploy) can end exactly its own; omitted: your own hold")
+
+
+class NodeEnterBody(Body):
+    reason: Reason = Field(description="why, for operators and the audit (1-500 characters)")
+    public_message: str | None = Field(
+        None, max_length=2000, description="what the public status page may show instead of "
+        "the reason (at most 500 characters after trimming); a neutral text when omitted")
+    hold: str | None = Field(None, max_length=63, description=HOLD_HELP)
+
+
+class EnterBody(NodeEnterBody):
     expires_at: AwareDatetime | None = Field(
-        None, description="turn maintenance off by itself at this time (with a time zone)")
+        None, description="end this hold by itself at this time (with a time zone)")
     wait_ms: WaitMs | None = None
 
 
 class ExitBody(Body):
     reason: Reason
+    hold: str | None = Field(None, max_length=63, description=HOLD_HELP)
+    all: bool = Field(False, description="admin only: end the maintenance for every holder")
 
 
 class TargetBody(Body):

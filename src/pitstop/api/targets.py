@@ -75,15 +75,18 @@ async def enter(rt: RT, who: Operator, target: str, body: EnterBody) -> Response
     _node_needs_admin(rt, who, target)
     result = await maintenance.enter_and_wait(
         rt=rt, target=target, reason=body.reason, actor=who.name, expires_at=body.expires_at,
-        wait_s=(body.wait_ms or 0) / 1000)
+        wait_s=(body.wait_ms or 0) / 1000, hold=body.hold, public_message=body.public_message)
     return json_response(result.to_json())
 
 
 @router.post("/{target}/maintenance/exit")
 async def exit_(rt: RT, who: Operator, target: str, body: ExitBody) -> Response:
     _node_needs_admin(rt, who, target)
+    if body.all and who.role != "admin":
+        raise Forbidden(f"token {who.name!r} has role {who.role}; ending a maintenance for "
+                        "all its holders needs an admin token", role=who.role)
     result = await maintenance.exit_maintenance(rt=rt, target=target, reason=body.reason,
-                                                actor=who.name)
+                                                actor=who.name, hold=body.hold, every=body.all)
     return json_response(result.to_json())
 
 

@@ -1,10 +1,15 @@
-"""``pitstop deploy``: enter -> wait until safe -> run -> wait healthy -> exit."""
+"""``pitstop deploy``: enter -> wait until safe -> run -> wait healthy -> exit.
+
+The deploy takes a maintenance hold of its own (``deploy-<random>``) and, on every way out,
+releases exactly that hold, never one someone else took: a maintenance entered by hand
+before the deploy is still on after it. Every way out ends with a line that says which
+state the target is left in.
+"""
 
 from __future__ import annotations
 
-import subprocess
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -17,11 +22,12 @@ from pitstop.cli.common import (
     console,
     ctx_of,
     err_console,
-    fail,
     parse_duration,
 )
 from pitstop.cli.display import wait_for_safe
+from pitstop.cli.process import CommandFailedToStart, Interrupted, interruptible, run_command
 from pitstop.sdk import Client, PitstopError
+from pitstop.sdk.holds import new_hold_key
 
 
 def _unhealthy(url: str, timeout_s: float) -> str | None:
@@ -40,9 +46,41 @@ def _unhealthy(url: str, timeout_s: float) -> str | None:
         time.sleep(1)
 
 
-def _leave(client: Client, target: str, reason: str) -> None:
-    result = client.exit(target, reason)
-    console.print(result["message"])
+class _Deploy:
+    """One deploy's hold on its target, and the way it leaves."""
+
+    def __init__(self, client: Client, target: str, reason: str) -> None:
+        self.client, self.target, self.reason = client, target, reason
+        self.hold = new_hold_key("deploy")
+
+    def enter(self, public_message: str | None) -> dict[str, Any]:
+        entered = self.client.enter(self.target, self.reason, hold=self.hold,
+                                    public_message=public_message)
+        console.print(entered["message"], highlight=False)
+        return entered
+
+    def leave(self, why: str) -> None:
+        """Release this deploy's hold and say what state the target is left in."""
+        try:
+            result = self.client.exit(self.target, f"{why}: {self.reason}"[:500],
+                                      hold=self.hold)
+        except PitstopError as exc:
+            err_console.print(f"error: could not release hold {self.hold} on {self.target}: "
+                              f"{exc.detail}; {self.keep_hint()}", highlight=False)
+            return
+        console.print(result["message"], highlight=False)
+
+    def keep_hint(self) -> str:
+        return (f"{self.target} stays in maintenance under hold {self.hold}; end it with: "
+                f"pitstop exit {self.target} --hold {self.hold} --reason '...'")
+
+    def stop(self, message: str, code: int, *, keep: bool = False, why: str = "") -> None:
+        err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+        if keep:
+            err_console.print(self.keep_hint(), highlight=False, soft_wrap=True)
+        else:
+            self.leave(why or message)
+        raise typer.Exit(code)
 
 
 def deploy(
@@ -50,6 +88,8 @@ def deploy(
     command: Annotated[list[str], typer.Argument(help="the deploy command, after --")],
     reason: Annotated[str, typer.Option("--reason", "-r", help="why (1-500 characters)")],
     target: Annotated[str, typer.Option(help="what to take down")] = "platform",
+    public_message: Annotated[str | None, typer.Option(
+        help="what the public status page shows (the reason never is)")] = None,
     timeout: Annotated[str, typer.Option(help="longest wait for safe")] = "5m",
     health_url: Annotated[str | None, typer.Option(help="wait for 200 here after deploying")
                           ] = None,
@@ -59,34 +99,45 @@ def deploy(
     keep_on_failure: Annotated[bool, typer.Option(help="stay in maintenance if the command "
                                                         "fails")] = False,
 ) -> None:
-    """Deploy inside a maintenance window, the way a CI job should."""
+    """Deploy inside maintenance, the way a CI job should; ends only its own hold."""
     wait_s, health_s = parse_duration(timeout), parse_duration(health_timeout)
     try:
-        with ctx_of(ctx).client() as client:
-            entered = client.enter(target, reason)
-            console.print(entered["message"])
-            safe, drain = wait_for_safe(client, target, wait_s, live=True)
-            if not safe and not force:
-                if entered["changed"]:
-                    _leave(client, target, f"deploy aborted: not safe after {timeout}")
-                fail(f"not safe to deploy after {timeout} ({drain['in_flight']} in flight); "
-                     "nothing was run (use --force to deploy anyway)", EXIT_TIMEOUT)
-            console.print(f"running: {' '.join(command)}", highlight=False)
-            code = subprocess.call(command)
-            if code != 0:
-                if not keep_on_failure:
-                    _leave(client, target, f"deploy command failed with exit code {code}")
-                err_console.print(f"deploy command failed with exit code {code}")
-                raise typer.Exit(code)
-            problem = _unhealthy(health_url, health_s) if health_url else None
-            if problem:
-                fail(f"{health_url} did not answer 200 within {health_timeout} (last: "
-                     f"{problem}); {target} stays in maintenance", EXIT_UNHEALTHY)
-            _leave(client, target, f"deploy finished: {reason}"[:500])
+        with ctx_of(ctx).client() as client, interruptible():
+            run = _Deploy(client, target, reason)
+            run.enter(public_message)
+            try:
+                _steps(run, command, wait_s, timeout, force, keep_on_failure)
+                problem = _unhealthy(health_url, health_s) if health_url else None
+                if problem:
+                    run.stop(f"{health_url} did not answer 200 within {health_timeout} "
+                             f"(last: {problem})", EXIT_UNHEALTHY, keep=True)
+                run.leave("deploy finished")
+            except Interrupted as stop:
+                run.stop(f"deploy interrupted by {stop}", stop.exit_code)
     except PitstopError as exc:
         api_error(exc)
-    except FileNotFoundError:
-        fail(f"command not found: {command[0]}", 127)
+    except Interrupted as stop:  # before the hold was taken: nothing to undo
+        raise typer.Exit(stop.exit_code) from None
+
+
+def _steps(run: _Deploy, command: list[str], wait_s: float, timeout: str, force: bool,
+           keep_on_failure: bool) -> None:
+    """Wait until safe and run the command; any failure stops the deploy (typer.Exit)."""
+    safe, drain = wait_for_safe(run.client, run.target, wait_s, live=True)
+    if not drain["in_maintenance"]:
+        run.stop(f"{run.target} left maintenance while waiting (an admin ended it for all); "
+                 "nothing was run", EXIT_TIMEOUT, why="deploy aborted")
+    if not safe and not force:
+        run.stop(f"not safe to deploy after {timeout} ({drain['in_flight']} in flight); "
+                 "nothing was run (use --force to deploy anyway)",
+                 EXIT_TIMEOUT, why=f"deploy aborted: not safe after {timeout}")
+    console.print(f"running: {' '.join(command)}", highlight=False)
+    try:
+        code = run_command(command)
+    except CommandFailedToStart as exc:
+        run.stop(str(exc), exc.code, why="deploy command did not start")
+    if code != 0:
+        run.stop(f"deploy command failed with exit code {code}", code, keep=keep_on_failure)
 
 
 def register(app: typer.Typer) -> None:

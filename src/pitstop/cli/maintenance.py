@@ -22,6 +22,8 @@ from pitstop.sdk import PitstopError
 
 Json = Annotated[bool, typer.Option("--json", help="print JSON")]
 Reason = Annotated[str, typer.Option("--reason", "-r", help="why (1-500 characters)")]
+Hold = Annotated[str | None, typer.Option(help="a named hold (a tool's, e.g. deploy-3f9a); "
+                                               "default: your token's own")]
 
 
 def status(ctx: typer.Context, target: Annotated[str | None, typer.Argument()] = None,
@@ -47,17 +49,22 @@ def enter(
     reason: Reason,
     wait: Annotated[str | None, typer.Option(help="wait until safe to deploy, up to this long "
                                                    "(e.g. 5m)")] = None,
-    expires: Annotated[str | None, typer.Option(help="end maintenance by itself after this "
+    expires: Annotated[str | None, typer.Option(help="end this hold by itself after this "
                                                       "long (e.g. 2h)")] = None,
+    public_message: Annotated[str | None, typer.Option(
+        help="what the public status page shows (the reason never is)")] = None,
+    hold: Hold = None,
     json_: Json = False,
 ) -> None:
-    """Put TARGET into maintenance; with --wait, show the drain until it is safe."""
+    """Put TARGET into maintenance (or join it: it ends when its last holder exits); with
+    --wait, show the drain until it is safe."""
     timeout = parse_duration(wait) if wait else None
     expires_at = (clock.now() + timedelta(seconds=parse_duration(expires))
                   if expires else None)
     try:
         with ctx_of(ctx).client() as client:
-            result = client.enter(target, reason, expires_at=expires_at)
+            result = client.enter(target, reason, expires_at=expires_at, hold=hold,
+                                  public_message=public_message)
             if not json_:
                 console.print(result["message"])
             if timeout is None:
@@ -77,11 +84,14 @@ def enter(
         console.print(f"[green]{target} is safe to deploy[/]")
 
 
-def exit_(ctx: typer.Context, target: str, reason: Reason, json_: Json = False) -> None:
-    """Take TARGET out of maintenance."""
+def exit_(ctx: typer.Context, target: str, reason: Reason, hold: Hold = None,
+          every: Annotated[bool, typer.Option("--all", help="admin: end it for every holder "
+                                                             "(audited)")] = False,
+          json_: Json = False) -> None:
+    """Release your hold on TARGET's maintenance; it ends when no holder is left."""
     try:
         with ctx_of(ctx).client() as client:
-            result = client.exit(target, reason)
+            result = client.exit(target, reason, hold=hold, all=every)
     except PitstopError as exc:
         api_error(exc)
     if json_:

@@ -99,8 +99,10 @@ def rotate_token(ctx: typer.Context, name: str, json_: Json = False) -> None:
     console.print(f"  {data['token']}", highlight=False)
 
 
-def _toggle(ctx: typer.Context, name: str, reason: str, enter: bool, json_: bool) -> None:
-    data = call(ctx, lambda c: c.node_maintenance(name, enter=enter, reason=reason))
+def _toggle(ctx: typer.Context, name: str, reason: str, enter: bool, json_: bool,
+            every: bool = False) -> None:
+    data = call(ctx, lambda c: c.node_maintenance(name, enter=enter, reason=reason,
+                                                  all=every))
     if json_:
         print_json(data)
         return
@@ -117,9 +119,12 @@ def enter(ctx: typer.Context, name: str, reason: Reason, json_: Json = False) ->
 
 
 @app.command("exit")
-def exit_(ctx: typer.Context, name: str, reason: Reason, json_: Json = False) -> None:
-    """Take a node out of maintenance (admin): its agent starts its workloads again."""
-    _toggle(ctx, name, reason, False, json_)
+def exit_(ctx: typer.Context, name: str, reason: Reason, json_: Json = False,
+          every: Annotated[bool, typer.Option("--all", help="end it for every holder")
+                           ] = False) -> None:
+    """Release your hold on a node's maintenance (admin); when none is left its agent starts
+    its workloads again."""
+    _toggle(ctx, name, reason, False, json_, every)
 
 
 @config_app.command("set")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 from typing import Annotated
 
 import typer
 
 from pitstop.cli.common import EXIT_REFUSED, api_error, ctx_of, err_console, parse_duration
+from pitstop.cli.process import CommandFailedToStart, Interrupted, interruptible, run_command
 from pitstop.sdk import InMaintenance, PitstopError
 
 app = typer.Typer(help="Run work under a lease.", no_args_is_help=True)
@@ -30,10 +30,13 @@ def run(
     holder = holder or f"{socket.gethostname()}:{os.getpid()}"
     expected_s = parse_duration(expected) if expected else None
     try:
-        with ctx_of(ctx).client() as client, client.lease(
+        with ctx_of(ctx).client() as client, interruptible(), client.lease(
             target, kind, holder, expected_duration_s=expected_s, phase=phase
         ):
             code = _run(command)
+    except Interrupted as stop:  # the lease was released on the way out
+        err_console.print(f"interrupted by {stop}; the lease was released", highlight=False)
+        raise typer.Exit(stop.exit_code) from None
     except InMaintenance as exc:
         err_console.print(f"refused: {exc.detail}", highlight=False)
         if exc.retry_after:
@@ -46,9 +49,7 @@ def run(
 
 def _run(command: list[str]) -> int:
     try:
-        return subprocess.call(command)
-    except FileNotFoundError:
-        err_console.print(f"error: command not found: {command[0]}", highlight=False)
-        return 127
-    except KeyboardInterrupt:
-        return 130
+        return run_command(command)
+    except CommandFailedToStart as exc:
+        err_console.print(f"error: {exc}", highlight=False)
+        return exc.code

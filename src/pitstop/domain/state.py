@@ -6,21 +6,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from pitstop.domain.switches import Hold, Switch, live
 from pitstop.domain.targets import scope_of
 
-
-@dataclass(frozen=True, slots=True)
-class Switch:
-    """A manual maintenance switch that is on."""
-
-    target: str
-    reason: str
-    actor: str
-    since: datetime
-    expires_at: datetime | None = None
-
-    def active_at(self, now: datetime) -> bool:
-        return self.expires_at is None or now < self.expires_at
+__all__ = ["Cause", "EffectiveState", "Switch", "effective_state"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +24,8 @@ class Cause:
     until: datetime | None
     window: int | None = None  # for kind "window": the window and the occurrence
     occurrence: int | None = None
+    holds: tuple[Hold, ...] = ()  # for kind "switch": everyone holding it, oldest first
+    public_message: str | None = None  # what the public may read (never the reason)
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -47,7 +38,16 @@ class Cause:
         }
         if self.kind == "window":
             out["window"], out["occurrence"] = self.window, self.occurrence
+        else:
+            out["public_message"] = self.public_message
+            out["holders"] = [hold_json(h) for h in self.holds]
         return out
+
+
+def hold_json(hold: Hold) -> dict[str, object]:
+    return {"actor": hold.actor, "hold": hold.key or None, "reason": hold.reason,
+            "public_message": hold.public_message, "since": hold.since,
+            "expires_at": hold.expires_at}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +84,27 @@ def effective_state(
     """
     causes = list(window_causes)
     for source in scope_of(target):
-        switch = switches.get(source)
-        if switch is not None and switch.active_at(now):
+        switch = live(switches.get(source), now)
+        if switch is not None:
             causes.append(
                 Cause("switch", source, switch.reason, switch.actor, switch.since,
-                      switch.expires_at)
+                      switch.expires_at, holds=switch.holds,
+                      public_message=switch.public_message)
             )
     causes.sort(key=lambda c: (c.since, c.source, c.occurrence or 0))
     return EffectiveState(target, bool(causes), tuple(causes))
+
+
+NEUTRAL_PUBLIC_TEXT = "Maintenance in progress"
+
+
+def public_text(causes: Iterable[Cause], public_windows: Iterable[int]) -> str | None:
+    """What the public may read about why a target is in maintenance: a switch's public
+    message or a public window's title, never an operator's reason; a neutral text when
+    there is a cause but nothing public to say, None when there is no cause."""
+    public = set(public_windows)
+    texts = [c.public_message if c.kind == "switch" else c.reason if c.window in public
+             else None for c in causes]
+    if not texts:
+        return None
+    return next((t for t in texts if t), NEUTRAL_PUBLIC_TEXT)

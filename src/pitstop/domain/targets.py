@@ -72,3 +72,27 @@ def validate_reason(reason: str) -> str:
             f"reason is {len(trimmed)} characters long; shorten it to at most {REASON_MAX}"
         )
     return trimmed
+
+
+def validate_public_message(message: str | None) -> str | None:
+    """What the public page may show instead of the reason: optional, at most 500
+    characters after trimming; blank means none."""
+    if message is None or not message.strip():
+        return None
+    trimmed = message.strip()
+    if len(trimmed) > REASON_MAX:
+        raise ValueError(f"public_message is {len(trimmed)} characters long; shorten it to "
+                         f"at most {REASON_MAX}")
+    return trimmed
+
+
+HOLD_KEY_RE = re.compile(r"^[A-Za-z0-9_.-]{1,63}$")
+
+
+def validate_hold_key(key: str | None) -> str:
+    """A tool's name for its own hold (``deploy-3f9a``); "" is the caller's own hold."""
+    if not key:
+        return ""
+    if not HOLD_KEY_RE.match(key):
+        raise ValueError(f"invalid hold {key!r}: use 1-63 characters of A-Z a-z 0-9 - _ .")
+    return key

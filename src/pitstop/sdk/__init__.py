@@ -15,11 +15,13 @@ from pitstop.sdk.errors import (
     Unreachable,
 )
 from pitstop.sdk.gate import Check, Gate
+from pitstop.sdk.holds import AsyncMaintenanceHold, MaintenanceHold
 from pitstop.sdk.leases import AsyncLease, Lease
 
 __all__ = [
     "AsyncClient",
     "AsyncLease",
+    "AsyncMaintenanceHold",
     "BadRequest",
     "Check",
     "Client",
@@ -28,6 +30,7 @@ __all__ = [
     "Gate",
     "InMaintenance",
     "Lease",
+    "MaintenanceHold",
     "MaintenanceSoon",
     "NotFound",
     "PitstopError",

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from pitstop.sdk.errors import Unreachable, error_from_response
+from pitstop.sdk.holds import AsyncMaintenanceHold, MaintenanceHold
 from pitstop.sdk.leases import AsyncLease, Lease
 
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -69,14 +70,22 @@ class _Api:
         return self._send(_Request("PUT", f"/v1/targets/{target}", {"labels": labels or {}}))
 
     def enter(self, target: str, reason: str, *, expires_at: datetime | str | None = None,
-              wait_ms: int | None = None) -> Any:
-        body = {"reason": reason, "expires_at": _iso(expires_at), "wait_ms": wait_ms}
+              wait_ms: int | None = None, hold: str | None = None,
+              public_message: str | None = None) -> Any:
+        """Take a hold on ``target``'s maintenance (``hold`` names a tool's own; omitted,
+        the token's own). ``public_message`` is what the status page may show."""
+        body = {"reason": reason, "expires_at": _iso(expires_at), "wait_ms": wait_ms,
+                "hold": hold, "public_message": public_message}
         return self._send(_Request("POST", f"/v1/targets/{target}/maintenance/enter",
                                    {k: v for k, v in body.items() if v is not None}))
 
-    def exit(self, target: str, reason: str) -> Any:
+    def exit(self, target: str, reason: str, *, hold: str | None = None,
+             all: bool = False) -> Any:
+        """Release this token's hold (or the named ``hold``); ``all`` (admin) ends the
+        maintenance for every holder. Raises Conflict when others hold it and you do not."""
+        body = {"reason": reason, "hold": hold, "all": all or None}
         return self._send(_Request("POST", f"/v1/targets/{target}/maintenance/exit",
-                                   {"reason": reason}))
+                                   {k: v for k, v in body.items() if v is not None}))
 
     def drain(self, target: str, *, wait_ms: int = 0) -> Any:
         """Drain status; with ``wait_ms`` the server answers as soon as the target is safe."""
@@ -183,10 +192,12 @@ class _Api:
         return self._send(_Request("PUT", "/v1/nodes/config",
                                    {"selector": {"labels": labels}, "config": config}))
 
-    def node_maintenance(self, name: str, *, enter: bool, reason: str) -> Any:
+    def node_maintenance(self, name: str, *, enter: bool, reason: str,
+                         hold: str | None = None, all: bool = False) -> Any:
         action = "enter" if enter else "exit"
+        body = {"reason": reason, "hold": hold, "all": (all or None) if not enter else None}
         return self._send(_Request("POST", f"/v1/nodes/{name}/maintenance/{action}",
-                                   {"reason": reason}))
+                                   {k: v for k, v in body.items() if v is not None}))
 
     # services
     def report_status(self, name: str, status: str, message: str | None = None) -> Any:
@@ -243,6 +254,11 @@ class Client(_Api):
             raise Unreachable(f"cannot reach pitstop at {self.url}: {exc}") from exc
         return _parse(response)
 
+    def maintenance(self, target: str, reason: str, **kwargs: Any) -> MaintenanceHold:
+        """A hold on ``target``'s maintenance for the length of a ``with`` block, released
+        on every way out; others' holds are left alone (see ``pitstop.sdk.holds``)."""
+        return MaintenanceHold(self, target, reason, **kwargs)
+
     def lease(self, target: str, kind: str, holder: str, **kwargs: Any) -> Lease:
         """A context manager holding a lease, heartbeating it in the background."""
         return Lease(self, target, kind, holder, **kwargs)
@@ -276,6 +292,10 @@ class AsyncClient(_Api):
         except httpx.TransportError as exc:
             raise Unreachable(f"cannot reach pitstop at {self.url}: {exc}") from exc
         return _parse(response)
+
+    def maintenance(self, target: str, reason: str, **kwargs: Any) -> AsyncMaintenanceHold:
+        """``async with``: as :meth:`Client.maintenance`."""
+        return AsyncMaintenanceHold(self, target, reason, **kwargs)
 
     def lease(self, target: str, kind: str, holder: str, **kwargs: Any) -> AsyncLease:
         return AsyncLease(self, target, kind, holder, **kwargs)

@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 INF = float("inf")
 # The events that can change a gate document (the server's ``services.gate.GATE_EVENTS``).
-WATCHED = ("maintenance.entered,maintenance.exited,node.maintenance_entered,"
+WATCHED = ("maintenance.entered,maintenance.exited,maintenance.joined,maintenance.left,"
+           "node.maintenance_entered,"
            "node.maintenance_exited,occurrence.created,occurrence.transitioned,"
            "occurrence.moved,occurrence.deleted,window.created,window.updated,window.deleted,"
            "window.paused,window.resumed,target.created,target.updated")

@@ -20,7 +20,8 @@ from pitstop.services.targets import check_target_id, describe_target
 # The events that can change a gate document: what the SDK's ``Gate`` follows, and all a
 # worker token may hear on the stream.
 GATE_EVENTS = frozenset({
-    "maintenance.entered", "maintenance.exited", "node.maintenance_entered",
+    "maintenance.entered", "maintenance.exited", "maintenance.joined", "maintenance.left",
+    "node.maintenance_entered",
     "node.maintenance_exited", "occurrence.created", "occurrence.transitioned",
     "occurrence.moved", "occurrence.deleted", "window.created", "window.updated",
     "window.deleted", "window.paused", "window.resumed", "target.created", "target.updated",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,48 +11,57 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop import clock
-from pitstop.domain.targets import PLATFORM, validate_reason
-from pitstop.errors import InvalidInput, NotFound
+from pitstop.domain.switches import Change, Hold, Switch, expired, live, release, take
+from pitstop.domain.targets import (
+    PLATFORM,
+    validate_hold_key,
+    validate_public_message,
+    validate_reason,
+)
+from pitstop.errors import Conflict, InvalidInput, NotFound
 from pitstop.services import eventlog
 from pitstop.services.events import Event
 from pitstop.services.records import (
+    hold_to_json,
     iso_z,
     lease_from_row,
     switch_from_row,
     switch_json,
+    switch_values,
     target_from_row,
 )
 from pitstop.services.runtime import Runtime
+from pitstop.services.snapshot import TargetRecord
 from pitstop.services.targets import TargetView, check_target_id, describe_target
 from pitstop.storage import audit as audit_q
 from pitstop.storage import leases as leases_q
 from pitstop.storage import targets as targets_q
 
 SYSTEM = "system"
-_OFF = {"maint_on": False, "maint_reason": None, "maint_actor": None, "maint_since": None,
-        "maint_expires_at": None}
 
 
 @dataclass(frozen=True, slots=True)
 class SwitchResult:
-    changed: bool
+    changed: bool  # the target's maintenance began or ended
     message: str
     view: TargetView
     safe_reached: bool | None = None  # set when the caller asked to wait
+    outcome: Change = Change.UNCHANGED  # what the call did to the caller's hold
 
     def to_json(self) -> dict[str, Any]:
-        out = {"changed": self.changed, "message": self.message, "target": self.view.to_json()}
+        out = {"changed": self.changed, "outcome": str(self.outcome), "message": self.message,
+               "target": self.view.to_json()}
         if self.safe_reached is not None:
             out["waited"] = {"safe_to_deploy": self.view.drain.safe_to_deploy,
                              "timed_out": not self.safe_reached}
         return out
 
 
-def _reason(reason: str) -> str:
+def _checked(check: Callable[[Any], Any], value: Any, field: str) -> Any:
     try:
-        return validate_reason(reason)
+        return check(value)
     except ValueError as exc:
-        raise InvalidInput(str(exc), field="reason") from None
+        raise InvalidInput(str(exc), field=field) from None
 
 
 async def _locked_target(conn: AsyncConnection, target: str) -> RowMapping:
@@ -64,66 +74,107 @@ async def _locked_target(conn: AsyncConnection, target: str) -> RowMapping:
     return rows[target]
 
 
-async def _switch_off(
-    conn: AsyncConnection, row: RowMapping, *, actor: str, reason: str, now: datetime,
-    action: str = "maintenance.exited",
-) -> Event:
-    """Turn a stored switch off, with its audit row; returns the event to publish."""
-    await targets_q.update_target(conn=conn, target=row["id"], expected_version=row["version"],
-                                  values={**_OFF, "updated_at": now})
-    await audit_q.append_audit(
-        conn=conn, at=now, actor=actor, action=action, target=row["id"],
-        reason=reason, details={"before": switch_json(switch_from_row(row)), "after": None},
-    )
+async def _save(conn: AsyncConnection, row: RowMapping, switch: Switch | None,
+                now: datetime) -> tuple[RowMapping, TargetRecord]:
+    """Store ``switch`` on the locked row; the row and record as they are now."""
+    saved = await targets_q.update_target(conn=conn, target=row["id"],
+                                          expected_version=row["version"],
+                                          values={**switch_values(switch), "updated_at": now})
+    if not saved:  # the row is locked by this transaction: only a bug gets here
+        raise Conflict(f"{row['id']} changed while it was locked; try again", target=row["id"])
     fresh = await targets_q.get_target(conn=conn, target=row["id"])
     assert fresh is not None
-    return Event("maintenance.exited", row["id"], now, {"reason": reason, "actor": actor},
-                 target_from_row(fresh))
+    return fresh, target_from_row(fresh)
 
 
-def _expiry_reason(row: RowMapping) -> str:
-    return f"maintenance expired at {iso_z(row['maint_expires_at'])}"
+def _verb(action: str, verb: str) -> str:
+    """``maintenance.entered`` -> ``maintenance.<verb>``, ``node.maintenance_entered`` ->
+    ``node.maintenance_<verb>``."""
+    head, _, last = action.rpartition(".")
+    return f"{head}.{'maintenance_' if last.startswith('maintenance_') else ''}{verb}"
+
+
+async def _record(conn: AsyncConnection, *, action: str, event: str, actor: str, reason: str,
+                  record: TargetRecord, now: datetime, details: dict[str, Any],
+                  data: dict[str, Any] | None = None) -> Event:
+    await audit_q.append_audit(conn=conn, at=now, actor=actor, action=action,
+                               target=record.id, reason=reason, details=details)
+    return Event(event, record.id, now, {"reason": reason, "actor": actor, **(data or {})},
+                 record)
+
+
+async def _expire(conn: AsyncConnection, row: RowMapping, now: datetime
+                  ) -> tuple[RowMapping, list[Event]]:
+    """Record the end of every hold on the row that has expired by ``now``, as ``system``."""
+    switch = switch_from_row(row)
+    gone = expired(switch, now)
+    if not gone:
+        return row, []
+    rest = live(switch, now)
+    row, record = await _save(conn, row, rest, now)
+    if rest is None:
+        last = max((h.expires_at for h in gone if h.expires_at), default=now)
+        return row, [await _record(
+            conn, action="maintenance.exited", event="maintenance.exited", actor=SYSTEM,
+            reason=f"maintenance expired at {iso_z(last)}", record=record, now=now,
+            details={"before": switch_json(switch), "after": None})]
+    events = []
+    for hold in gone:
+        assert hold.expires_at is not None
+        events.append(await _record(
+            conn, action="maintenance.left", event="maintenance.left", actor=SYSTEM,
+            reason=f"hold of {hold.describe()} expired at {iso_z(hold.expires_at)}",
+            record=record, now=now, details={"released": [hold_to_json(hold)],
+                                             "after": switch_json(rest)}))
+    return row, events
+
+
+def _event_data(key: str, shared: Switch | None) -> dict[str, Any]:
+    """Beyond who and why: the tool's hold name, and how many hold a shared switch."""
+    return {**({"hold": key} if key else {}),
+            **({"holders": len(shared.holds)} if shared else {})}
+
+
+def _holders_text(switch: Switch | None) -> str:
+    return "; ".join(h.describe() for h in switch.holds) if switch else "nobody"
 
 
 async def enter_maintenance(
     *, rt: Runtime, target: str, reason: str, actor: str, expires_at: datetime | None = None,
-    action: str = "maintenance.entered",
+    action: str = "maintenance.entered", hold: str | None = None,
+    public_message: str | None = None,
 ) -> SwitchResult:
-    """Turn ``target``'s switch on. Entering a target whose switch is on changes nothing.
+    """Take the caller's hold on ``target``'s switch, turning it on if it was off.
 
-    The transaction holds the target's row exclusively, so every lease admitted before the
-    commit is visible to the lease read below, and none is admitted after it.
+    A second holder joins the maintenance (recorded, with who and why); the same hold taken
+    again changes nothing. The transaction holds the target's row exclusively, so every
+    lease admitted before the commit is visible to the lease read below, and none is
+    admitted after it.
     """
-    target, reason = check_target_id(target), _reason(reason)
+    target, reason = check_target_id(target), _checked(validate_reason, reason, "reason")
+    key = _checked(validate_hold_key, hold, "hold")
+    public = _checked(validate_public_message, public_message, "public_message")
     now = clock.now()
     if expires_at is not None and expires_at <= now:
         raise InvalidInput(
             f"expires_at {iso_z(expires_at)} is in the past; give a future time or omit it",
             field="expires_at",
         )
-    events: list[Event] = []
     async with rt.db.write() as conn:
-        row = await _locked_target(conn, target)
-        switch = switch_from_row(row)
-        changed = switch is None or not switch.active_at(now)
-        if changed:
-            if switch is not None:  # expired but not yet recorded: record its end first
-                events.append(await _switch_off(conn, row, actor=SYSTEM,
-                                                reason=_expiry_reason(row), now=now))
-                row = await _locked_target(conn, target)
-            values = {"maint_on": True, "maint_reason": reason, "maint_actor": actor,
-                      "maint_since": now, "maint_expires_at": expires_at, "updated_at": now}
-            await targets_q.update_target(conn=conn, target=target,
-                                          expected_version=row["version"], values=values)
-            fresh = await targets_q.get_target(conn=conn, target=target)
-            assert fresh is not None
-            record = target_from_row(fresh)
-            await audit_q.append_audit(
-                conn=conn, at=now, actor=actor, action=action, target=target,
-                reason=reason, details={"before": None, "after": switch_json(record.switch)},
-            )
-            events.append(Event("maintenance.entered", target, now,
-                                {"reason": reason, "actor": actor}, record))
+        row, events = await _expire(conn, await _locked_target(conn, target), now)
+        before = switch_from_row(row)
+        mine = Hold(actor, reason, now, expires_at, public, key)
+        after, change = take(before, mine, target, now)
+        if change is not Change.UNCHANGED:
+            row, record = await _save(conn, row, after, now)
+            joined = change is Change.JOINED
+            events.append(await _record(
+                conn, action=_verb(action, "joined") if joined else action,
+                event="maintenance.joined" if joined else "maintenance.entered",
+                actor=actor, reason=reason, record=record, now=now,
+                details={"before": switch_json(before), "after": switch_json(after),
+                         "hold": hold_to_json(mine)},
+                data=_event_data(key, after if joined else None)))
         in_flight = await leases_q.active_leases(
             conn=conn, targets=None if target == PLATFORM else (target,))
         events = await eventlog.record(conn, events)
@@ -131,37 +182,73 @@ async def enter_maintenance(
     # transaction saw, including those admitted on another replica a moment ago.
     rt.state.reconcile_leases(lease_from_row(r) for r in in_flight)
     rt.publish(events)
-    message = (f"{target} entered maintenance" if changed
-               else f"{target} was already in maintenance; nothing changed")
-    return SwitchResult(changed, message, describe_target(rt.state, target))
+    message = {
+        Change.ENTERED: f"{target} entered maintenance",
+        Change.JOINED: f"{target} was already in maintenance ({_holders_text(before)}); your "
+                       "hold was added: it stays in maintenance until every holder exits",
+        Change.UNCHANGED: f"{target} was already in maintenance under this hold; nothing "
+                          "changed",
+    }[change]
+    return SwitchResult(change is Change.ENTERED, message, describe_target(rt.state, target),
+                        outcome=change)
 
 
 async def exit_maintenance(*, rt: Runtime, target: str, reason: str, actor: str,
-                           action: str = "maintenance.exited") -> SwitchResult:
-    """Turn ``target``'s switch off. Other causes (platform maintenance) may remain."""
-    target, reason = check_target_id(target), _reason(reason)
+                           action: str = "maintenance.exited", hold: str | None = None,
+                           every: bool = False) -> SwitchResult:
+    """Release the caller's hold on ``target``'s switch; the switch goes off with its last
+    hold. ``every`` (an admin's call, checked by the route) releases all of them.
+
+    Releasing a hold one does not have, while others keep the switch on, is a conflict:
+    nobody ends a maintenance someone else entered without saying so.
+    """
+    target, reason = check_target_id(target), _checked(validate_reason, reason, "reason")
+    key = _checked(validate_hold_key, hold, "hold")
     now = clock.now()
-    events: list[Event] = []
     async with rt.db.write() as conn:
-        row = await _locked_target(conn, target)
-        switch = switch_from_row(row)
-        changed = switch is not None and switch.active_at(now)
-        if switch is not None:
-            events.append(await _switch_off(
-                conn, row, actor=actor if changed else SYSTEM,
-                reason=reason if changed else _expiry_reason(row), now=now,
-                action=action if changed else "maintenance.exited"))
+        row, events = await _expire(conn, await _locked_target(conn, target), now)
+        before = switch_from_row(row)
+        after, change, released = release(before, actor, key, now, every=every)
+        if change is Change.NOT_HELD:
+            raise Conflict(
+                f"{target} is held by {_holders_text(before)}, and not by you"
+                + (f" under hold {key!r}" if key else "") + "; a holder ends its own hold, "
+                "or an admin ends the maintenance for all (all: true; `pitstop exit "
+                f"{target} --all`)", target=target,
+                holders=[hold_to_json(h) for h in before.holds] if before else [])
+        if change in (Change.LEFT, Change.EXITED):
+            row, record = await _save(conn, row, after, now)
+            left = change is Change.LEFT
+            events.append(await _record(
+                conn, action=_verb(action, "left") if left else action,
+                event="maintenance.left" if left else "maintenance.exited", actor=actor,
+                reason=reason, record=record, now=now,
+                details={"before": switch_json(before), "after": switch_json(after),
+                         "released": [hold_to_json(h) for h in released],
+                         **({"forced": True} if every else {})},
+                data=_event_data(key, after if left else None)))
         events = await eventlog.record(conn, events)
     rt.publish(events)
     view = describe_target(rt.state, target)
-    if changed:
-        message = f"{target} left maintenance"
-        if view.state.in_maintenance:
-            message += " (still in maintenance by " + ", ".join(
-                c.source for c in view.state.causes) + ")"
-    else:
-        message = f"{target}'s switch was not on; nothing changed"
-    return SwitchResult(changed, message, view)
+    return SwitchResult(change is Change.EXITED, _exit_message(target, change, after, view,
+                                                               len(released) if every else 0),
+                        view, outcome=change)
+
+
+def _exit_message(target: str, change: Change, after: Switch | None, view: TargetView,
+                  forced: int) -> str:
+    if change is Change.OFF:
+        return f"{target}'s switch was not on; nothing changed"
+    if change is Change.LEFT:
+        return (f"your hold was released; {target} stays in maintenance, held by "
+                f"{_holders_text(after)}")
+    message = f"{target} left maintenance"
+    if forced:
+        message += f" (ended for all {forced} holder{'s' if forced > 1 else ''})"
+    if view.state.in_maintenance:
+        message += " (still in maintenance by " + ", ".join(
+            c.source for c in view.state.causes) + ")"
+    return message
 
 
 async def wait_until_drained(*, rt: Runtime, target: str, timeout_s: float) -> bool:
@@ -176,35 +263,39 @@ async def wait_until_drained(*, rt: Runtime, target: str, timeout_s: float) -> b
 
 
 async def expire_switches(*, rt: Runtime, now: datetime) -> int:
-    """Turn off every switch whose ``expires_at`` has come, as actor ``system``."""
+    """Release every hold whose ``expires_at`` has come, as actor ``system``; a switch whose
+    last hold expired goes off."""
     events: list[Event] = []
     async with rt.db.write() as conn:
-        for row in await targets_q.expired_switches(conn=conn, now=now):
-            events.append(await _switch_off(conn, row, actor=SYSTEM,
-                                            reason=_expiry_reason(row), now=now))
+        for row in await targets_q.switches_on(conn=conn):
+            if expired(switch_from_row(row), now):
+                events.extend((await _expire(conn, row, now))[1])
         events = await eventlog.record(conn, events)
     rt.publish(events)
     return len(events)
 
 
 def next_switch_expiry(rt: Runtime) -> datetime | None:
-    ends = [s.expires_at for s in rt.state.switches().values() if s.expires_at is not None]
+    ends = [s.next_expiry for s in rt.state.switches().values() if s.next_expiry is not None]
     return min(ends, default=None)
 
 
 async def enter_and_wait(
     *, rt: Runtime, target: str, reason: str, actor: str,
-    expires_at: datetime | None = None, wait_s: float = 0,
+    expires_at: datetime | None = None, wait_s: float = 0, hold: str | None = None,
+    public_message: str | None = None,
 ) -> SwitchResult:
     """Enter maintenance and, with ``wait_s``, wait for the target to drain; the result
     describes the target as it is when the call returns."""
     result = await enter_maintenance(rt=rt, target=target, reason=reason, actor=actor,
-                                     expires_at=expires_at)
+                                     expires_at=expires_at, hold=hold,
+                                     public_message=public_message)
     if not wait_s:
         return result
     safe = await wait_until_drained(rt=rt, target=target, timeout_s=wait_s)
     return SwitchResult(result.changed, result.message,
-                        describe_target(rt.state, result.view.record.id), safe)
+                        describe_target(rt.state, result.view.record.id), safe,
+                        result.outcome)
 
 
 async def drained_view(*, rt: Runtime, target: str, timeout_s: float) -> TargetView:

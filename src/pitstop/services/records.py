@@ -9,7 +9,7 @@ from typing import Any
 from pitstop.domain.drain import LeaseView
 from pitstop.domain.lifecycle import Status
 from pitstop.domain.recurrence import Cursor
-from pitstop.domain.state import Switch
+from pitstop.domain.switches import Hold, Switch
 from pitstop.domain.windows import OccurrenceTimes, Realtime, parse_affects
 from pitstop.services.snapshot import (
     NodeRecord,
@@ -26,13 +26,40 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S"
 def switch_from_row(row: Mapping[str, Any]) -> Switch | None:
     if not row["maint_on"]:
         return None
-    return Switch(
-        target=row["id"],
-        reason=row["maint_reason"],
-        actor=row["maint_actor"],
-        since=row["maint_since"],
-        expires_at=row["maint_expires_at"],
-    )
+    stored = row.get("maint_holds")
+    if not stored:  # a switch stored before holds (0008): its one holder
+        return Switch.single(row["id"], row["maint_reason"], row["maint_actor"],
+                             row["maint_since"], row["maint_expires_at"])
+    return Switch(row["id"], tuple(_hold_from_json(h) for h in stored))
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _hold_from_json(data: Mapping[str, Any]) -> Hold:
+    since = _time(data["since"])
+    assert since is not None
+    return Hold(actor=data["actor"], reason=data["reason"], since=since,
+                expires_at=_time(data.get("expires_at")),
+                public_message=data.get("public_message"), key=data.get("key", ""))
+
+
+def hold_to_json(hold: Hold) -> dict[str, Any]:
+    """A hold as the ``maint_holds`` column stores it."""
+    return {"actor": hold.actor, "key": hold.key, "reason": hold.reason,
+            "public_message": hold.public_message, "since": iso_z(hold.since),
+            "expires_at": iso_z(hold.expires_at) if hold.expires_at else None}
+
+
+def switch_values(switch: Switch | None) -> dict[str, Any]:
+    """The targets row's switch columns for ``switch`` (off when None)."""
+    if switch is None:
+        return {"maint_on": False, "maint_reason": None, "maint_actor": None,
+                "maint_since": None, "maint_expires_at": None, "maint_holds": None}
+    return {"maint_on": True, "maint_reason": switch.reason, "maint_actor": switch.actor,
+            "maint_since": switch.since, "maint_expires_at": switch.expires_at,
+            "maint_holds": [hold_to_json(h) for h in switch.holds]}
 
 
 def target_from_row(row: Mapping[str, Any]) -> TargetRecord:
@@ -106,6 +133,8 @@ def switch_json(switch: Switch | None) -> dict[str, Any] | None:
         "actor": switch.actor,
         "since": iso_z(switch.since),
         "expires_at": iso_z(switch.expires_at) if switch.expires_at else None,
+        "public_message": switch.public_message,
+        "holders": [hold_to_json(h) for h in switch.holds],
     }
 
 

@@ -154,7 +154,7 @@ def _boundary(event: Event) -> datetime | None:
     if isinstance(payload, LeaseView) and event.type not in ("lease.released", "lease.lost"):
         return payload.expires_at
     if isinstance(payload, TargetRecord) and payload.switch is not None:
-        return payload.switch.expires_at
+        return payload.switch.next_expiry
     if isinstance(payload, OccurrenceRecord | WindowRecord):
         return event.at  # re-plan: a window's occurrences may change status at any time
     return None

@@ -17,7 +17,7 @@ from typing import Any
 
 _TIMES = {"created_at", "updated_at", "maint_since", "maint_expires_at", "acquired_at",
           "expected_end", "expires_at", "ended_at", "rt_at", "recurrence_id", "start", "end"}
-_JSON = ("labels", "affects")
+_JSON = ("labels", "affects", "maint_holds")
 _BOOLS = ("maint_on", "gates_work")
 
 
@@ -55,7 +55,7 @@ def _row(row: sqlite3.Row | None) -> dict[str, Any] | None:
         if key in _TIMES and value is not None:
             out[key] = datetime.fromisoformat(value).replace(tzinfo=UTC)
     for key in _JSON:
-        if key in out:
+        if out.get(key) is not None:
             out[key] = json.loads(out[key])
     for key in _BOOLS:
         if key in out:

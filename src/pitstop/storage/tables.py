@@ -45,6 +45,9 @@ targets = Table(
     Column("maint_actor", String(100)),
     Column("maint_since", UTCDateTime),
     Column("maint_expires_at", UTCDateTime),
+    # Everyone holding the switch, oldest first (0008); the maint_* columns above summarise
+    # them (the first hold, and when the last one ends) for lease admission's row read.
+    Column("maint_holds", Json),
     # A service's realtime status, as its monitor last reported it (0003).
     Column("rt_status", String(10)),
     Column("rt_message", Text),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -66,12 +65,8 @@ async def update_target(
     return result.rowcount == 1
 
 
-async def expired_switches(*, conn: AsyncConnection, now: datetime) -> list[RowMapping]:
-    result = await conn.execute(
-        select(targets).where(
-            targets.c.maint_on.is_(True),
-            targets.c.maint_expires_at.is_not(None),
-            targets.c.maint_expires_at <= now,
-        )
-    )
+async def switches_on(*, conn: AsyncConnection) -> list[RowMapping]:
+    """Every target whose switch is on, locked for update (the expiry job's candidates)."""
+    result = await conn.execute(select(targets).where(targets.c.maint_on.is_(True))
+                                .order_by(targets.c.id).with_for_update())
     return list(result.mappings())

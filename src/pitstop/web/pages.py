@@ -22,7 +22,8 @@ router = APIRouter(include_in_schema=False)
 KEEPALIVE_S = 15.0
 # What can change the public page. The signal carries no data: the page re-reads itself.
 PUBLIC_TYPES = frozenset({
-    "maintenance.entered", "maintenance.exited", "occurrence.created",
+    "maintenance.entered", "maintenance.exited", "maintenance.joined", "maintenance.left",
+    "occurrence.created",
     "occurrence.transitioned", "occurrence.moved", "occurrence.deleted", "window.created",
     "window.updated", "window.deleted", "service.status_changed", "target.created"})
 

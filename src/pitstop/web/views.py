@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from pitstop.domain.lifecycle import Status
+from pitstop.domain.state import NEUTRAL_PUBLIC_TEXT, public_text
 from pitstop.domain.targets import PLATFORM
 from pitstop.domain.windows import in_progress, parse_affects
 from pitstop.services.runtime import Runtime
@@ -92,14 +93,14 @@ async def status_page(rt: Runtime, now: datetime, *, since: datetime | None,
              "end": r["end"], "status": "COMPLETED" if r["status"] in ("ONGOING", "READY",
                                                                      "SCHEDULED")
              else r["status"], "affects": _affects_text(r["affects"])} for r in rows]
-    cause = next((c for c in platform.state.causes
-                  if c.kind == "switch" or c.window in public), None)
+    causes = [c for c in platform.state.causes if c.kind == "switch" or c.window in public]
     banner, headline = _banner(platform, services, ongoing, public)
-    if cause is None and ongoing:
+    if not causes and ongoing:
         reason, since_at, until_at = ongoing[0]["title"], ongoing[0]["start"], ongoing[0]["end"]
-    else:
-        reason = cause.reason if cause else None
-        since_at, until_at = (cause.since, cause.until) if cause else (None, None)
+    else:  # the public message only: an operator's reason is not for the public
+        reason = public_text(causes, public)
+        reason = None if reason == NEUTRAL_PUBLIC_TEXT else reason  # the headline says it
+        since_at, until_at = (causes[0].since, causes[0].until) if causes else (None, None)
     return StatusPage(banner, headline, reason, since_at, until_at,
                       [_service_row(s) for s in services], ongoing,
                       _by_window(upcoming)[:UPCOMING], past[:PAST_PAGE], page,

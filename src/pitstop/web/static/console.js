@@ -36,6 +36,11 @@
     dialog.querySelector("[data-submit]").textContent = label;
     dialog.querySelector("#switch-help").textContent = button.dataset.help || "";
     form.reason.value = "";
+    form.public_message.value = "";
+    if (form.all) form.all.checked = false;
+    dialog.querySelectorAll("[data-enter-only]").forEach((el) => { el.hidden = !entering; });
+    dialog.querySelectorAll("[data-exit-only]").forEach((el) => { el.hidden = entering; });
+    form.dataset.entering = entering ? "1" : "";
     showError("");
     count();
     dialog.showModal();
@@ -57,9 +62,20 @@
         form.reason.focus();
         return;
       }
+      const body = { reason };
+      const publicMessage = form.public_message.value.trim();
+      if (form.dataset.entering && publicMessage) {
+        if (publicMessage.length > max) {
+          showError(`The public message is ${publicMessage.length} characters; the limit is ${max}.`);
+          form.public_message.focus();
+          return;
+        }
+        body.public_message = publicMessage;
+      }
+      if (!form.dataset.entering && form.all && form.all.checked) body.all = true;
       const submit = dialog.querySelector("[data-submit]");
       submit.disabled = true;
-      const error = await post(form.dataset.url, { reason });
+      const error = await post(form.dataset.url, body);
       submit.disabled = false;
       if (error) { showError(error); return; }
       dialog.close();
