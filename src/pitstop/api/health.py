@@ -50,7 +50,15 @@ def health_response(rt: Runtime) -> Response:
         "version": __version__,
         "maintenanceMode": view.state.in_maintenance,
         "maintenanceReason": causes[0].reason if causes else None,
+        **_leadership(rt),
     })
+
+
+def _leadership(rt: Runtime) -> dict[str, object]:
+    """Whether this replica runs the scheduler, and its id (as in its log lines; null for
+    the single SQLite process, which always leads)."""
+    return {"leader": rt.leader,
+            "replica": rt.backplane.origin if rt.backplane is not None else None}
 
 
 @router.get("/problems/{slug}", include_in_schema=False)
