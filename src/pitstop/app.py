@@ -30,6 +30,7 @@ from pitstop.api import (
     tokens,
     windows,
 )
+from pitstop.logs import guard_uvicorn_loggers
 from pitstop.scheduler.loop import run_forever
 from pitstop.services.backplane import Backplane
 from pitstop.services.loader import load_keys, load_snapshot
@@ -67,6 +68,7 @@ def _no_framework_telemetry() -> dict[str, object]:
 
 def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) -> FastAPI:
     settings = settings or load_settings()
+    guard_uvicorn_loggers()  # whoever runs the app: stream tokens stay out of the log
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -60,7 +60,9 @@ async def test_x_admin_code_means_an_admin_token(app, secrets):
     async with client_for(app, **{"x-admin-code": secrets["admin"]}) as c:
         assert (await c.get("/v1/tokens")).status_code == 200
     async with client_for(app, **{"x-admin-code": secrets["operator"]}) as c:
-        assert (await c.get("/v1/targets")).status_code == 401
+        r = await c.get("/v1/targets")
+    assert r.status_code == 403  # a valid token with the wrong role, not a bad one
+    assert r.json()["type"] == "/problems/forbidden" and "admin token" in r.json()["detail"]
 
 
 @pytest.mark.parametrize(("role", "status"), [("admin", 200), ("operator", 403),
@@ -80,9 +82,8 @@ async def test_five_failures_in_a_minute_block_the_address_for_five_minutes(app,
         r = await bad.get("/v1/targets")
         assert r.status_code == 429
         assert r.headers["retry-after"] == "300"
-        assert (await good.get("/v1/targets")).status_code == 429  # the address is blocked
         clock.advance(timedelta(minutes=5))
-        assert (await good.get("/v1/targets")).status_code == 200
+        assert (await bad.get("/v1/targets")).status_code == 401  # unblocked: a failure again
 
 
 @pytest.mark.usefixtures("frozen")
@@ -91,3 +92,32 @@ async def test_failures_spread_over_more_than_a_minute_do_not_block(app):
         for _ in range(10):
             assert (await bad.get("/v1/targets")).status_code == 401
             clock.advance(15)
+
+
+@pytest.mark.usefixtures("frozen")
+async def test_a_valid_token_is_served_from_a_blocked_address(app, secrets):
+    async with client_for(app, "pst_stale-ci-secret") as bad, \
+            client_for(app, secrets["admin"]) as good, \
+            client_for(app, **{"x-admin-code": secrets["admin"]}) as ci:
+        for _ in range(5):
+            assert (await bad.get("/v1/targets")).status_code == 401
+        r = await bad.get("/v1/targets")
+        assert r.status_code == 429 and r.headers["retry-after"] == "300"
+        assert (await good.get("/v1/targets")).status_code == 200
+        r = await good.post("/v1/targets/platform/maintenance/enter", json={"reason": "fix"})
+        assert r.status_code == 200
+        assert (await ci.get("/admin/maintenance/status")).json()["maintenanceMode"] is True
+        assert (await bad.get("/v1/targets")).status_code == 429  # still blocked for guesses
+
+
+@pytest.mark.usefixtures("frozen")
+async def test_an_operator_token_as_x_admin_code_is_forbidden_not_a_failed_attempt(app,
+                                                                                   secrets):
+    async with client_for(app, **{"x-admin-code": secrets["operator"]}) as c:
+        for _ in range(6):
+            r = await c.get("/admin/maintenance/status")
+            assert r.status_code == 403
+            assert r.headers["content-type"] == "application/problem+json"
+            assert r.json()["role"] == "operator"
+    async with client_for(app, "pst_guess") as bad:
+        assert (await bad.get("/v1/targets")).status_code == 401  # the address is not blocked

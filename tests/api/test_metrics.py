@@ -6,7 +6,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from pitstop import clock
+from pitstop.app import create_app
 from pitstop.scheduler.loop import run_once
+from tests.conftest import client_for, make_settings
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -38,3 +40,13 @@ async def test_metrics_show_maintenance_leases_occurrences_and_lateness(operator
     assert got[("pitstop_events_published_total", ())] >= 4
     assert got[("pitstop_scheduler_lateness_seconds_count", ())] == 1
     assert got[("pitstop_scheduler_lateness_seconds_sum", ())] == pytest.approx(0.5)
+
+
+async def test_the_single_sqlite_server_always_leads_the_scheduler(sqlite_url):
+    app = create_app(make_settings(sqlite_url), run_scheduler=False)
+    async with app.router.lifespan_context(app), client_for(app) as anon:
+        health = (await anon.get("/health")).json()
+        assert health["leader"] is True and health["replica"] is None
+        assert health["status"] == "ok" and "maintenanceMode" in health  # fields kept
+        got = samples((await anon.get("/metrics")).text)
+    assert got[("pitstop_scheduler_leader", ())] == 1

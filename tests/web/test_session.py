@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.conftest import client_for
 
 
@@ -76,3 +78,21 @@ async def test_agent_and_worker_tokens_cannot_use_the_console(app, secrets, admi
         assert r.status_code == 403 and "the console is for people" in r.text
         assert (await client.get("/console/fleet")).status_code == 303
         await client.aclose()
+
+
+@pytest.mark.usefixtures("frozen")
+async def test_signing_in_with_a_valid_token_works_after_failed_attempts(app, secrets):
+    async with client_for(app) as client:
+        form = (await client.get("/console/login")).text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+        for _ in range(5):
+            r = await client.post("/console/login", data={"token": "pst_typo", "csrf": csrf})
+            assert r.status_code == 401
+            csrf = re.search(r'name="csrf" value="([^"]+)"', r.text).group(1)
+        r = await client.post("/console/login", data={"token": "pst_typo", "csrf": csrf})
+        assert r.status_code == 429 and r.headers["retry-after"] == "300"
+        csrf = re.search(r'name="csrf" value="([^"]+)"', r.text).group(1)
+        r = await client.post("/console/login", data={"token": secrets["operator"],
+                                                      "csrf": csrf})
+        assert r.status_code == 303 and r.headers["location"] == "/console"
+        assert (await client.get("/console")).status_code == 200

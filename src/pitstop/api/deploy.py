@@ -16,7 +16,7 @@ from pitstop.api.deps import RT, principal_for
 from pitstop.api.responses import json_response
 from pitstop.api.schemas import DeployEnterBody
 from pitstop.domain.targets import PLATFORM
-from pitstop.errors import PitstopError, RateLimited, Unauthorized
+from pitstop.errors import PitstopError, Unauthorized
 from pitstop.services import maintenance
 from pitstop.services.snapshot import Principal
 from pitstop.services.targets import TargetView, describe_target
@@ -48,11 +48,11 @@ def deploy_status(view: TargetView) -> dict[str, Any]:
 
 
 def _admin(request: Request) -> Principal | Response:
+    """The admin, or the documented 401 for a missing or invalid code. A valid token of
+    another role is a 403 problem, and a blocked address a 429: neither is that 401."""
     try:
         return principal_for(request, "admin")
-    except RateLimited:
-        raise
-    except (Unauthorized, PitstopError):
+    except Unauthorized:
         return json_response(UNAUTHORIZED, 401)
 
 

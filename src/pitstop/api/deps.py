@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from pitstop import clock
-from pitstop.errors import Unauthorized
+from pitstop.errors import Forbidden
 from pitstop.services.auth import authenticate, authorize
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Principal
@@ -47,9 +46,10 @@ def principal_for(request: Request, permission: str) -> Principal:
             return authorize(session.principal, permission)
     address = request.client.host if request.client else "unknown"
     principal = authenticate(rt, secret, address)
-    if admin_code and principal.role != "admin":
-        rt.limiter.record_failure(address, clock.now())
-        raise Unauthorized("x-admin-code must be an admin token")
+    if admin_code and principal.role != "admin":  # a valid token: not a failed attempt
+        raise Forbidden(f"x-admin-code must be an admin token; token {principal.name!r} has "
+                        f"role {principal.role}: send it as 'Authorization: Bearer <token>'",
+                        role=principal.role)
     return authorize(principal, permission)
 
 

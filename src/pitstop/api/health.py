@@ -52,7 +52,15 @@ def health_response(rt: Runtime) -> Response:
         "maintenanceMode": view.state.in_maintenance,
         # No auth here: the public message, never an operator's reason.
         "maintenanceReason": public_text(view.state.causes, public),
+        **_leadership(rt),
     })
+
+
+def _leadership(rt: Runtime) -> dict[str, object]:
+    """Whether this replica runs the scheduler, and its id (as in its log lines; null for
+    the single SQLite process, which always leads)."""
+    return {"leader": rt.leader,
+            "replica": rt.backplane.origin if rt.backplane is not None else None}
 
 
 @router.get("/problems/{slug}", include_in_schema=False)

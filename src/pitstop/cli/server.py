@@ -48,6 +48,7 @@ def serve(
     import uvicorn
 
     from pitstop.app import create_app
+    from pitstop.logs import log_config
 
     settings = _settings(host=host, port=port)
     try:
@@ -63,7 +64,10 @@ def serve(
     console.print(f"pitstop serving on [bold]{settings.public_url}[/]", highlight=False)
     # Stream clients hold their connections open for good: give them a moment on shutdown
     # (they resume by id from another replica or after the restart), not forever.
+    # No secret in any log line (a stream's ?token=), and pitstop's own lines (leadership,
+    # failures) printed at PITSTOP_LOG_LEVEL in uvicorn's format: see pitstop.logs.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                log_config=log_config(settings.log_level),
                 log_level=settings.log_level, access_log=False, lifespan="on",
                 timeout_graceful_shutdown=2,
                 # Events are a few hundred bytes: compressing each for each client costs

@@ -23,7 +23,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 
 def authenticate(rt: Runtime, secret: str | None, address: str) -> Principal:
-    """The principal for ``secret``; failures from one address are limited."""
+    """The principal for ``secret``. Only failures are limited: a valid token is served
+    even from an address that is blocked (a stale CI secret on the same build host must
+    not lock the admin out); an invalid one from a blocked address gets 429."""
+    if not secret:  # not a guess: nothing to limit
+        raise Unauthorized("missing token: send 'Authorization: Bearer <token>'")
+    principal = rt.state.tokens.get(hash_token(secret))
+    if principal is not None:
+        return principal
     now = clock.now()
     retry = rt.limiter.retry_after(address, now)
     if retry is not None:
@@ -31,13 +38,8 @@ def authenticate(rt: Runtime, secret: str | None, address: str) -> Principal:
             f"too many failed authentication attempts from {address}; try again in {retry} s",
             retry_after=retry,
         )
-    if not secret:  # not a guess: nothing to limit
-        raise Unauthorized("missing token: send 'Authorization: Bearer <token>'")
-    principal = rt.state.tokens.get(hash_token(secret))
-    if principal is None:
-        rt.limiter.record_failure(address, now)
-        raise Unauthorized("invalid or revoked token: check PITSTOP_TOKEN or create a new token")
-    return principal
+    rt.limiter.record_failure(address, now)
+    raise Unauthorized("invalid or revoked token: check PITSTOP_TOKEN or create a new token")
 
 
 def authorize(principal: Principal, permission: str) -> Principal:

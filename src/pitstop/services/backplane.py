@@ -96,6 +96,8 @@ class Backplane:
             log.warning("replica backplane could not connect (%s); retrying", exc)
         finally:
             self._starting = False
+        if self._conn is not None and not self.rt.leader:
+            log.info("replica %s follows: another replica runs the scheduler", self.origin)
 
     def offer(self, events: Iterable[Event]) -> None:
         """This replica's committed events: stream them now if they follow on, else read
@@ -141,11 +143,13 @@ class Backplane:
                 if self._conn is None:
                     await self._connect()
                 await self._session(self._conn)
+            except asyncio.CancelledError:
+                self._lose_leadership(shutting_down=True)
+                raise
             except Exception as exc:  # any failure: drop the session (and the lock), retry
                 log.warning("replica backplane failed (%s: %s); reconnecting in %s s",
                             type(exc).__name__, exc, RETRY_S)
-            finally:
-                self._lose_leadership()  # the lock went with the session
+            self._lose_leadership()  # the lock went with the session
             await asyncio.sleep(RETRY_S)
 
     async def _connect(self) -> None:
@@ -193,7 +197,6 @@ class Backplane:
             got = await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK,
                                       timeout=RETRY_S)
         if got:
-            log.info("this replica now runs the scheduler")
             # Derivation starts from the state as it is now, not from when this replica
             # last led (the previous leader recorded what happened meanwhile). At start
             # the snapshot was loaded a moment ago: no second full read.
@@ -203,10 +206,24 @@ class Backplane:
             await self.rt.drain_watch.catch_up()  # what became safe while nobody led
             self.rt.leader = True  # at once after it: no change goes underived between
             self.rt.scheduler_wake.set()
+            self._log_takeover()
 
-    def _lose_leadership(self) -> None:
-        if self.rt.leader:
-            log.warning("this replica no longer runs the scheduler")
+    def _log_takeover(self) -> None:
+        """Leading from the start is routine; taking over later means the previous leader
+        died or was cut off, which an operator should see at the default log level too."""
+        if self._starting:
+            log.info("replica %s leads: it runs the scheduler", self.origin)
+        else:
+            log.warning("replica %s took over the scheduler (no other replica held the "
+                        "leader lock)", self.origin)
+
+    def _lose_leadership(self, *, shutting_down: bool = False) -> None:
+        if self.rt.leader and shutting_down:
+            log.info("replica %s stops running the scheduler: it is shutting down",
+                     self.origin)
+        elif self.rt.leader:
+            log.warning("replica %s no longer runs the scheduler (its database session "
+                        "ended; another replica takes over)", self.origin)
         self.rt.leader = False
 
     def _take(self) -> set[str]:

@@ -50,6 +50,9 @@ class _State(Collector):
                                 value=len(rt.stream.subscribers))
         yield CounterMetricFamily("pitstop_events_published", "Events sent to the live stream",
                                   value=rt.stream.published)
+        yield GaugeMetricFamily("pitstop_scheduler_leader", "1 on the replica that runs the "
+                                "scheduler (holds the leader lock), 0 on the others",
+                                value=int(rt.leader))
 
 
 class Metrics:

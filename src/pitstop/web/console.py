@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from pitstop.api.deps import runtime_of
 from pitstop.domain.targets import PLATFORM
-from pitstop.errors import Forbidden, PitstopError, Unauthorized
+from pitstop.errors import Forbidden, PitstopError, RateLimited, Unauthorized
 from pitstop.services import history
 from pitstop.services.runtime import Runtime
 from pitstop.services.targets import describe_target
@@ -55,11 +55,14 @@ async def login(request: Request, token: Annotated[str, Form()] = "",
         web_session.check_login_csrf(request, rt, csrf)
         web_session.log_in(request, response, rt, token)
     except PitstopError as exc:
-        status = 429 if "too many" in exc.detail else 403 if isinstance(
+        status = 429 if isinstance(exc, RateLimited) else 403 if isinstance(
             exc, Forbidden) else 401
         message = exc.detail.replace("check PITSTOP_TOKEN or create a new token",
                                      "check it, or create one with `pitstop token create`")
-        return _login_page(request, message, status)
+        page = _login_page(request, message, status)
+        if isinstance(exc, RateLimited):
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     return response
 
 
