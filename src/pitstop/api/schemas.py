@@ -37,6 +37,10 @@ class ExitBody(Body):
     reason: Reason
 
 
+class ReleaseBody(Body):
+    reason: Reason
+
+
 class TargetBody(Body):
     labels: dict[str, str] = Field(default_factory=dict)
 

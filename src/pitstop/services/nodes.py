@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop import clock
+from pitstop.domain import nodes as fleet_rules
 from pitstop.domain.targets import TargetId, parse_target, validate_labels
 from pitstop.errors import Conflict, InvalidInput, NotFound
 from pitstop.services import eventlog, maintenance
@@ -34,20 +35,17 @@ def node_id(name: str) -> TargetId:
 
 
 def poll_interval_s(rt: Runtime, node: NodeRecord) -> float:
-    value = node.config.get("poll_interval_s")
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return float(value)
-    return float(rt.settings.agent_poll_interval_s)
+    return fleet_rules.poll_interval_s(node.config, rt.settings.agent_poll_interval_s)
 
 
 def health(rt: Runtime, node: NodeRecord, now: datetime) -> tuple[str, datetime | None]:
-    """Online when seen within 3 poll intervals, offline after, unknown before any contact.
-    Independent of maintenance: a node in maintenance can be offline too."""
+    """Online until 3 poll intervals pass without contact, offline after, unknown before
+    any contact. Independent of maintenance: a node in maintenance can be offline too."""
     seen = rt.state.seen.get(node.target)
     if seen is None:
         return UNKNOWN, None
-    limit = timedelta(seconds=3 * poll_interval_s(rt, node))
-    return (ONLINE if now - seen <= limit else OFFLINE), seen
+    offline = fleet_rules.is_offline(seen, poll_interval_s(rt, node), now)
+    return (OFFLINE if offline else ONLINE), seen
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from typing import Any
 
 from pitstop.domain.drain import LeaseView, p90
 from pitstop.domain.lifecycle import TERMINAL
+from pitstop.domain.nodes import offline_at, poll_interval_s
 from pitstop.domain.recurrence import Cursor, Series, parse_series
 from pitstop.domain.state import Switch
 from pitstop.domain.targets import PLATFORM, scope_of
@@ -31,6 +32,7 @@ from pitstop.domain.windows import (
 from pitstop.services.events import Event
 
 DURATIONS_KEPT = 200
+ENDING = ("lease.released", "lease.lost", "lease.force_released")  # events that end a lease
 ENDED_KEPT = 100_000
 
 
@@ -109,8 +111,26 @@ class OccurrenceRecord:
 
 @dataclass(frozen=True, slots=True)
 class Running:
+    """One run its agent reports. It stops counting as in flight once recorded lost (its
+    node went offline; the agent's next report clears that) or force-released by an admin
+    (until the agent reports another run of the workload)."""
+
     workload: str
     started_at: datetime
+    lost_at: datetime | None = None
+    released: dict[str, Any] | None = None  # {by, at, reason}
+
+    @property
+    def counted(self) -> bool:
+        return self.lost_at is None and self.released is None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"workload": self.workload, "started_at": self.started_at}
+        if self.lost_at is not None:
+            out["lost_at"] = self.lost_at
+        if self.released is not None:
+            out["released"] = self.released
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,12 +151,17 @@ class NodeRecord:
     def name(self) -> str:
         return self.target.split(":", 1)[1]
 
-    def workloads_in_flight(self) -> list[LeaseView]:
-        """What the agent reports running, as in-flight work for the drain."""
-        return [LeaseView(id=f"{self.target}/{r.workload}", target=self.target,
+    def workload_id(self, workload: str) -> str:
+        return f"{self.target}/{workload}"
+
+    def workloads_in_flight(self, offline_at: datetime | None) -> list[LeaseView]:
+        """What the agent reports running, as in-flight work for the drain: it stops
+        counting at ``offline_at`` (see domain.nodes), when recorded lost, or released."""
+        return [LeaseView(id=self.workload_id(r.workload), target=self.target,
                           kind="workload", holder=f"agent {self.name}", phase=r.workload,
-                          acquired_at=r.started_at, expected_end=None, expires_at=None)
-                for r in self.running]
+                          acquired_at=r.started_at, expected_end=None, expires_at=offline_at,
+                          node=self.name, last_heartbeat=self.reported_at)
+                for r in self.running if r.counted]
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +184,7 @@ class Snapshot:
     tokens: dict[str, Principal] = field(default_factory=dict)  # by token hash
     nodes: dict[str, NodeRecord] = field(default_factory=dict)  # by target id
     seen: dict[str, datetime] = field(default_factory=dict)  # an agent's last contact, here
+    agent_poll_interval_s: float = 30.0  # the default, from settings (see domain.nodes)
     windows: dict[int, WindowRecord] = field(default_factory=dict)
     occurrences: dict[int, OccurrenceRecord] = field(default_factory=dict)  # live ones only
     generation: int = 0  # bumped on every change; lets readers cache what they derive
@@ -233,7 +259,7 @@ class Snapshot:
         if isinstance(payload, TargetRecord):
             self.put_target(payload)
         elif isinstance(payload, LeaseView):
-            if event.type in ("lease.released", "lease.lost"):
+            if event.type in ENDING:
                 self.end_lease(payload.id, event.data.get("duration_s"), payload.kind,
                                released=event.type == "lease.released")
             else:
@@ -276,8 +302,15 @@ class Snapshot:
         work = list(self.leases.values())
         for node in self.nodes.values():
             if node.running:
-                work.extend(node.workloads_in_flight())
+                work.extend(node.workloads_in_flight(self.offline_at(node)))
         return work
+
+    def offline_at(self, node: NodeRecord) -> datetime | None:
+        """When ``node`` goes offline if it is not heard from again (None: never seen)."""
+        seen = self.seen.get(node.target)
+        if seen is None:
+            return None
+        return offline_at(seen, poll_interval_s(node.config, self.agent_poll_interval_s))
 
     def put_window(self, record: WindowRecord) -> None:
         current = self.windows.get(record.id)
