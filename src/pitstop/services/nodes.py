@@ -14,9 +14,10 @@ from pitstop.domain.targets import TargetId, parse_target, validate_labels
 from pitstop.errors import Conflict, InvalidInput, NotFound
 from pitstop.services import eventlog, maintenance
 from pitstop.services.events import Event
+from pitstop.services.fleet_records import NodeRecord
 from pitstop.services.records import node_from_row, target_from_row
 from pitstop.services.runtime import Runtime
-from pitstop.services.snapshot import NodeRecord, Snapshot
+from pitstop.services.snapshot import Snapshot
 from pitstop.services.targets import TargetView, describe_target
 from pitstop.services.tokens import CreatedToken, insert_token
 from pitstop.storage import audit as audit_q

@@ -11,11 +11,10 @@ from pitstop.domain.lifecycle import Status
 from pitstop.domain.recurrence import Cursor
 from pitstop.domain.state import Switch
 from pitstop.domain.windows import OccurrenceTimes, Realtime, parse_affects
+from pitstop.services.fleet_records import NodeRecord, Running
 from pitstop.services.snapshot import (
-    NodeRecord,
     OccurrenceRecord,
     RealtimeStatus,
-    Running,
     TargetRecord,
     WindowRecord,
 )

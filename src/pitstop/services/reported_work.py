@@ -22,9 +22,9 @@ from pitstop.domain.drain import LeaseView
 from pitstop.errors import Conflict, NotFound
 from pitstop.services import eventlog
 from pitstop.services.events import Event
+from pitstop.services.fleet_records import NodeRecord, Running
 from pitstop.services.records import iso_z, node_from_row, running_from_json
 from pitstop.services.runtime import Runtime
-from pitstop.services.snapshot import NodeRecord, Running
 from pitstop.storage import audit as audit_q
 from pitstop.storage import nodes as nodes_q
 

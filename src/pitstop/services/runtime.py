@@ -13,9 +13,9 @@ from pitstop import clock
 from pitstop.domain.drain import LeaseView
 from pitstop.services.authlimit import FailureLimiter
 from pitstop.services.events import Event, EventBus
+from pitstop.services.fleet_records import NodeRecord
 from pitstop.services.snapshot import (
     ENDING,
-    NodeRecord,
     OccurrenceRecord,
     Snapshot,
     TargetRecord,
