@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from pitstop import clock
+from pitstop.app import create_app
 from pitstop.scheduler.loop import run_once
 from pitstop.storage import events as events_q
 from tests.conftest import client_for
@@ -76,6 +77,20 @@ async def test_an_offline_nodes_work_stops_counting_is_recorded_lost_and_drain_t
     drain = (await operator.get("/v1/targets/platform/drain")).json()
     assert (drain["in_flight"], drain["safe_to_deploy"]) == (1, False)
     assert (await admin.get("/v1/nodes/edge-1")).json()["health"] == "online"
+
+
+async def test_work_recorded_lost_is_not_lost_again_after_a_restart(settings, rt, admin,
+                                                                   agent):
+    await agent.post("/v1/agent/heartbeat", json={"running": RUNNING})
+    clock.advance(timedelta(seconds=30))
+    await run_once(rt, full=False)
+    node = (await admin.get("/v1/nodes/edge-1")).json()
+    assert [r["lost_at"] for r in node["running"]] == ["2026-03-01T12:00:30Z"] * 2
+    restarted = create_app(settings, run_scheduler=False)
+    async with restarted.router.lifespan_context(restarted):
+        assert await run_once(restarted.state.rt, full=True) == 60.0
+    lost = (await admin.get("/v1/history", params={"action": "lease.lost"})).json()["items"]
+    assert len(lost) == 2
 
 
 async def test_contact_before_the_boundary_keeps_the_work_counting(rt, operator, agent):

@@ -63,8 +63,7 @@ class NodeView:
             "name": n.name, "target": n.target, "labels": t.record.labels,
             "health": self.health, "last_seen": self.last_seen,
             "agent_version": n.agent_version, "poll_interval_s": self.poll_interval_s,
-            "running": [{"workload": r.workload, "started_at": r.started_at}
-                        for r in n.running],
+            "running": [r.to_json() for r in n.running],  # lost_at / released if so
             "in_maintenance": t.state.in_maintenance,
             "causes": [c.to_json() for c in t.state.causes], "until": t.state.until,
             "drain": t.drain.to_json(), "config": n.config,
