@@ -1,4 +1,5 @@
-"""/v1/leases: admission of new work, heartbeats, phases, release."""
+"""/v1/leases: admission of new work, heartbeats, phases, release; what is in flight, and
+an admin's force-release."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from pitstop.api.deps import RT, Reader, Worker, principal_for, runtime_of
+from pitstop import clock
+from pitstop.api.deps import RT, Admin, Reader, Worker, principal_for, runtime_of
 from pitstop.api.responses import json_response
-from pitstop.api.schemas import LeaseBody, PhaseBody
+from pitstop.api.schemas import LeaseBody, PhaseBody, ReleaseBody
 from pitstop.services import leases
 from pitstop.services.runtime import Runtime
 from pitstop.services.targets import check_target_id
@@ -51,10 +53,19 @@ async def release_hot(request: Request) -> Response:
 
 @router.get("")
 async def list_in_flight(rt: RT, _: Reader, target: str | None = None) -> Response:
+    """Every lease and every run an agent reports (``reported: true``) that holds up a
+    drain now: on ``target`` or under it (``platform``: all), oldest first."""
     wanted = check_target_id(target) if target else None
-    items = [leases.lease_json(lease) for lease in rt.state.leases.values()
-             if wanted is None or lease.target == wanted]
-    return json_response({"items": sorted(items, key=lambda i: i["acquired_at"])})
+    return json_response({"items": leases.list_in_flight(rt, wanted, clock.now())})
+
+
+@router.post("/{lease_id:path}/release")
+async def force_release(rt: RT, who: Admin, lease_id: str, body: ReleaseBody) -> Response:
+    """Admins only: end a lease, or stop counting a reported run, that holds up a drain
+    (its holder is gone or stuck). Audited as ``lease.force_released``."""
+    result = await leases.force_release(rt=rt, lease_id=lease_id, reason=body.reason,
+                                        actor=who.name)
+    return json_response(result)
 
 
 @router.get("/{lease_id}")

@@ -50,6 +50,10 @@ class ExitBody(Body):
     all: bool = Field(False, description="admin only: end the maintenance for every holder")
 
 
+class ReleaseBody(Body):
+    reason: Reason
+
+
 class TargetBody(Body):
     labels: dict[str, str] = Field(default_factory=dict)
 

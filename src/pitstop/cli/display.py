@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from rich.console import Group
+from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
 from pitstop import clock
-from pitstop.cli.common import console, when
+from pitstop.cli.common import console, err_console, when
 from pitstop.sdk import Client
+
+LOG_WIDTH = 160
 
 
 def _wait_text(ms: int | None) -> str:
@@ -36,6 +39,47 @@ def state_line(target: dict[str, Any]) -> Text:
                          f" — {causes}")
 
 
+def _age(since: str | None) -> str:
+    if not since:
+        return "-"
+    seconds = max(0.0, (clock.now() - datetime.fromisoformat(since)).total_seconds())
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    return f"{seconds / 60:.0f}m" if seconds < 7200 else f"{seconds / 3600:.1f}h"
+
+
+def work_table(items: list[dict[str, Any]]) -> Table:
+    """Leases and agent-reported workloads: who holds each (or which node runs it), what,
+    where, for how long, and how long ago its holder last sent a heartbeat. The id is never
+    wrapped: it is what ``pitstop leases release`` takes."""
+    table = Table(box=None, pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    for column in ("holder", "kind", "target", "age", "heartbeat"):
+        table.add_column(column, overflow="fold")
+    table.columns[1].header = "holder/node"
+    for item in items:
+        holder = f"node {item['node']}" if item.get("reported") else item["holder"]
+        kind = item["kind"] if item.get("reported") or not item["phase"] \
+            else f"{item['kind']} ({item['phase']})"
+        beat = item.get("last_heartbeat")
+        table.add_row(item["id"], holder, kind, item["target"], _age(item["acquired_at"]),
+                      f"{_age(beat)} ago" if beat else "-")
+    return table
+
+
+def print_wide(renderable: Any, *, to: Console = console) -> None:
+    """Print a table whole where no terminal sets the width (CI logs, pipes), rather
+    than folded at rich's default of 80 columns."""
+    if not to.is_terminal:
+        to = Console(file=to.file, width=max(to.width, LOG_WIDTH), no_color=to.no_color)
+    to.print(renderable, highlight=False)
+
+
+def release_hint(target: str) -> Text:
+    return Text(f"see `pitstop leases list --target {target}`; release with "
+                "`pitstop leases release ID --reason ...`", style="dim")
+
+
 def drain_view(drain: dict[str, Any], target: str) -> Group:
     safe = drain["safe_to_deploy"]
     head = Text.assemble(
@@ -47,20 +91,26 @@ def drain_view(drain: dict[str, Any], target: str) -> Group:
     )
     if not drain["leases"]:
         return Group(head)
-    table = Table(box=None, pad_edge=False)
-    for column in ("kind", "holder", "phase", "target", "since", "expected end"):
-        table.add_column(column)
-    for lease in drain["leases"]:
-        table.add_row(lease["kind"], lease["holder"], lease["phase"] or "-", lease["target"],
-                      when(lease["acquired_at"]), when(lease["expected_end"]))
-    return Group(head, table)
+    parts: list[Any] = [head, work_table(drain["leases"])]
+    if drain.get("more"):
+        parts.append(Text(f"… and {drain['more']} more"))
+    if not safe:
+        parts.append(release_hint(target))
+    return Group(*parts)
+
+
+def blockers_view(drain: dict[str, Any], target: str) -> Group:
+    """What still holds up the drain, for the end of a wait that timed out."""
+    return Group(Text(f"still in flight on {target}:", style="bold"),
+                 *drain_view(drain, target).renderables[1:])
 
 
 def wait_for_safe(client: Client, target: str, timeout_s: float, *, live: bool
                   ) -> tuple[bool, dict[str, Any]]:
     """Wait until ``target`` is safe to deploy; the server wakes us on each change.
 
-    Returns (safe, last drain status). Not safe means timeout or maintenance ended.
+    Returns (safe, last drain status). Not safe means timeout or maintenance ended; on a
+    timeout, what still blocks is printed (on stderr) with how to see and release it.
     """
     deadline = clock.monotonic() + timeout_s
     drain = client.drain(target)
@@ -75,6 +125,8 @@ def wait_for_safe(client: Client, target: str, timeout_s: float, *, live: bool
             show.update(drain)
     finally:
         show.stop()
+    if not drain["safe_to_deploy"] and drain["in_maintenance"] and drain["leases"]:
+        print_wide(blockers_view(drain, target), to=err_console)
     return bool(drain["safe_to_deploy"]), drain
 
 
@@ -94,7 +146,9 @@ class _Progress:
             return
         key = (drain["in_flight"], drain["current_phase"])
         if self.log and key != self.last:
-            console.print(drain_view(drain, self.target).renderables[0])
+            # The first line names what is in flight; later ones follow the count.
+            view = drain_view(drain, self.target)
+            print_wide(view if self.last is None else view.renderables[0])
             self.last = key
 
     def stop(self) -> None:

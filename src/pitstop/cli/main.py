@@ -8,6 +8,7 @@ import typer
 
 from pitstop.cli import (
     deploy,
+    leases,
     maintenance,
     nodes,
     occurrences,
@@ -44,6 +45,7 @@ maintenance.register(app)
 deploy.register(app)
 app.add_typer(tokens.app, name="token")
 app.add_typer(work.app, name="work")
+app.add_typer(leases.app, name="leases")
 app.add_typer(windows.app, name="windows")
 app.add_typer(occurrences.app, name="occurrences")
 app.add_typer(nodes.app, name="nodes")

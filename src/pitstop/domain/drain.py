@@ -12,6 +12,7 @@ from pitstop.domain.targets import covers
 
 IDLE = "idle"
 RUNNING = "running"
+LISTED = 20  # the drain JSON lists this many of the work in flight (``more``: the rest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,11 +24,24 @@ class LeaseView:
     phase: str | None
     acquired_at: datetime
     expected_end: datetime | None
-    expires_at: datetime | None  # None: work an agent reports, counted until it says done
+    # A lease's TTL end; for work an agent reports, when its node goes offline.
+    expires_at: datetime | None
+    node: str | None = None  # set for work an agent reports: the node it runs on
+    last_heartbeat: datetime | None = None
 
     def counts_at(self, now: datetime) -> bool:
-        """A lease whose TTL ran out stops counting, even before it is recorded as lost."""
+        """A lease whose TTL ran out, or work whose node went offline, stops counting even
+        before it is recorded as lost."""
         return self.expires_at is None or now < self.expires_at
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id, "target": self.target, "kind": self.kind, "holder": self.holder,
+            "phase": self.phase, "acquired_at": self.acquired_at,
+            "expected_end": self.expected_end, "expires_at": self.expires_at,
+            "reported": self.node is not None, "node": self.node,
+            "last_heartbeat": self.last_heartbeat,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,19 +65,8 @@ class DrainStatus:
             "current_phase": self.current_phase,
             "safe_to_deploy": self.safe_to_deploy,
             "estimated_wait_ms": self.estimated_wait_ms,
-            "leases": [
-                {
-                    "id": lease.id,
-                    "target": lease.target,
-                    "kind": lease.kind,
-                    "holder": lease.holder,
-                    "phase": lease.phase,
-                    "acquired_at": lease.acquired_at,
-                    "expected_end": lease.expected_end,
-                    "expires_at": lease.expires_at,
-                }
-                for lease in self.leases
-            ],
+            "leases": [lease.to_json() for lease in self.leases[:LISTED]],
+            "more": max(0, len(self.leases) - LISTED),
         }
 
 

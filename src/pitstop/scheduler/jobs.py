@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pitstop.services import horizon, leases, loader, maintenance, reminders
+from pitstop.services import horizon, leases, loader, maintenance, reminders, reported_work
 from pitstop.services.runtime import Runtime
 from pitstop.storage import events as events_q
 
@@ -40,6 +40,14 @@ async def expire_leases(rt: Runtime, now: datetime, full: bool) -> JobResult:
     if full or _due(leases.next_lease_expiry(rt), now):
         done = await leases.expire_leases(rt=rt, now=now)
     return JobResult(done, leases.next_lease_expiry(rt))
+
+
+async def lose_offline_work(rt: Runtime, now: datetime, full: bool) -> JobResult:
+    """Work an agent reported stops counting when its node goes offline: record it lost."""
+    done = 0
+    if full or _due(reported_work.next_offline_boundary(rt), now):
+        done = await reported_work.lose_offline_work(rt=rt, now=now)
+    return JobResult(done, reported_work.next_offline_boundary(rt))
 
 
 async def refresh_snapshot(rt: Runtime, now: datetime, full: bool) -> JobResult:
@@ -79,7 +87,7 @@ async def prune_events(rt: Runtime, now: datetime, full: bool) -> JobResult:
     return JobResult(done, None)
 
 
-JOBS: tuple[Job, ...] = (refresh_snapshot, expire_switches, expire_leases, refresh_horizon,
-                         send_reminders, advance_occurrences, prune_events)
+JOBS: tuple[Job, ...] = (refresh_snapshot, expire_switches, expire_leases, lose_offline_work,
+                         refresh_horizon, send_reminders, advance_occurrences, prune_events)
 # A replica that does not hold the leader lock (see services.backplane) runs only these.
 FOLLOWER_JOBS: tuple[Job, ...] = (refresh_snapshot,)

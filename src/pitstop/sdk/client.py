@@ -123,7 +123,15 @@ class _Api:
         return self._send(_Request("DELETE", f"/v1/leases/{lease_id}"))
 
     def list_leases(self, target: str | None = None) -> Any:
+        """Leases and agent-reported work (``reported: true``) in flight on or under
+        ``target``."""
         return self._send(_Request("GET", "/v1/leases", params={"target": target}))
+
+    def force_release(self, lease_id: str, reason: str) -> Any:
+        """Admins: end a lease, or stop counting a reported run (``node:<name>/<workload>``)
+        that holds up a drain."""
+        return self._send(_Request("POST", f"/v1/leases/{lease_id}/release",
+                                   {"reason": reason}))
 
     # windows and occurrences
     def create_window(self, **fields: Any) -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 from pitstop import clock
 from pitstop.encoding import dumps
 from pitstop.errors import InvalidInput, NotFound, RateLimited
+from pitstop.services import reported_work
 from pitstop.services.events import Event
 from pitstop.services.nodes import get_node
 from pitstop.services.records import node_from_row
@@ -22,7 +23,7 @@ from pitstop.storage import nodes as nodes_q
 
 # Events that cannot change any agent's config: skipping them keeps the watcher off the
 # hot paths (leases, heartbeats, tokens).
-_IRRELEVANT = ("lease.", "token.", "node.reported", "node.config_changed",
+_IRRELEVANT = ("lease.", "token.", "node.reported", "node.work_", "node.config_changed",
                "service.status_reported")
 
 
@@ -117,10 +118,14 @@ def _running(raw: Any) -> list[dict[str, str]]:
 
 async def report(*, rt: Runtime, target: str, version: str | None,
                  running: list[dict[str, Any]]) -> dict[str, Any]:
-    """Record a heartbeat: the agent's version and what it runs (its in-flight work)."""
+    """Record a heartbeat: the agent's version and what it runs (its in-flight work). It
+    replaces the last report, so work recorded lost (its node was offline) counts again;
+    a run an admin force-released stays released (see services.reported_work)."""
     now = clock.now()
     rows = [{"workload": r["workload"], "started_at": r["started_at"]} for r in _running(running)]
     async with rt.db.write() as conn:
+        previous = await nodes_q.get_node(conn=conn, target=target, lock=True)
+        rows = reported_work.carry_releases(previous, rows)
         row = await nodes_q.update_node(conn=conn, target=target, values={
             "agent_version": version, "running": rows, "reported_at": now})
     if row is None:
@@ -130,5 +135,7 @@ async def report(*, rt: Runtime, target: str, version: str | None,
                       node_from_row(row))])
     etag = encoded_config(rt, target, now)[1]
     view = describe_target(rt.state, target, now)
+    released = [{"workload": r["workload"], **r["released"]} for r in rows if "released" in r]
     return {"etag": etag, "in_maintenance": view.state.in_maintenance,
-            "running": len(rows), "safe_to_deploy": view.drain.safe_to_deploy}
+            "running": len(rows), "safe_to_deploy": view.drain.safe_to_deploy,
+            "released": released}

@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 NEVER = datetime.min.replace(tzinfo=UTC)
 _RESCAN = ("maintenance.", "occurrence.", "window.")
 _ONE_TARGET = ("target.", "node.")  # a new, relabelled or deleted target: look at it alone
-_DRAINING = ("lease.released", "lease.lost", "node.reported")
+_DRAINING = ("lease.released", "lease.lost", "lease.force_released", "node.reported",
+             "node.work_lost", "node.work_released")
 
 
 class DrainWatch:

@@ -10,7 +10,7 @@ from pitstop import clock
 from pitstop.domain.drain import LeaseView
 from pitstop.domain.lifecycle import Status
 from pitstop.domain.state import effective_state
-from pitstop.domain.targets import scope_of
+from pitstop.domain.targets import covers, scope_of
 from pitstop.domain.windows import (
     OccurrenceTimes,
     WindowRules,
@@ -19,7 +19,7 @@ from pitstop.domain.windows import (
     window_causes,
 )
 from pitstop.errors import Conflict, InMaintenance, MaintenanceSoon, NotFound
-from pitstop.services import eventlog
+from pitstop.services import eventlog, reported_work
 from pitstop.services.events import Event
 from pitstop.services.records import iso_z, lease_from_row, switch_from_row
 from pitstop.services.runtime import Runtime
@@ -33,11 +33,7 @@ SYSTEM = "system"
 
 
 def lease_json(lease: LeaseView, *, state: str = "active") -> dict[str, Any]:
-    return {
-        "id": lease.id, "target": lease.target, "kind": lease.kind, "holder": lease.holder,
-        "phase": lease.phase, "acquired_at": lease.acquired_at,
-        "expected_end": lease.expected_end, "expires_at": lease.expires_at, "state": state,
-    }
+    return {**lease.to_json(), "state": state}
 
 
 async def acquire_lease(
@@ -91,6 +87,7 @@ async def acquire_lease(
         lease = LeaseView(
             id=str(uuid.uuid4()), target=target, kind=kind, holder=holder, phase=phase,
             acquired_at=now, expected_end=expected_end, expires_at=now + timedelta(seconds=ttl),
+            last_heartbeat=now,
         )
         await leases_q.insert_lease(conn=conn, values={
             "id": lease.id, "target": target, "kind": kind, "holder": holder, "phase": phase,
@@ -131,6 +128,12 @@ async def _ended_error(rt: Runtime, lease_id: str) -> Exception:
     if row is None:
         return NotFound(f"lease {lease_id!r} does not exist", lease=lease_id)
     state = row["state"] if row["state"] != "active" else "lost"
+    if state == leases_q.FORCE_RELEASED:
+        return Conflict(
+            f"lease {lease_id} was force-released by {row['ended_by']} at "
+            f"{iso_z(row['ended_at'])}: {row['end_reason']}; stop this work or acquire "
+            "a new lease", lease=lease_id, state=state, released_by=row["ended_by"],
+            reason=row["end_reason"])
     return Conflict(
         f"lease {lease_id} has ended ({state}); acquire a new lease to start new work",
         lease=lease_id, state=state,
@@ -192,6 +195,48 @@ async def expire_leases(*, rt: Runtime, now: datetime) -> int:
         events = await eventlog.record(conn, events)
     rt.publish(events)
     return len(events)
+
+
+async def force_release(*, rt: Runtime, lease_id: str, reason: str, actor: str
+                        ) -> dict[str, Any]:
+    """An admin ends work that holds up a drain: a lease, or a run an agent reports
+    (``node:<name>/<workload>``, see services.reported_work). Audited with who held it."""
+    if lease_id.startswith("node:") and "/" in lease_id:
+        return await reported_work.release_workload(rt=rt, work_id=lease_id, reason=reason,
+                                                    actor=actor)
+    now = clock.now()
+    async with rt.db.write() as conn:
+        row = await leases_q.get_lease(conn=conn, lease_id=lease_id)
+        if row is None:
+            raise NotFound(f"lease {lease_id!r} does not exist; see pitstop leases list",
+                           lease=lease_id)
+        duration = (now - row["acquired_at"]).total_seconds()
+        if not await leases_q.end_lease(conn=conn, lease_id=lease_id,
+                                        state=leases_q.FORCE_RELEASED, now=now,
+                                        duration_s=duration, by=actor, reason=reason):
+            raise Conflict(f"lease {lease_id} has ended already ({row['state']})",
+                           lease=lease_id, state=row["state"])
+        lease = lease_from_row(row)
+        details = {k: v for k, v in lease_json(lease).items()
+                   if k in ("id", "kind", "holder", "phase")}
+        await audit_q.append_audit(conn=conn, at=now, actor=actor,
+                                   action="lease.force_released", target=row["target"],
+                                   reason=reason, details={"lease": details})
+        events = await eventlog.record(conn, [Event(
+            "lease.force_released", row["target"], now,
+            {"lease": lease_id, "holder": row["holder"], "by": actor}, lease)])
+    rt.publish(events)
+    return {**details, "target": row["target"], "released_by": actor, "reason": reason,
+            "released_at": now}
+
+
+def list_in_flight(rt: Runtime, target: str | None, now: datetime) -> list[dict[str, Any]]:
+    """Every lease and reported run that counts now, on ``target`` or under it."""
+    work = [w for w in rt.state.in_flight()
+            if w.counts_at(now) and (target is None or covers(target, w.target))]
+    return [{**w.to_json(), "state": "active",
+             "age_s": round((now - w.acquired_at).total_seconds(), 3)}
+            for w in sorted(work, key=lambda w: (w.acquired_at, w.id))]
 
 
 def next_lease_expiry(rt: Runtime) -> datetime | None:

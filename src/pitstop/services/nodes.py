@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop import clock
+from pitstop.domain import nodes as fleet_rules
 from pitstop.domain.targets import TargetId, parse_target, validate_labels
 from pitstop.errors import Conflict, InvalidInput, NotFound
 from pitstop.services import eventlog, maintenance
 from pitstop.services.events import Event
+from pitstop.services.fleet_records import NodeRecord
 from pitstop.services.records import node_from_row, target_from_row
 from pitstop.services.runtime import Runtime
-from pitstop.services.snapshot import NodeRecord, Snapshot
+from pitstop.services.snapshot import Snapshot
 from pitstop.services.targets import TargetView, describe_target
 from pitstop.services.tokens import CreatedToken, insert_token
 from pitstop.storage import audit as audit_q
@@ -34,20 +36,17 @@ def node_id(name: str) -> TargetId:
 
 
 def poll_interval_s(rt: Runtime, node: NodeRecord) -> float:
-    value = node.config.get("poll_interval_s")
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return float(value)
-    return float(rt.settings.agent_poll_interval_s)
+    return fleet_rules.poll_interval_s(node.config, rt.settings.agent_poll_interval_s)
 
 
 def health(rt: Runtime, node: NodeRecord, now: datetime) -> tuple[str, datetime | None]:
-    """Online when seen within 3 poll intervals, offline after, unknown before any contact.
-    Independent of maintenance: a node in maintenance can be offline too."""
+    """Online until 3 poll intervals pass without contact, offline after, unknown before
+    any contact. Independent of maintenance: a node in maintenance can be offline too."""
     seen = rt.state.seen.get(node.target)
     if seen is None:
         return UNKNOWN, None
-    limit = timedelta(seconds=3 * poll_interval_s(rt, node))
-    return (ONLINE if now - seen <= limit else OFFLINE), seen
+    offline = fleet_rules.is_offline(seen, poll_interval_s(rt, node), now)
+    return (OFFLINE if offline else ONLINE), seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +63,7 @@ class NodeView:
             "name": n.name, "target": n.target, "labels": t.record.labels,
             "health": self.health, "last_seen": self.last_seen,
             "agent_version": n.agent_version, "poll_interval_s": self.poll_interval_s,
-            "running": [{"workload": r.workload, "started_at": r.started_at}
-                        for r in n.running],
+            "running": [r.to_json() for r in n.running],  # lost_at / released if so
             "in_maintenance": t.state.in_maintenance,
             "causes": [c.to_json() for c in t.state.causes], "until": t.state.until,
             "drain": t.drain.to_json(), "config": n.config,

@@ -11,11 +11,10 @@ from pitstop.domain.lifecycle import Status
 from pitstop.domain.recurrence import Cursor
 from pitstop.domain.switches import Hold, Switch
 from pitstop.domain.windows import OccurrenceTimes, Realtime, parse_affects
+from pitstop.services.fleet_records import NodeRecord, Running
 from pitstop.services.snapshot import (
-    NodeRecord,
     OccurrenceRecord,
     RealtimeStatus,
-    Running,
     TargetRecord,
     WindowRecord,
 )
@@ -117,6 +116,8 @@ def lease_from_row(row: Mapping[str, Any]) -> LeaseView:
         acquired_at=row["acquired_at"],
         expected_end=row["expected_end"],
         expires_at=row["expires_at"],
+        # Each heartbeat sets the expiry one TTL ahead: the last one was a TTL before it.
+        last_heartbeat=row["expires_at"] - timedelta(seconds=row["ttl_s"]),
     )
 
 
@@ -143,7 +144,13 @@ def node_from_row(row: Mapping[str, Any]) -> NodeRecord:
         target=row["target"], config=dict(row["config"]),
         config_updated_at=row["config_updated_at"], config_updated_by=row["config_updated_by"],
         agent_version=row["agent_version"],
-        running=tuple(Running(r["workload"], datetime.fromisoformat(r["started_at"]))
-                      for r in row["running"]),
+        running=tuple(running_from_json(r) for r in row["running"]),
         reported_at=row["reported_at"], created_at=row["created_at"], version=row["version"],
     )
+
+
+def running_from_json(raw: Mapping[str, Any]) -> Running:
+    """One entry of a node's ``running`` column (see snapshot.Running)."""
+    lost = raw.get("lost_at")
+    return Running(raw["workload"], datetime.fromisoformat(raw["started_at"]),
+                   datetime.fromisoformat(lost) if lost else None, raw.get("released"))

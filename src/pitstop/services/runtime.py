@@ -13,7 +13,9 @@ from pitstop import clock
 from pitstop.domain.drain import LeaseView
 from pitstop.services.authlimit import FailureLimiter
 from pitstop.services.events import Event, EventBus
+from pitstop.services.fleet_records import NodeRecord
 from pitstop.services.snapshot import (
+    ENDING,
     OccurrenceRecord,
     Snapshot,
     TargetRecord,
@@ -75,6 +77,7 @@ class Runtime:
         self.reminders = ReminderClock()
         self.bus.subscribe(self.reminders.on_event)
         self.view_cache = ViewCache(self.state)
+        self.state.agent_poll_interval_s = float(self.settings.agent_poll_interval_s)
         self.limiter = FailureLimiter(
             max_failures=self.settings.auth_failures_per_minute,
             window_s=60,
@@ -88,7 +91,7 @@ class Runtime:
         for event in events:
             self.state.apply(event)
             self.bus.publish(event)
-            at = _boundary(event)
+            at = _boundary(event, self.state)
             if at is not None and (self.scheduler_due is None or at < self.scheduler_due):
                 self.scheduler_wake.set()
         self.broadcast(events)
@@ -148,10 +151,13 @@ class Runtime:
         return clock.monotonic() - self.started
 
 
-def _boundary(event: Event) -> datetime | None:
-    """The time-driven change an event schedules: a lease's expiry, a switch's end."""
+def _boundary(event: Event, state: Snapshot) -> datetime | None:
+    """The time-driven change an event schedules: a lease's expiry, a switch's end, the
+    moment a node whose agent reports work goes offline."""
     payload = event.payload
-    if isinstance(payload, LeaseView) and event.type not in ("lease.released", "lease.lost"):
+    if isinstance(payload, NodeRecord) and any(r.counted for r in payload.running):
+        return state.offline_at(payload)
+    if isinstance(payload, LeaseView) and event.type not in ENDING:
         return payload.expires_at
     if isinstance(payload, TargetRecord) and payload.switch is not None:
         return payload.switch.next_expiry

@@ -18,6 +18,7 @@ from typing import Any
 
 from pitstop.domain.drain import LeaseView, p90
 from pitstop.domain.lifecycle import TERMINAL
+from pitstop.domain.nodes import offline_at, poll_interval_s
 from pitstop.domain.recurrence import Cursor, Series, parse_series
 from pitstop.domain.state import Switch
 from pitstop.domain.targets import PLATFORM, scope_of
@@ -29,8 +30,10 @@ from pitstop.domain.windows import (
     next_boundary,
 )
 from pitstop.services.events import Event
+from pitstop.services.fleet_records import NodeRecord
 
 DURATIONS_KEPT = 200
+ENDING = ("lease.released", "lease.lost", "lease.force_released")  # events that end a lease
 ENDED_KEPT = 100_000
 
 
@@ -108,38 +111,6 @@ class OccurrenceRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class Running:
-    workload: str
-    started_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class NodeRecord:
-    """A registered node: its desired config and what its agent last reported."""
-
-    target: str  # node:<name>
-    config: dict[str, Any]
-    config_updated_at: datetime
-    config_updated_by: str
-    agent_version: str | None
-    running: tuple[Running, ...]
-    reported_at: datetime | None
-    created_at: datetime
-    version: int
-
-    @property
-    def name(self) -> str:
-        return self.target.split(":", 1)[1]
-
-    def workloads_in_flight(self) -> list[LeaseView]:
-        """What the agent reports running, as in-flight work for the drain."""
-        return [LeaseView(id=f"{self.target}/{r.workload}", target=self.target,
-                          kind="workload", holder=f"agent {self.name}", phase=r.workload,
-                          acquired_at=r.started_at, expected_end=None, expires_at=None)
-                for r in self.running]
-
-
-@dataclass(frozen=True, slots=True)
 class Principal:
     token_id: str
     name: str
@@ -159,6 +130,7 @@ class Snapshot:
     tokens: dict[str, Principal] = field(default_factory=dict)  # by token hash
     nodes: dict[str, NodeRecord] = field(default_factory=dict)  # by target id
     seen: dict[str, datetime] = field(default_factory=dict)  # an agent's last contact, here
+    agent_poll_interval_s: float = 30.0  # the default, from settings (see domain.nodes)
     windows: dict[int, WindowRecord] = field(default_factory=dict)
     occurrences: dict[int, OccurrenceRecord] = field(default_factory=dict)  # live ones only
     generation: int = 0  # bumped on every change; lets readers cache what they derive
@@ -233,7 +205,7 @@ class Snapshot:
         if isinstance(payload, TargetRecord):
             self.put_target(payload)
         elif isinstance(payload, LeaseView):
-            if event.type in ("lease.released", "lease.lost"):
+            if event.type in ENDING:
                 self.end_lease(payload.id, event.data.get("duration_s"), payload.kind,
                                released=event.type == "lease.released")
             else:
@@ -276,8 +248,15 @@ class Snapshot:
         work = list(self.leases.values())
         for node in self.nodes.values():
             if node.running:
-                work.extend(node.workloads_in_flight())
+                work.extend(node.workloads_in_flight(self.offline_at(node)))
         return work
+
+    def offline_at(self, node: NodeRecord) -> datetime | None:
+        """When ``node`` goes offline if it is not heard from again (None: never seen)."""
+        seen = self.seen.get(node.target)
+        if seen is None:
+            return None
+        return offline_at(seen, poll_interval_s(node.config, self.agent_poll_interval_s))
 
     def put_window(self, record: WindowRecord) -> None:
         current = self.windows.get(record.id)

@@ -13,7 +13,7 @@ from pitstop.storage import sqlite_fast
 from pitstop.storage.sqlite_fast import FastConnection
 from pitstop.storage.tables import leases
 
-ACTIVE, RELEASED, LOST = "active", "released", "lost"
+ACTIVE, RELEASED, LOST, FORCE_RELEASED = "active", "released", "lost", "force_released"
 
 
 # Hot statements are built once: constructing a statement costs more than SQLite running it.
@@ -65,13 +65,15 @@ async def touch_lease(
 
 
 async def end_lease(
-    *, conn: AsyncConnection, lease_id: str, state: str, now: datetime, duration_s: float
+    *, conn: AsyncConnection, lease_id: str, state: str, now: datetime, duration_s: float,
+    by: str | None = None, reason: str | None = None,
 ) -> bool:
     """Conditional update from active: False when it had already ended (another worker won)."""
     result = await conn.execute(
         update(leases)
         .where(leases.c.id == lease_id, leases.c.state == ACTIVE)
-        .values(state=state, ended_at=now, duration_s=duration_s)
+        .values(state=state, ended_at=now, duration_s=duration_s, ended_by=by,
+                end_reason=reason)
     )
     return result.rowcount == 1
 

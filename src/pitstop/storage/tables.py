@@ -103,9 +103,11 @@ leases = Table(
     Column("expected_end", UTCDateTime),
     Column("ttl_s", Integer, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
-    Column("state", String(16), nullable=False),  # active | released | lost
+    Column("state", String(16), nullable=False),  # active | released | lost | force_released
     Column("ended_at", UTCDateTime),
     Column("duration_s", Float),
+    Column("ended_by", String(100)),  # the admin who force-released it
+    Column("end_reason", String(500)),  # and why
     Index("ix_leases_state_expires_at", "state", "expires_at"),
     Index("ix_leases_kind_state_ended_at", "kind", "state", "ended_at"),
 )
