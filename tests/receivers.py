@@ -36,12 +36,13 @@ class Received:
 @dataclass
 class HttpReceiver:
     """Answers each request with the next planned behaviour (a status code; a float: 200
-    after that many seconds; "hang": silent past the sender's timeout), then 200 once the
-    plan is used up."""
+    after that many seconds; "hang": silent past the sender's timeout; "hold": 200 once the
+    test sets ``release``), then 200 once the plan is used up."""
 
     plan: deque[int | float | str] = field(default_factory=deque)
     requests: list[Received] = field(default_factory=list)
     hang_s: float = 3.0
+    release: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         receiver = self
@@ -54,6 +55,9 @@ class HttpReceiver:
                 step = receiver.plan.popleft() if receiver.plan else 200
                 if isinstance(step, float):  # slow, but answers in time
                     time.sleep(step)
+                    step = 200
+                if step == "hold":  # the sender may be gone by then: a late answer
+                    receiver.release.wait(receiver.hang_s)
                     step = 200
                 if step == "hang":
                     time.sleep(receiver.hang_s)  # the sender gives up meanwhile
