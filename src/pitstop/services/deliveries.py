@@ -15,9 +15,9 @@ from pitstop.storage import audit as audit_q
 from pitstop.storage import notifications as notify_q
 
 STATUSES = (notify_q.PENDING, notify_q.DELIVERED, notify_q.DEAD)
-NEWER_IS = {notify_q.DELIVERED: "the receiver has it already",
-            notify_q.PENDING: "it is on its way",
-            notify_q.DEAD: "it is dead too: retry that one instead"}
+NEWER_IS = {notify_q.DELIVERED: "delivered: the receiver has the current state",
+            notify_q.PENDING: "pending: it is on its way",
+            notify_q.DEAD: "dead too: retry that one instead"}
 
 
 def delivery_json(row: Any, attempts: list[Any]) -> dict[str, Any]:
@@ -83,8 +83,8 @@ async def _refuse_if_superseded(conn: Any, row: Any) -> None:
     if newer is None:
         return
     raise DeliverySuperseded(
-        f"delivery {row['id']} is older than delivery {newer['id']} about {row['subject']} "
-        f"on the same channel ({newer['status']}: {NEWER_IS[newer['status']]}); sending the "
+        f"delivery {row['id']} is superseded by delivery {newer['id']}, a newer one about "
+        f"{row['subject']} on the same channel ({NEWER_IS[newer['status']]}); sending the "
         "old one now would leave the receiver with an outdated state",
         delivery=row["id"], superseded_by=newer["id"], subject=row["subject"])
 
