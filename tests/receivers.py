@@ -87,6 +87,36 @@ class HttpReceiver:
         self.server.server_close()
 
 
+class TrickleReceiver:
+    """Answers 200 one byte at a time, ``gap_s`` apart: each read comes within an HTTP
+    client's timeout, the whole answer does not."""
+
+    def __init__(self, body_bytes: int = 40, gap_s: float = 0.2) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                self.send_response(200)
+                self.send_header("content-length", str(body_bytes))
+                self.end_headers()
+                self.wfile.flush()
+                for _ in range(body_bytes):
+                    time.sleep(gap_s)
+                    self.wfile.write(b".")
+                    self.wfile.flush()
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class _Mailbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []

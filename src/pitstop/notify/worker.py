@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 BATCH = 50
 CONCURRENCY = 8
 CLAIM_MARGIN_S = 5.0  # a claim lapses this long after the send's timeout (a crashed worker)
+SEND_GRACE_S = 1.0  # a send is cut off this long after its timeout, well within the claim
 IDLE_S = 30.0  # look at the outbox at least this often (rows written by other replicas)
 
 
@@ -58,13 +59,19 @@ def channel_view(row: Mapping[str, Any]) -> ChannelView:
 async def send_once(notifier: Notifier, channel: ChannelView, message: dict[str, Any],
                     delivery_key: str) -> Outcome:
     """One attempt; every failure becomes an :class:`Outcome` with its error, never an
-    exception (a notifier's bug is recorded against the delivery, and retried)."""
+    exception (a notifier's bug is recorded against the delivery, and retried). The attempt
+    ends soon after the channel's timeout even when the receiver trickles its answer (the
+    HTTP client's timeout is per read): the claim must outlast it, or a second worker would
+    send the same notification while this one is still on the wire."""
     started = clock.monotonic()
     code, error, permanent = None, None, False
     try:
-        code = await notifier.send(channel, message, delivery_key=delivery_key)
+        async with asyncio.timeout(channel.timeout_s + SEND_GRACE_S):
+            code = await notifier.send(channel, message, delivery_key=delivery_key)
     except DeliveryError as exc:
         code, error, permanent = exc.status_code, exc.detail, exc.permanent
+    except TimeoutError:
+        error = f"no answer within {channel.timeout_s:g} s"
     except Exception as exc:
         log.exception("notifier %s failed on channel %s", channel.kind, channel.id)
         error = f"{type(exc).__name__} in the {channel.kind} notifier"
