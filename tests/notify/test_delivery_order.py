@@ -11,6 +11,7 @@ from pitstop import clock
 from pitstop.settings import Settings
 from tests.conftest import make_settings
 from tests.notify.conftest import add_channel, deliver_all
+from tests.notify.test_window_notifications import create, until
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -128,17 +129,41 @@ async def test_an_earlier_fact_holds_back_later_ones_only_for_a_bounded_wait(
     receiver.plan.extend([500] * 1000)  # down for good
     await add_channel(admin, "ops", receiver.url)
     await _toggle(admin, "platform", 1)
+    r = await admin.post("/v1/targets/platform/maintenance/enter", json={"reason": "again"})
+    assert r.status_code == 200, r.text
     await _deliver_while_time_passes(rt, 1.0, 36)
-    exited, entered = await _deliveries(admin)
+    again, exited, entered = await _deliveries(admin)
     assert entered["status"] == "dead"
     assert entered["attempts"] < rt.settings.notify_max_attempts
     assert f"delivery {exited['id']}" in entered["last_error"]
-    assert "waited 30 s" in entered["last_error"]
-    assert exited["status"] == "pending" and exited["attempts"] >= 1
-    tried = [r.json()["kind"] for r in receiver.requests]
-    assert tried == ["maintenance_entered"] * entered["attempts"] + \
-        ["maintenance_exited"] * exited["attempts"]
+    assert "has waited 30 s behind it" in entered["last_error"]
+    # The third was held back from the first failure too: the second gets one try, not 30 s.
+    assert (exited["status"], exited["attempts"]) == ("dead", 1)
+    assert f"delivery {again['id']}" in exited["last_error"]
+    assert again["status"] == "pending" and again["attempts"] >= 1
+    tried = [r.json()["event"]["id"] for r in receiver.requests]
+    assert tried == [entered["event"]] * entered["attempts"] + [exited["event"]] + \
+        [again["event"]] * again["attempts"]
     receiver.plan.clear()  # back
     clock.advance(timedelta(seconds=rt.settings.notify_backoff_max_s))
     await deliver_all(rt)
-    assert [r.json()["kind"] for r in receiver.accepted()] == ["maintenance_exited"]
+    [last] = [r.json() for r in receiver.accepted()]
+    assert last["title"] == "Maintenance started: platform" and last["reason"] == "again"
+    assert (await admin.get("/health")).json()["maintenanceMode"] is True
+
+
+async def test_a_windows_steps_reach_a_failing_receiver_in_order(rt, admin, receiver):
+    receiver.plan.extend([500] * 12)
+    await add_channel(admin, "ops", receiver.url)
+    made = await create(admin)  # 09:00-11:00 UTC on 3 March, reminders 1 day and 1 hour
+    for moment in ("2026-03-02T09:00:00", "2026-03-03T08:00:00", "2026-03-03T09:00:00",
+                   "2026-03-03T11:00:00"):
+        await until(rt, moment)
+    await _deliver_while_time_passes(rt, rt.settings.notify_backoff_max_s, 16)
+    got = [r.json() for r in receiver.accepted()]
+    assert [g["kind"] for g in got] == ["reminder", "reminder", "starting_soon",
+                                        "in_progress", "completed"]
+    assert [g["lead"] for g in got[:2]] == ["P1D", "PT1H"]
+    rows = await _deliveries(admin)
+    assert {(d["subject"], d["status"]) for d in rows} == {(f"window:{made['id']}",
+                                                            "delivered")}

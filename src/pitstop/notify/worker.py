@@ -8,8 +8,9 @@
    this replica or another, skips it. Send it through its channel kind's notifier.
 3. Record the attempt (status code or error, duration) and the outcome: delivered; pending
    again after an exponential, jittered wait; or dead after the last attempt — or once a
-   later fact about its subject has waited ``notify_order_wait_s`` behind it, so a receiver
-   that is down for long gets the current state, not every step, when it is back.
+   later fact about its subject has been held back ``notify_order_wait_s`` (from the first
+   failure ahead of it), so a receiver that is down for long gets the current state, not
+   every step, when it is back.
 
 A process killed between 2 and 3 sends that row again once the claim lapses: delivery is at
 least once, and ``X-Pitstop-Delivery`` lets a receiver drop the repeat. One row per channel
@@ -165,9 +166,9 @@ class DeliveryWorker:
         """The row's new values after this attempt, and the result for the metrics.
 
         A failed row that holds back a later fact about its subject retries until that one
-        has waited ``notify_order_wait_s`` (its next try is never later than that), then is
-        given up: the wait of a later fact is bounded, not the sum of every earlier one's
-        retries."""
+        has been held ``notify_order_wait_s`` (from the first failure ahead of it; its next
+        try is never later than that), then is given up: the wait of a later fact is
+        bounded, not the sum of every earlier one's retries."""
         settings = self.rt.settings
         attempts = row["attempts"] + 1
         values: dict[str, Any] = {"attempts": attempts, "last_error": outcome.error}
@@ -177,15 +178,16 @@ class DeliveryWorker:
             return values | {"status": notify_q.DEAD}, "dead"
         async with self.rt.db.read() as conn:
             behind = await notify_q.next_in_line(conn=conn, delivery=row)
+        bound = timedelta(seconds=settings.notify_order_wait_s)
         wait = retry_delay(attempts, base_s=settings.notify_backoff_base_s,
                            max_s=settings.notify_backoff_max_s, rng=self.rng)
-        next_at = now + min(wait, timedelta(seconds=settings.notify_order_wait_s))
+        next_at = now + min(wait, bound)
         if behind is not None:
-            deadline = behind["created_at"] + timedelta(seconds=settings.notify_order_wait_s)
+            deadline = (behind["held_since"] or now) + bound
             if now >= deadline:
                 return values | {"status": notify_q.DEAD, "last_error": (
                     f"{outcome.error}; given up: delivery {behind['id']}, a later "
-                    f"notification about {row['subject']}, waited "
+                    f"notification about {row['subject']}, has waited "
                     f"{settings.notify_order_wait_s:g} s behind it")}, "dead"
             next_at = min(next_at, deadline)
         return values | {"next_attempt_at": next_at}, "failed"
@@ -204,6 +206,8 @@ class DeliveryWorker:
             await notify_q.update_delivery(conn=conn, delivery_id=row["id"], values=values,
                                            expected_status=notify_q.PENDING,
                                            claimed_until=until)
+            if outcome.error is not None:
+                await notify_q.hold_followers(conn=conn, delivery=row, now=now)
         self.rt.state.notify()  # open consoles show the outcome
         self.rt.metrics.deliveries.labels(channel.kind, result).inc()
         if result == "delivered":

@@ -117,12 +117,26 @@ async def next_in_line(*, conn: AsyncConnection, delivery: RowMapping) -> RowMap
     """The oldest pending delivery waiting behind ``delivery`` (same channel and subject)."""
     if delivery["subject"] is None:
         return None
-    stmt = (select(deliveries.c.id, deliveries.c.created_at)
-            .where(deliveries.c.channel_id == delivery["channel_id"],
-                   deliveries.c.subject == delivery["subject"],
-                   deliveries.c.status == PENDING, deliveries.c.id > delivery["id"])
-            .order_by(deliveries.c.id).limit(1))
+    stmt = (select(deliveries.c.id, deliveries.c.held_since)
+            .where(*_behind(delivery)).order_by(deliveries.c.id).limit(1))
     return (await conn.execute(stmt)).mappings().first()
+
+
+async def hold_followers(*, conn: AsyncConnection, delivery: RowMapping, now: datetime
+                         ) -> None:
+    """Mark the deliveries waiting behind a failed ``delivery`` as held back since ``now``,
+    unless something ahead of them failed earlier (the bounded wait counts from then)."""
+    if delivery["subject"] is None:
+        return
+    await conn.execute(update(deliveries)
+                       .where(*_behind(delivery), deliveries.c.held_since.is_(None))
+                       .values(held_since=now))
+
+
+def _behind(delivery: RowMapping) -> list[ColumnElement[bool]]:
+    return [deliveries.c.channel_id == delivery["channel_id"],
+            deliveries.c.subject == delivery["subject"],
+            deliveries.c.status == PENDING, deliveries.c.id > delivery["id"]]
 
 
 async def newest_after(*, conn: AsyncConnection, delivery: RowMapping) -> RowMapping | None:

@@ -1,6 +1,7 @@
 """Deliveries get a subject (the target or window a fact is about), so that per channel one
-subject's notifications go out in the order of the facts, and an index to find the oldest
-pending one of each subject.
+subject's notifications go out in the order of the facts, an index to find the oldest
+pending one of each subject, and ``held_since``: when a failure ahead of a waiting one first
+held it back (its wait is bounded from then).
 
 Revision ID: 0009
 Revises: 0007
@@ -9,6 +10,8 @@ Create Date: 2026-12-01
 
 import sqlalchemy as sa
 from alembic import op
+
+from pitstop.storage.types import UTCDateTime
 
 revision = "0009"
 down_revision = "0007"
@@ -31,6 +34,7 @@ def subject_of(dedupe_key: str) -> str | None:
 def upgrade() -> None:
     with op.batch_alter_table("deliveries") as batch:
         batch.add_column(sa.Column("subject", sa.String(160)))
+        batch.add_column(sa.Column("held_since", UTCDateTime))
     deliveries = sa.table("deliveries", sa.column("id"), sa.column("dedupe_key"),
                           sa.column("subject"))
     bind = op.get_bind()
@@ -48,4 +52,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_deliveries_pending_subject", table_name="deliveries")
     with op.batch_alter_table("deliveries") as batch:
+        batch.drop_column("held_since")
         batch.drop_column("subject")
