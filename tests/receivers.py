@@ -36,12 +36,13 @@ class Received:
 @dataclass
 class HttpReceiver:
     """Answers each request with the next planned behaviour (a status code; a float: 200
-    after that many seconds; "hang": silent past the sender's timeout), then 200 once the
-    plan is used up."""
+    after that many seconds; "hang": silent past the sender's timeout; "hold": 200 once the
+    test sets ``release``), then 200 once the plan is used up."""
 
     plan: deque[int | float | str] = field(default_factory=deque)
     requests: list[Received] = field(default_factory=list)
     hang_s: float = 3.0
+    release: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         receiver = self
@@ -54,6 +55,9 @@ class HttpReceiver:
                 step = receiver.plan.popleft() if receiver.plan else 200
                 if isinstance(step, float):  # slow, but answers in time
                     time.sleep(step)
+                    step = 200
+                if step == "hold":  # the sender may be gone by then: a late answer
+                    receiver.release.wait(receiver.hang_s)
                     step = 200
                 if step == "hang":
                     time.sleep(receiver.hang_s)  # the sender gives up meanwhile
@@ -77,6 +81,36 @@ class HttpReceiver:
     def accepted(self) -> list[Received]:
         """The requests it answered with a 2xx (those the sender counts as delivered)."""
         return [r for r in self.requests if r.answered is not None and r.answered < 300]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class TrickleReceiver:
+    """Answers 200 one byte at a time, ``gap_s`` apart: each read comes within an HTTP
+    client's timeout, the whole answer does not."""
+
+    def __init__(self, body_bytes: int = 40, gap_s: float = 0.2) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                self.send_response(200)
+                self.send_header("content-length", str(body_bytes))
+                self.end_headers()
+                self.wfile.flush()
+                for _ in range(body_bytes):
+                    time.sleep(gap_s)
+                    self.wfile.write(b".")
+                    self.wfile.flush()
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
         self.server.shutdown()

@@ -38,6 +38,11 @@ class InvalidTransition(Conflict):
     pass
 
 
+class DeliverySuperseded(Conflict):
+    """A dead notification cannot be sent again: a newer one about the same subject exists on
+    its channel, and sending the old one last would leave the receiver with an outdated state."""
+
+
 class InMaintenance(PitstopError):
     """New work refused: the target is in maintenance. ``retry_after`` in seconds, if known."""
 

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     notify_backoff_max_s: float = Field(
         1800.0, gt=0, description="the longest wait between two attempts at a notification "
         "(the defaults keep trying for about 3 hours)")
+    notify_order_wait_s: float = Field(
+        3600.0, gt=0, description="how long a notification waits, from the first failure "
+        "ahead of it, behind earlier ones about the same target or window on its channel that "
+        "keep failing; then those are given up (dead) and the newer ones, closer to the "
+        "current state, go out")
     window_horizon_days: int = Field(
         7, ge=1, le=366, description="how far ahead recurring windows' occurrences are generated")
 

@@ -47,7 +47,7 @@ async def add_channel(admin, name: str, url: str, *, kind: str = "webhook",
     return channel
 
 
-async def deliver_all(rt, rounds: int = 20) -> None:
+async def deliver_all(rt, rounds: int = 100) -> None:
     """Run the outbox worker until nothing is due now (the clock is frozen)."""
     for _ in range(rounds):
         if await rt.delivery.run_once() > 0:

@@ -4,6 +4,7 @@ through failures and retries, and never twice for one fact."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from pitstop import clock
 from pitstop.app import create_app
 from pitstop.notify import outbox, worker
 from tests.notify.conftest import SECRET, add_channel, deliver_all
+from tests.receivers import TrickleReceiver
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -67,14 +69,14 @@ async def test_apprise_json_and_email_receive_the_message(rt, admin, receiver, s
 
 
 async def test_a_failing_receiver_gets_each_notification_once_it_recovers(rt, admin, receiver):
-    receiver.plan.extend([500, 500, 500, 500, "hang", "hang"])
     await add_channel(admin, "flaky", receiver.url)
-    await _enter(admin)
-    await _exit(admin)
-    for _ in range(6):
+    for change in (_enter, _exit):  # (the second would wait for the first anyway)
+        receiver.plan.extend([500, 500, "hang"])
+        await change(admin)
+        for _ in range(3):
+            await deliver_all(rt)
+            clock.advance(timedelta(seconds=rt.settings.notify_backoff_max_s))
         await deliver_all(rt)
-        clock.advance(timedelta(seconds=rt.settings.notify_backoff_max_s))
-    await deliver_all(rt)
     accepted = receiver.accepted()
     assert sorted(r.json()["kind"] for r in accepted) == ["maintenance_entered",
                                                           "maintenance_exited"]
@@ -177,6 +179,23 @@ async def test_two_workers_on_a_slow_receiver_deliver_each_notification_once(
 
     async with second.router.lifespan_context(second):
         await asyncio.gather(rt.delivery.run_once(), keep_polling())
-    kinds = [r.json()["event"]["id"] for r in receiver.accepted()]
-    assert len(kinds) == 6 and len(set(kinds)) == 6
+    facts = [r.json()["event"]["id"] for r in receiver.accepted()]
+    assert len(facts) == 6 and len(set(facts)) == 6
+    assert facts == sorted(facts)  # two workers, still one at a time, in the order of facts
     assert {d["status"] for d in await _deliveries(admin)} == {"delivered"}
+
+
+async def test_a_receiver_that_trickles_its_answer_is_cut_off_before_the_claim_lapses(
+        rt, admin):
+    trickle = TrickleReceiver(body_bytes=40, gap_s=0.2)  # 8 s in all, each byte in time
+    try:
+        await add_channel(admin, "slow", trickle.url)  # timeout_s 1: the claim lasts 6 s
+        await _enter(admin)
+        started = time.monotonic()
+        await rt.delivery.run_once()
+        assert time.monotonic() - started < 3  # timeout 1 s, cut off 1 s later
+    finally:
+        trickle.close()
+    [d] = await _deliveries(admin)
+    assert (d["status"], d["attempts"]) == ("pending", 1)  # tried again later
+    assert d["last_error"] == "no answer within 1 s"

@@ -21,6 +21,8 @@ MAPPING: list[tuple[type[errors.PitstopError], int, str, str]] = [
     (errors.InvalidInput, 422, "invalid-input", "Invalid input"),
     (errors.NotFound, 404, "not-found", "Not found"),
     (errors.InvalidTransition, 409, "invalid-transition", "Invalid transition"),
+    (errors.DeliverySuperseded, 409, "delivery-superseded",
+     "A newer notification about the same subject exists"),
     (errors.Conflict, 409, "conflict", "Conflict"),
     (errors.InMaintenance, 503, "maintenance", "Target in maintenance"),
     (errors.MaintenanceSoon, 503, "maintenance_soon", "Maintenance starts before the work ends"),

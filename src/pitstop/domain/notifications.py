@@ -26,10 +26,13 @@ STATUS_KINDS = {"READY": "starting_soon", "ONGOING": "in_progress", "COMPLETED":
 
 @dataclass(frozen=True, slots=True)
 class Notification:
-    """One thing to tell subscribers; ``targets`` and ``selectors`` say what it concerns."""
+    """One thing to tell subscribers; ``targets`` and ``selectors`` say what it concerns.
+    ``subject`` names what the fact is about (``target:<id>``, ``window:<id>``): a channel
+    gets one subject's notifications in the order of the facts."""
 
     kind: str
     dedupe_key: str
+    subject: str
     message: dict[str, Any]
     window_id: int | None = None
     targets: tuple[str, ...] = ()

@@ -81,7 +81,8 @@ def occurrence_note(kind: str, event: Event, window: WindowRecord) -> Notificati
     if kind == "reminder":
         message["lead"] = iso_duration(timedelta(seconds=event.data["lead_s"]))
     return Notification(
-        kind=kind, dedupe_key=_occurrence_key(kind, event), message=message,
+        kind=kind, dedupe_key=_occurrence_key(kind, event), subject=f"window:{window.id}",
+        message=message,
         window_id=window.id,
         targets=tuple(s.target for s in window.affects if s.target is not None),
         label_selectors=tuple(s.labels for s in window.affects if s.labels is not None))
@@ -132,7 +133,7 @@ def switch_note(kind: str, event: Event) -> Notification:
                "reason": data.get("reason"), "actor": data.get("actor"),
                "event": {"id": event.id, "type": event.type, "at": iso_z(event.at)}}
     return Notification(kind=kind, dedupe_key=f"maintenance:{target}:{kind}:{event.id}",
-                        message=message, targets=(target,))
+                        subject=f"target:{target}", message=message, targets=(target,))
 
 
 def kind_of(event: Event) -> str | None:

@@ -68,7 +68,7 @@ async def _labels(conn: AsyncConnection) -> dict[str, dict[str, str]]:
 
 def _row(note: Notification, channel_id: str, now: datetime) -> dict[str, Any]:
     event = note.message.get("event") or {}
-    return {"dedupe_key": note.dedupe_key, "channel_id": channel_id,
+    return {"dedupe_key": note.dedupe_key, "channel_id": channel_id, "subject": note.subject,
             "event_id": event.get("id"), "kind": note.kind,
             "message": orjson.loads(dumps(note.message)), "status": notify_q.PENDING,
             "attempts": 0, "created_at": now, "next_attempt_at": now}

@@ -1,14 +1,20 @@
 """The outbox worker: delivers pending notifications, records every attempt, retries.
 
-1. Read the due rows; channels are sent side by side, each channel's rows in order.
+1. Read the due rows that are first in line: per channel, a fact about a subject (a target,
+   a window) waits while an earlier one about it is pending, so the receiver gets them in
+   the order of the facts. Channels are sent side by side, each channel's rows in order.
 2. Claim each row just before sending it, by conditional update (``next_attempt_at`` pushed
-   past the send's timeout): a second worker, on this replica or another, skips it. Send it
-   through its channel kind's notifier.
+   past the send's timeout, and only while it is still first in line): a second worker, on
+   this replica or another, skips it. Send it through its channel kind's notifier.
 3. Record the attempt (status code or error, duration) and the outcome: delivered; pending
-   again after an exponential, jittered wait; or dead after the last attempt.
+   again after an exponential, jittered wait; or dead after the last attempt — or once a
+   later fact about its subject has been held back ``notify_order_wait_s`` (from the first
+   failure ahead of it), so a receiver that is down for long gets the current state, not
+   every step, when it is back.
 
 A process killed between 2 and 3 sends that row again once the claim lapses: delivery is at
-least once, and ``X-Pitstop-Delivery`` lets a receiver drop the repeat.
+least once, and ``X-Pitstop-Delivery`` lets a receiver drop the repeat. One row per channel
+is on the wire at a time, so a crash repeats at most one notification per channel.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ log = logging.getLogger(__name__)
 BATCH = 50
 CONCURRENCY = 8
 CLAIM_MARGIN_S = 5.0  # a claim lapses this long after the send's timeout (a crashed worker)
+SEND_GRACE_S = 1.0  # a send is cut off this long after its timeout, well within the claim
 IDLE_S = 30.0  # look at the outbox at least this often (rows written by other replicas)
 
 
@@ -53,13 +60,19 @@ def channel_view(row: Mapping[str, Any]) -> ChannelView:
 async def send_once(notifier: Notifier, channel: ChannelView, message: dict[str, Any],
                     delivery_key: str) -> Outcome:
     """One attempt; every failure becomes an :class:`Outcome` with its error, never an
-    exception (a notifier's bug is recorded against the delivery, and retried)."""
+    exception (a notifier's bug is recorded against the delivery, and retried). The attempt
+    ends soon after the channel's timeout even when the receiver trickles its answer (the
+    HTTP client's timeout is per read): the claim must outlast it, or a second worker would
+    send the same notification while this one is still on the wire."""
     started = clock.monotonic()
     code, error, permanent = None, None, False
     try:
-        code = await notifier.send(channel, message, delivery_key=delivery_key)
+        async with asyncio.timeout(channel.timeout_s + SEND_GRACE_S):
+            code = await notifier.send(channel, message, delivery_key=delivery_key)
     except DeliveryError as exc:
         code, error, permanent = exc.status_code, exc.detail, exc.permanent
+    except TimeoutError:
+        error = f"no answer within {channel.timeout_s:g} s"
     except Exception as exc:
         log.exception("notifier %s failed on channel %s", channel.kind, channel.id)
         error = f"{type(exc).__name__} in the {channel.kind} notifier"
@@ -128,9 +141,12 @@ class DeliveryWorker:
         "starts in 1 hour" before "in progress" (channels run side by side). Each row is
         claimed just before it is sent, so a slow receiver cannot outlast the claims."""
         for row in rows:
-            until = await self._claim(row, channel)
-            if until is not None:
-                await self._deliver(row, channel, until)
+            async with self._limit:  # claim only once a slot is free: the claim must last
+                until = await self._claim(row, channel)
+                if until is None:
+                    continue
+                outcome = await self._send(row, channel)
+            await self._record(row, channel, outcome, until)
 
     async def _claim(self, row: Mapping[str, Any], channel: ChannelView) -> datetime | None:
         until = clock.now() + timedelta(seconds=channel.timeout_s + CLAIM_MARGIN_S)
@@ -139,35 +155,50 @@ class DeliveryWorker:
                                                 seen_at=row["next_attempt_at"], until=until)
         return until if got else None  # else: another worker has it, or it was retried
 
-    async def _deliver(self, row: Mapping[str, Any], channel: ChannelView, until: datetime
-                       ) -> None:
+    async def _send(self, row: Mapping[str, Any], channel: ChannelView) -> Outcome:
         notifier = self.notifiers.get(channel.kind)
-        async with self._limit:
-            if notifier is None:
-                outcome = Outcome(None, f"no notifier for kind {channel.kind!r}", True, 0)
-            else:
-                outcome = await send_once(notifier, channel, row["message"],
-                                          delivery_key(row["id"]))
-        await self._record(row, channel, outcome, until)
+        if notifier is None:
+            return Outcome(None, f"no notifier for kind {channel.kind!r}", True, 0)
+        return await send_once(notifier, channel, row["message"], delivery_key(row["id"]))
+
+    async def _next_state(self, row: Mapping[str, Any], outcome: Outcome, now: datetime
+                          ) -> tuple[dict[str, Any], str]:
+        """The row's new values after this attempt, and the result for the metrics.
+
+        A failed row that holds back a later fact about its subject retries until that one
+        has been held ``notify_order_wait_s`` (from the first failure ahead of it; its next
+        try is never later than that), then is given up: the wait of a later fact is
+        bounded, not the sum of every earlier one's retries."""
+        settings = self.rt.settings
+        attempts = row["attempts"] + 1
+        values: dict[str, Any] = {"attempts": attempts, "last_error": outcome.error}
+        if outcome.error is None:
+            return values | {"status": notify_q.DELIVERED, "delivered_at": now}, "delivered"
+        if outcome.permanent or attempts >= settings.notify_max_attempts:
+            return values | {"status": notify_q.DEAD}, "dead"
+        async with self.rt.db.read() as conn:
+            behind = await notify_q.next_in_line(conn=conn, delivery=row)
+        bound = timedelta(seconds=settings.notify_order_wait_s)
+        wait = retry_delay(attempts, base_s=settings.notify_backoff_base_s,
+                           max_s=settings.notify_backoff_max_s, rng=self.rng)
+        next_at = now + min(wait, bound)
+        if behind is not None:
+            deadline = (behind["held_since"] or now) + bound
+            if now >= deadline:
+                return values | {"status": notify_q.DEAD, "last_error": (
+                    f"{outcome.error}; given up: delivery {behind['id']}, a later "
+                    f"notification about {row['subject']}, has waited "
+                    f"{settings.notify_order_wait_s:g} s behind it")}, "dead"
+            next_at = min(next_at, deadline)
+        return values | {"next_attempt_at": next_at}, "failed"
 
     async def _record(self, row: Mapping[str, Any], channel: ChannelView, outcome: Outcome,
                       until: datetime) -> None:
         """Record the attempt, and the outcome while this worker still holds the claim (a
         retry through the API meanwhile starts a fresh series that this must not end)."""
         now = clock.now()
-        attempts = row["attempts"] + 1
-        values: dict[str, Any] = {"attempts": attempts, "last_error": outcome.error}
-        if outcome.error is None:
-            values |= {"status": notify_q.DELIVERED, "delivered_at": now}
-            result = "delivered"
-        elif outcome.permanent or attempts >= self.rt.settings.notify_max_attempts:
-            values |= {"status": notify_q.DEAD}
-            result = "dead"
-        else:
-            wait = retry_delay(attempts, base_s=self.rt.settings.notify_backoff_base_s,
-                               max_s=self.rt.settings.notify_backoff_max_s, rng=self.rng)
-            values |= {"next_attempt_at": now + wait}
-            result = "failed"
+        values, result = await self._next_state(row, outcome, now)
+        attempts = values["attempts"]
         async with self.rt.db.write() as conn:
             await notify_q.insert_attempt(conn=conn, values={
                 "delivery_id": row["id"], "at": now, "status_code": outcome.status_code,
@@ -175,6 +206,8 @@ class DeliveryWorker:
             await notify_q.update_delivery(conn=conn, delivery_id=row["id"], values=values,
                                            expected_status=notify_q.PENDING,
                                            claimed_until=until)
+            if outcome.error is not None:
+                await notify_q.hold_followers(conn=conn, delivery=row, now=now)
         self.rt.state.notify()  # open consoles show the outcome
         self.rt.metrics.deliveries.labels(channel.kind, result).inc()
         if result == "delivered":
@@ -182,7 +215,7 @@ class DeliveryWorker:
             self.rt.metrics.delivery_latency.labels(channel.kind).observe(max(0.0, latency))
         elif result == "dead":
             log.warning("gave up on delivery %s to channel %s after %d attempts: %s",
-                        row["id"], channel.name, attempts, outcome.error)
+                        row["id"], channel.name, attempts, values["last_error"])
 
     async def close(self) -> None:
         for notifier in self.notifiers.values():

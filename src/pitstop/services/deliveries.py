@@ -6,7 +6,7 @@ import secrets
 from typing import Any
 
 from pitstop import clock
-from pitstop.errors import ChannelFailed, Conflict, InvalidInput, NotFound
+from pitstop.errors import ChannelFailed, Conflict, DeliverySuperseded, InvalidInput, NotFound
 from pitstop.notify.messages import channel_test_message
 from pitstop.notify.worker import channel_view, delivery_key, send_once
 from pitstop.services.channels import get_channel_row
@@ -15,11 +15,15 @@ from pitstop.storage import audit as audit_q
 from pitstop.storage import notifications as notify_q
 
 STATUSES = (notify_q.PENDING, notify_q.DELIVERED, notify_q.DEAD)
+NEWER_IS = {notify_q.DELIVERED: "delivered: the receiver has the current state",
+            notify_q.PENDING: "pending: it is on its way",
+            notify_q.DEAD: "dead too: retry that one instead"}
 
 
 def delivery_json(row: Any, attempts: list[Any]) -> dict[str, Any]:
     return {"id": row["id"], "key": delivery_key(row["id"]), "channel": row["channel_id"],
-            "kind": row["kind"], "status": row["status"], "event": row["event_id"],
+            "kind": row["kind"], "subject": row["subject"], "status": row["status"],
+            "event": row["event_id"],
             "title": row["message"].get("title"), "attempts": row["attempts"],
             "created_at": row["created_at"], "next_attempt_at": (
                 row["next_attempt_at"] if row["status"] == notify_q.PENDING else None),
@@ -46,7 +50,9 @@ async def list_deliveries(*, rt: Runtime, status: str | None, channel_id: str | 
 
 async def retry_delivery(*, rt: Runtime, delivery_id: int, actor: str) -> dict[str, Any]:
     """Send a dead or waiting delivery again now, with a fresh series of attempts (the
-    earlier ones stay in its history)."""
+    earlier ones stay in its history). A dead one is sent again only while it is the newest
+    about its subject on its channel (else :class:`DeliverySuperseded`): the newer one
+    carries the current state, and the receiver's last message must match it."""
     now = clock.now()
     async with rt.db.write() as conn:
         row = await notify_q.get_delivery(conn=conn, delivery_id=delivery_id)
@@ -55,6 +61,8 @@ async def retry_delivery(*, rt: Runtime, delivery_id: int, actor: str) -> dict[s
                            delivery=delivery_id)
         if row["status"] == notify_q.DELIVERED:
             raise Conflict(f"delivery {delivery_id} was delivered already", delivery=delivery_id)
+        if row["status"] == notify_q.DEAD:
+            await _refuse_if_superseded(conn, row)
         updated = await notify_q.update_delivery(
             conn=conn, delivery_id=delivery_id, expected_status=row["status"],
             values={"status": notify_q.PENDING, "attempts": 0, "next_attempt_at": now})
@@ -68,6 +76,17 @@ async def retry_delivery(*, rt: Runtime, delivery_id: int, actor: str) -> dict[s
     rt.delivery.wake()
     rt.state.notify()
     return delivery_json(updated, list(attempts))
+
+
+async def _refuse_if_superseded(conn: Any, row: Any) -> None:
+    newer = await notify_q.newest_after(conn=conn, delivery=row)
+    if newer is None:
+        return
+    raise DeliverySuperseded(
+        f"delivery {row['id']} is superseded by delivery {newer['id']}, a newer one about "
+        f"{row['subject']} on the same channel ({NEWER_IS[newer['status']]}); sending the "
+        "old one now would leave the receiver with an outdated state",
+        delivery=row["id"], superseded_by=newer["id"], subject=row["subject"])
 
 
 async def test_channel(*, rt: Runtime, channel_id: str, actor: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
@@ -72,10 +72,22 @@ async def insert_delivery(*, conn: AsyncConnection, values: dict[str, Any]) -> i
     return int(result.scalar_one())
 
 
+def _first_in_line() -> ColumnElement[bool]:
+    """No earlier delivery about the same subject on the same channel is pending: a later
+    fact waits while an earlier one is retried, whatever its own ``next_attempt_at``. (A
+    row without a subject waits for nothing.) Served by ix_deliveries_pending_subject."""
+    earlier = deliveries.alias("earlier")
+    return ~exists().where(earlier.c.channel_id == deliveries.c.channel_id,
+                           earlier.c.subject == deliveries.c.subject,
+                           earlier.c.status == PENDING, earlier.c.id < deliveries.c.id)
+
+
 async def due_deliveries(*, conn: AsyncConnection, now: datetime, limit: int
                          ) -> list[RowMapping]:
+    """Pending deliveries due by ``now`` that are first in line for their subject."""
     stmt = (select(deliveries)
-            .where(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now)
+            .where(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now,
+                   _first_in_line())
             .order_by(deliveries.c.next_attempt_at, deliveries.c.id).limit(limit))
     return list((await conn.execute(stmt)).mappings())
 
@@ -83,18 +95,61 @@ async def due_deliveries(*, conn: AsyncConnection, now: datetime, limit: int
 async def claim_delivery(*, conn: AsyncConnection, delivery_id: int, seen_at: datetime,
                          until: datetime) -> bool:
     """Hold a due delivery until ``until``. False when another worker claimed it first
-    (its ``next_attempt_at`` is no longer what we read)."""
+    (its ``next_attempt_at`` is no longer what we read), or when an earlier one about its
+    subject is pending again (an operator retried it since we read)."""
     result = await conn.execute(
         update(deliveries)
         .where(deliveries.c.id == delivery_id, deliveries.c.status == PENDING,
-               deliveries.c.next_attempt_at == seen_at)
+               deliveries.c.next_attempt_at == seen_at, _first_in_line())
         .values(next_attempt_at=until))
     return result.rowcount == 1
 
 
 async def next_due_at(*, conn: AsyncConnection) -> datetime | None:
-    stmt = select(func.min(deliveries.c.next_attempt_at)).where(deliveries.c.status == PENDING)
+    """When the next delivery that is first in line falls due (those behind it wait for it,
+    not for their own time)."""
+    stmt = select(func.min(deliveries.c.next_attempt_at)).where(
+        deliveries.c.status == PENDING, _first_in_line())
     return (await conn.execute(stmt)).scalar()
+
+
+async def next_in_line(*, conn: AsyncConnection, delivery: RowMapping) -> RowMapping | None:
+    """The oldest pending delivery waiting behind ``delivery`` (same channel and subject)."""
+    if delivery["subject"] is None:
+        return None
+    stmt = (select(deliveries.c.id, deliveries.c.held_since)
+            .where(*_behind(delivery)).order_by(deliveries.c.id).limit(1))
+    return (await conn.execute(stmt)).mappings().first()
+
+
+async def hold_followers(*, conn: AsyncConnection, delivery: RowMapping, now: datetime
+                         ) -> None:
+    """Mark the deliveries waiting behind a failed ``delivery`` as held back since ``now``,
+    unless something ahead of them failed earlier (the bounded wait counts from then)."""
+    if delivery["subject"] is None:
+        return
+    await conn.execute(update(deliveries)
+                       .where(*_behind(delivery), deliveries.c.held_since.is_(None))
+                       .values(held_since=now))
+
+
+def _behind(delivery: RowMapping) -> list[ColumnElement[bool]]:
+    return [deliveries.c.channel_id == delivery["channel_id"],
+            deliveries.c.subject == delivery["subject"],
+            deliveries.c.status == PENDING, deliveries.c.id > delivery["id"]]
+
+
+async def newest_after(*, conn: AsyncConnection, delivery: RowMapping) -> RowMapping | None:
+    """The newest delivery about the same subject on the same channel, if newer than
+    ``delivery`` (any status)."""
+    if delivery["subject"] is None:
+        return None
+    stmt = (select(deliveries.c.id, deliveries.c.status)
+            .where(deliveries.c.channel_id == delivery["channel_id"],
+                   deliveries.c.subject == delivery["subject"],
+                   deliveries.c.id > delivery["id"])
+            .order_by(deliveries.c.id.desc()).limit(1))
+    return (await conn.execute(stmt)).mappings().first()
 
 
 async def insert_attempt(*, conn: AsyncConnection, values: dict[str, Any]) -> None:

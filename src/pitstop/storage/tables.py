@@ -238,8 +238,14 @@ deliveries = Table(
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("delivered_at", UTCDateTime),
     Column("last_error", Text),
+    # What the fact is about ("target:platform", "window:12"): per channel, one subject's
+    # pending deliveries go out one at a time, oldest first. None: ordered with nothing.
+    Column("subject", String(160)),
+    Column("held_since", UTCDateTime),  # first failure ahead of it, while it waited
     UniqueConstraint("dedupe_key", "channel_id"),
     Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    Index("ix_deliveries_pending_subject", "channel_id", "subject", "id",
+          sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
     sqlite_autoincrement=True,
 )
 
