@@ -33,8 +33,19 @@ def _pids(state: Path) -> dict[str, int]:
         return {}
 
 
-def test_enter_wait_completes_once_a_killed_agents_node_goes_offline(fast_fleet, tmp_path):
+WAITS = {
+    "enter": (["enter", "platform", "--reason", "deploy", "--wait", "20s"],
+              "platform is safe to deploy"),
+    "deploy": (["deploy", "--reason", "release 45", "--timeout", "20s", "--", sys.executable,
+                "-c", "pass"], "platform left maintenance"),
+}
+
+
+@pytest.mark.parametrize("how", sorted(WAITS))
+def test_a_wait_for_the_drain_completes_once_a_killed_agents_node_goes_offline(
+        fast_fleet, tmp_path, how):
     live = fast_fleet
+    command, said = WAITS[how]
     state = tmp_path / "agent.json"
     with live.client() as http:
         token = http.post("/v1/nodes", json={"name": "edge-1"}).json()["token"]
@@ -48,7 +59,7 @@ def test_enter_wait_completes_once_a_killed_agents_node_goes_offline(fast_fleet,
             os.kill(agent.pid, signal.SIGKILL)  # the machine dies: nothing reports again
             agent.wait(10)
             started = time.monotonic()
-            r = live.cli("enter", "platform", "--reason", "deploy", "--wait", "20s")
+            r = live.cli(*command)
             took = time.monotonic() - started
         finally:
             if agent.poll() is None:
@@ -58,7 +69,7 @@ def test_enter_wait_completes_once_a_killed_agents_node_goes_offline(fast_fleet,
                 if alive(pid):
                     os.kill(pid, signal.SIGKILL)
         assert r.returncode == 0, r.stdout + r.stderr
-        assert "platform is safe to deploy" in r.stdout
+        assert said in r.stdout
         assert took < 10, f"took {took:.1f} s"
         assert len(workloads) == 2
         lost = http.get("/v1/history", params={"action": "lease.lost"}).json()["items"]

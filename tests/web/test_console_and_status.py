@@ -174,3 +174,37 @@ def test_a_viewer_sees_but_cannot_switch(pages, api):
     expect(page.get_by_test_id("console-banner")).to_contain_text("Operators can switch")
     expect(page.get_by_role("button", name="Enter maintenance")).to_have_count(0)
     assert page.viewport_size == WIDE
+
+
+def test_a_maintenance_held_by_two_shows_its_holders_and_only_an_admin_ends_it_for_all(
+        pages, api):
+    api.post("/v1/targets/platform/maintenance/enter", json={
+        "reason": "manual db migration, do not exit", "public_message": "Database upgrade"})
+    operator = api.post("/v1/tokens", json={"name": "bob", "role": "operator"}).json()["secret"]
+    api.post("/v1/targets/platform/maintenance/enter", json={"reason": "release 45",
+                                                              "hold": "deploy-3f9a"})
+    page = pages.login(pages.open("/console/login"), operator)
+    banner = page.get_by_test_id("console-banner")
+    expect(banner.get_by_test_id("holders")).to_contain_text("deploy-3f9a")
+    expect(banner.get_by_test_id("holders")).to_contain_text("manual db migration")
+    expect(banner.get_by_test_id("public-message")).to_contain_text("Database upgrade")
+    page.get_by_role("button", name="Exit maintenance").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("Public message")).to_be_hidden()  # an exit has none
+    expect(dialog.get_by_text("End it for every holder")).to_have_count(0)  # not an admin
+    dialog.get_by_label("Reason", exact=True).fill("looks done to me")
+    dialog.get_by_role("button", name="Exit maintenance").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("not by you")
+    screenshot(page, "console-holders")
+    dialog.get_by_role("button", name="Cancel").click()
+
+    admin = pages.login(pages.open("/console/login"))
+    admin.get_by_role("button", name="Exit maintenance").click()
+    dialog = admin.get_by_role("dialog")
+    dialog.get_by_label("Reason", exact=True).fill("incident over, reopening")
+    dialog.get_by_label("End it for every holder").check()
+    dialog.get_by_role("button", name="Exit maintenance").click()
+    expect(dialog).to_be_hidden()
+    expect(admin.get_by_test_id("console-banner")).to_contain_text("Operational")
+    expect(admin.get_by_test_id("history-row").first).to_contain_text("Disabled")
+    expect(admin.get_by_test_id("history-row").nth(1)).to_contain_text("Joined")
