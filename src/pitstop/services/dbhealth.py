@@ -95,11 +95,9 @@ class DatabaseCheck:
     def to_json(self) -> dict[str, Any]:
         """For the public /health: the error's kind, never its message (which may name
         hosts and ports)."""
-        body: dict[str, Any] = {"status": "ok" if self.ok else "unreachable",
-                                "latency_ms": self.latency_ms, "last_ok": self.last_ok}
-        if self.error is not None:
-            body["error"] = self.error.kind
-        return body
+        if self.error is None:
+            return {"status": "ok", "latency_ms": self.latency_ms, "last_ok": self.last_ok}
+        return {"status": "unreachable", "error": self.error.kind, "last_ok": self.last_ok}
 
 
 def stale_as_of(rt: Runtime) -> datetime | None:
