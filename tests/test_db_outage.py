@@ -25,6 +25,7 @@ from tests.live import LiveServer, until
 ENTER = ("POST", "/v1/targets/platform/maintenance/enter", {"reason": "deploy"})
 LEASE = ("POST", "/v1/leases", {"target": "platform", "kind": "job", "holder": "w1"})
 HISTORY = ("GET", "/v1/history", None)
+DEPLOY_ENTER = ("POST", "/admin/maintenance/enter", {"reason": "deploy", "timeoutMs": 0})
 
 
 @pytest.fixture
@@ -77,11 +78,16 @@ def test_a_database_outage_answers_503_and_health_degraded_until_it_recovers(cut
     for _ in range(3):
         for request in (ENTER, LEASE, HISTORY):
             _assert_database_unavailable(_send(http, request))
+    deploy = _send(http, DEPLOY_ENTER)  # the CI pipelines' API: its own error shape
+    assert deploy.status_code == 503 and deploy.headers["retry-after"]
+    assert deploy.json()["error"] == "Service Unavailable"
+    assert "database is unreachable" in deploy.json()["message"]
     logged = _log_lines(server)[before:]
     for method, path, _ in (ENTER, LEASE, HISTORY):
         assert len([line for line in logged if f"on {method} {path}:" in line]) == 3, logged
+    assert len([line for line in logged if "on POST /admin/maintenance/enter:" in line]) == 1
     assert not any("Traceback" in line for line in logged), logged
-    assert len(logged) <= 9 + 5, logged  # one per request, a few from background loops
+    assert len(logged) <= 10 + 5, logged  # one per request, a few from background loops
 
     health = http.get("/health")
     assert health.status_code == 200

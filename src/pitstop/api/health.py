@@ -80,12 +80,13 @@ def add_database_health(body: dict[str, Any], rt: Runtime) -> dict[str, str]:
 async def ready(rt: RT) -> Response:
     """200 while the database answers, 503 while it does not (take this replica out of
     rotation). Probes at most about once a second, however often it is polled."""
-    await rt.db_check.fresh()
-    body = {"status": "ready" if rt.db_check.ok else "unavailable",
-            "checks": {"database": rt.db_check.to_json()}}
-    if rt.db_check.ok:
+    check = rt.db_check
+    await check.fresh()
+    body = {"status": "ready" if check.ok else "unavailable",
+            "checks": {"database": check.to_json()}}
+    if check.error is None:
         return json_response(body)
-    return json_response(body, 503, {"Retry-After": str(rt.db_check.error.retry_after)})
+    return json_response(body, 503, {"Retry-After": str(check.error.retry_after)})
 
 
 @router.get("/health/live")

@@ -88,9 +88,13 @@ class DatabaseCheck:
             self._checked = clock.monotonic()
 
     async def run_forever(self) -> None:
-        while True:
-            await asyncio.sleep(CHECK_EVERY_S if self.ok else RECHECK_S)
-            await self.fresh(max_age_s=RECHECK_S / 2)
+        try:
+            while True:
+                await asyncio.sleep(CHECK_EVERY_S if self.ok else RECHECK_S)
+                await self.fresh(max_age_s=RECHECK_S / 2)
+        finally:  # shutting down: the database is disposed of next
+            if self._probing is not None:
+                self._probing.cancel()
 
     def to_json(self) -> dict[str, Any]:
         """For the public /health: the error's kind, never its message (which may name
