@@ -108,10 +108,10 @@ def stale_as_of(rt: Runtime) -> datetime | None:
     """While the in-memory state may be missing changes (the database is unreachable, or
     the replica backplane that brings other replicas' changes is down): when it was last
     known current. None while it is current."""
-    times = [] if rt.db_check.ok else [rt.db_check.last_ok]
-    if rt.backplane is not None and rt.backplane.lost_at is not None:
-        times.append(rt.backplane.lost_at)
-    return min(times) if times else None
+    check, lost_at = rt.db_check, rt.backplane and rt.backplane.lost_at
+    if check.error is None:  # the hot reads' path: no allocation
+        return lost_at or None
+    return min(check.last_ok, lost_at) if lost_at else check.last_ok
 
 
 def log_unavailable(logger: logging.Logger, where: str, exc: DatabaseUnavailable,
