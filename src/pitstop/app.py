@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
             app.state.rt = rt
             background = [asyncio.create_task(run_forever(rt)),
                           asyncio.create_task(rt.delivery.run_forever())] if run_scheduler else []
+            background.append(asyncio.create_task(rt.db_check.run_forever()))
             if not settings.is_sqlite:  # replicas may share the database
                 rt.backplane, rt.leader = Backplane(rt), False
                 await rt.backplane.start()

@@ -80,3 +80,16 @@ class RateLimited(PitstopError):
 
 class ChannelFailed(PitstopError):
     """A notification channel's receiver did not accept a message (a test send)."""
+
+
+class DatabaseUnavailable(PitstopError):
+    """The database cannot be reached (connection refused or lost, a timeout, a SQLite file
+    locked or failing): a state that passes, not a bug. ``kind`` names the error without
+    its message (for public pages); ``reason`` has both (for logs and the problem detail)."""
+
+    def __init__(self, *, kind: str, reason: str, retry_after: int = 5) -> None:
+        super().__init__(f"the database is unreachable ({reason}); the request can be "
+                         f"retried in a few seconds", retry_after=retry_after)
+        self.kind = kind
+        self.reason = reason
+        self.retry_after = retry_after

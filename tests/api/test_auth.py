@@ -10,8 +10,8 @@ import pytest
 from pitstop import clock
 from tests.conftest import client_for
 
-OPEN_ROUTES = {("GET", "/health"), ("GET", "/problems/{slug}"), ("GET", "/v1/calendar.ics"),
-               ("GET", "/metrics")}
+OPEN_ROUTES = {("GET", "/health"), ("GET", "/health/ready"), ("GET", "/health/live"),
+               ("GET", "/problems/{slug}"), ("GET", "/v1/calendar.ics"), ("GET", "/metrics")}
 
 
 def _routes(app):
@@ -53,7 +53,8 @@ async def test_every_read_route_needs_a_token_too(app):
 
 
 async def test_health_needs_nothing(anon):
-    assert (await anon.get("/health")).status_code == 200
+    for path in ("/health", "/health/ready", "/health/live"):  # load balancers poll them
+        assert (await anon.get(path)).status_code == 200
 
 
 async def test_x_admin_code_means_an_admin_token(app, secrets):

@@ -13,6 +13,7 @@ from pitstop import clock
 from pitstop.api.deps import principal_for, runtime_of
 from pitstop.api.responses import json_response
 from pitstop.api.schemas import HeartbeatBody
+from pitstop.api.stale import stale_as_of, stale_headers
 from pitstop.errors import Forbidden, InvalidInput
 from pitstop.services import agent
 from pitstop.services.runtime import Runtime
@@ -65,7 +66,7 @@ async def _config(request: Request, if_none_match: str | None, wait_s: float) ->
         await rt.state.wait_for(
             lambda: agent.encoded_config(rt, node, clock.now())[1] != if_none_match, wait_s)
         body, etag = agent.encoded_config(rt, node, clock.now())
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    headers = {"ETag": etag, "Cache-Control": "no-cache", **stale_headers(stale_as_of(rt))}
     if if_none_match == etag:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)

@@ -2,10 +2,12 @@
 
 Request and response shapes are the documented ones, field for field (camelCase), including
 the 401 and 500 bodies; authentication is the ``x-admin-code`` header (an admin token).
+A database outage answers 503 with ``Retry-After`` in that same ``{error, message}`` shape.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -16,11 +18,13 @@ from pitstop.api.deps import RT, principal_for
 from pitstop.api.responses import json_response
 from pitstop.api.schemas import DeployEnterBody
 from pitstop.domain.targets import PLATFORM
-from pitstop.errors import PitstopError, Unauthorized
+from pitstop.errors import DatabaseUnavailable, PitstopError, Unauthorized
 from pitstop.services import maintenance
+from pitstop.services.dbhealth import log_unavailable
 from pitstop.services.snapshot import Principal
 from pitstop.services.targets import TargetView, describe_target
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/admin/maintenance", tags=["deploy API"])
 DEFAULT_ENTER_REASON = "deployment"
 DEFAULT_EXIT_REASON = "deployment finished"
@@ -56,6 +60,13 @@ def _admin(request: Request) -> Principal | Response:
         return json_response(UNAUTHORIZED, 401)
 
 
+def _unavailable(request: Request, action: str, exc: DatabaseUnavailable) -> Response:
+    log_unavailable(log, f"{request.method} {request.url.path}", exc)
+    return json_response({"error": "Service Unavailable",
+                          "message": f"Failed to {action} maintenance mode: {exc.detail}"},
+                         503, {"Retry-After": str(exc.retry_after)})
+
+
 def _failed(action: str, exc: Exception) -> Response:
     return json_response({"error": "Internal Server Error",
                           "message": f"Failed to {action} maintenance mode: {exc}"}, 500)
@@ -73,6 +84,8 @@ async def enter(rt: RT, request: Request, body: DeployEnterBody | None = None) -
         result = await maintenance.enter_and_wait(
             rt=rt, target=PLATFORM, reason=reason, public_message=reason, actor=who.name,
             wait_s=body.timeoutMs / 1000)
+    except DatabaseUnavailable as exc:
+        return _unavailable(request, "enter", exc)
     except PitstopError:
         raise
     except Exception as exc:
@@ -98,6 +111,8 @@ async def exit_(rt: RT, request: Request) -> Response:
     try:
         result = await maintenance.exit_maintenance(rt=rt, target=PLATFORM,
                                                     reason=DEFAULT_EXIT_REASON, actor=who.name)
+    except DatabaseUnavailable as exc:
+        return _unavailable(request, "exit", exc)
     except PitstopError:
         raise
     except Exception as exc:

@@ -1,6 +1,13 @@
-"""/health (no auth) and the problem type documentation."""
+"""/health, /health/ready, /health/live (no auth) and the problem type documentation.
+
+/health is polled by load balancers and never waits on the database: its database check is
+the last result of services.dbhealth's check, which transactions and a background probe keep
+current. /health/ready probes when that result is over a second old.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, Response
@@ -8,6 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from pitstop import __version__
 from pitstop.api.deps import RT, runtime_of
 from pitstop.api.responses import json_response
+from pitstop.api.stale import mark_stale
 from pitstop.domain.state import public_text
 from pitstop.domain.targets import PLATFORM
 from pitstop.errors import NotFound
@@ -29,6 +37,9 @@ PROBLEM_DOCS = {
     "forbidden": "The token's role does not allow this request.",
     "rate-limited": "Too many failed attempts. Wait `Retry-After` seconds.",
     "internal": "An unexpected server error; the server log has the details.",
+    "database_unavailable": "The database is unreachable (connection refused or lost, a "
+                            "timeout, a locked SQLite file). Retry after `Retry-After` "
+                            "seconds; reads served from memory still answer, marked stale.",
 }
 
 
@@ -45,7 +56,7 @@ async def health_hot(request: Request) -> Response:
 def health_response(rt: Runtime) -> Response:
     view = describe_target(rt.state, PLATFORM)
     public = (w.id for w in rt.state.windows.values() if w.public)
-    return json_response({
+    body = {
         "status": "ok",
         "uptime": round(rt.uptime_s, 3),
         "version": __version__,
@@ -53,7 +64,38 @@ def health_response(rt: Runtime) -> Response:
         # No auth here: the public message, never an operator's reason.
         "maintenanceReason": public_text(view.state.causes, public),
         **_leadership(rt),
-    })
+    }
+    return json_response(body, headers=add_database_health(body, rt))
+
+
+def add_database_health(body: dict[str, Any], rt: Runtime) -> dict[str, str]:
+    """Additive to /health (still 200, every field kept): ``status`` "degraded" while the
+    database is unreachable, ``checks.database``, and the stale marks (the maintenance
+    fields come from memory). Returns the headers to add."""
+    check = rt.db_check
+    if not check.ok:
+        body["status"] = "degraded"
+    body.setdefault("checks", {})["database"] = check.to_json()
+    return mark_stale(body, rt)
+
+
+@router.get("/health/ready")
+async def ready(rt: RT) -> Response:
+    """200 while the database answers, 503 while it does not (take this replica out of
+    rotation). Probes at most about once a second, however often it is polled."""
+    check = rt.db_check
+    await check.fresh()
+    body = {"status": "ready" if check.ok else "unavailable",
+            "checks": {"database": check.to_json()}}
+    if check.error is None:
+        return json_response(body)
+    return json_response(body, 503, {"Retry-After": str(check.error.retry_after)})
+
+
+@router.get("/health/live")
+async def live() -> Response:
+    """200 while the process serves requests, whatever the database does."""
+    return json_response({"status": "ok"})
 
 
 def _leadership(rt: Runtime) -> dict[str, object]:

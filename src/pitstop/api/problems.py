@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from pitstop import errors
 from pitstop.api.responses import json_response
+from pitstop.services.dbhealth import log_unavailable
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -30,6 +31,7 @@ MAPPING: list[tuple[type[errors.PitstopError], int, str, str]] = [
     (errors.Forbidden, 403, "forbidden", "Forbidden"),
     (errors.RateLimited, 429, "rate-limited", "Too many requests"),
     (errors.ChannelFailed, 502, "channel-failed", "The channel's receiver failed"),
+    (errors.DatabaseUnavailable, 503, "database_unavailable", "Database unavailable"),
 ]
 HTTP_SLUGS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed",
               413: "too-large", 415: "unsupported-media-type"}
@@ -63,6 +65,13 @@ def _domain_error(request: Request, exc: errors.PitstopError) -> Response:
     if isinstance(exc, errors.InvalidInput) and exc.field:
         extensions["errors"] = [{"field": exc.field, "message": exc.detail}]
     return problem(request, status, slug, title, exc.detail, headers, **extensions)
+
+
+def _database_unavailable(request: Request, exc: errors.DatabaseUnavailable) -> Response:
+    """An outage is a state, not a bug: one WARNING line per failed request (see
+    log_unavailable), never a traceback each."""
+    log_unavailable(log, f"{request.method} {request.url.path}", exc)
+    return _domain_error(request, exc)
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -103,6 +112,8 @@ def _unexpected(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.PitstopError, _domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(errors.DatabaseUnavailable,
+                              _database_unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

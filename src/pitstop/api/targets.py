@@ -11,6 +11,7 @@ from pitstop import clock
 from pitstop.api.deps import RT, Operator, Reader, principal_for, runtime_of
 from pitstop.api.responses import dumps, json_response
 from pitstop.api.schemas import EnterBody, ExitBody, TargetBody, WaitMs
+from pitstop.api.stale import mark_stale, stale_as_of
 from pitstop.errors import Forbidden
 from pitstop.services import gate, maintenance, targets
 from pitstop.services.snapshot import Principal
@@ -23,19 +24,22 @@ async def list_targets(
     rt: RT, _: Reader, kind: Literal["platform", "node", "service"] | None = None
 ) -> Response:
     views = targets.list_target_views(rt.state, kind)
-    return json_response({"items": [v.to_json() for v in views]})
+    body = {"items": [v.to_json() for v in views]}
+    return json_response(body, headers=mark_stale(body, rt))
 
 
 @router.get("/{target}/gate")
 async def get_gate(rt: RT, _: Reader, target: str) -> Response:
     """What the SDK's Gate decides from: the switches covering the target and the gating
     occurrences affecting it (those generated so far: the window horizon)."""
-    return json_response(gate.gate_state(rt, target, clock.now()))
+    body = gate.gate_state(rt, target, clock.now())
+    return json_response(body, headers=mark_stale(body, rt))
 
 
 @router.get("/{target}")
 async def get_target(rt: RT, _: Reader, target: str) -> Response:
-    return json_response(targets.describe_target(rt.state, target).to_json())
+    body = targets.describe_target(rt.state, target).to_json()
+    return json_response(body, headers=mark_stale(body, rt))
 
 
 async def get_target_hot(request: Request) -> Response:
@@ -47,6 +51,9 @@ async def get_target_hot(request: Request) -> Response:
     principal_for(request, "read")
     rt = runtime_of(request)
     target, now = request.path_params["target"], clock.now()
+    if stale_as_of(rt) is not None:  # during an outage: marked, so not from the cache
+        view = targets.describe_target(rt.state, target, now).to_json()
+        return json_response(view, headers=mark_stale(view, rt))
     key = ("target", target)
     body = rt.view_cache.get(key, now)
     if body is None:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from pitstop.cli.common import console, fail
+from pitstop.errors import DatabaseUnavailable
 from pitstop.settings import Settings, SettingsError, load_settings
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -53,7 +54,7 @@ def serve(
     settings = _settings(host=host, port=port)
     try:
         (before, after), secret = asyncio.run(_prepare(settings))
-    except OSError as exc:
+    except (OSError, DatabaseUnavailable) as exc:
         fail(f"cannot open the database ({settings.database_url}): {exc}")
     if before != after:
         console.print(f"database migrated: {before or 'empty'} -> {after}")

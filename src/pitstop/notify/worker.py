@@ -30,8 +30,10 @@ from typing import Any
 
 from pitstop import clock
 from pitstop.domain.notifications import retry_delay
+from pitstop.errors import DatabaseUnavailable
 from pitstop.notify.base import ChannelView, DeliveryError, Notifier
 from pitstop.notify.outbox import NOTIFYING_TYPES
+from pitstop.services.dbhealth import log_unavailable
 from pitstop.services.events import Event
 from pitstop.services.runtime import Runtime
 from pitstop.storage import notifications as notify_q
@@ -42,6 +44,7 @@ CONCURRENCY = 8
 CLAIM_MARGIN_S = 5.0  # a claim lapses this long after the send's timeout (a crashed worker)
 SEND_GRACE_S = 1.0  # a send is cut off this long after its timeout, well within the claim
 IDLE_S = 30.0  # look at the outbox at least this often (rows written by other replicas)
+QUIET_S = 30.0  # while the database stays unreachable: one line this often
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,9 @@ class DeliveryWorker:
             self._wake.clear()
             try:
                 delay = await self.run_once()
+            except DatabaseUnavailable as exc:  # the database check reports the outage
+                log_unavailable(log, "the delivery worker", exc, every_s=QUIET_S)
+                delay = 1.0
             except Exception:
                 log.exception("the delivery worker failed; retrying in 1 s")
                 delay = 1.0

@@ -13,12 +13,15 @@ import logging
 from datetime import timedelta
 
 from pitstop import clock
+from pitstop.errors import DatabaseUnavailable
 from pitstop.scheduler.jobs import FOLLOWER_JOBS, JOBS, Job
+from pitstop.services.dbhealth import log_unavailable
 from pitstop.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 FULL_PASS_S = 60.0
 ERROR_BACKOFF_S = 1.0
+QUIET_S = 30.0  # while the database stays unreachable: one line per job this often
 
 
 async def run_once(rt: Runtime, *, full: bool = True, jobs: tuple[Job, ...] = JOBS) -> float:
@@ -28,6 +31,9 @@ async def run_once(rt: Runtime, *, full: bool = True, jobs: tuple[Job, ...] = JO
     for job in jobs:
         try:
             result = await job(rt, now, full)
+        except DatabaseUnavailable as exc:  # the database check reports the outage itself
+            log_unavailable(log, f"scheduler job {job.__name__}", exc, every_s=QUIET_S)
+            return ERROR_BACKOFF_S
         except Exception:
             log.exception("scheduler job %s failed; retrying in %s s", job.__name__,
                           ERROR_BACKOFF_S)

@@ -23,6 +23,7 @@ import logging
 import secrets
 from collections import deque
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -31,15 +32,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop import clock
 from pitstop.services import loader
+from pitstop.services.dbhealth import log_unavailable
 from pitstop.services.events import Event
 from pitstop.services.runtime import Runtime
 from pitstop.storage import events as events_q
 from pitstop.storage.engine import OWNER
+from pitstop.storage.outage import unavailable
 
 log = logging.getLogger(__name__)
 CHANNEL = "pitstop"
 LEADER_LOCK = 7_461_002
 RETRY_S = 2.0
+QUIET_S = 30.0
 PAGE = 1_000
 OWN_KEPT = 10_000
 _UNLOGGED = {"lease.": "leases", "token.": "tokens", "node.reported": "nodes"}
@@ -84,6 +88,9 @@ class Backplane:
         self._conn_lock = asyncio.Lock()
         self._sessions = 0
         self._starting = True  # within start(), right after the snapshot was loaded
+        # Since when other replicas' changes may be missing here (the connection dropped);
+        # None once a session has caught up.
+        self.lost_at: datetime | None = None
         rt.db.on_logged = self._remember_all
 
     async def start(self) -> None:
@@ -94,6 +101,7 @@ class Backplane:
             await self._connect()
         except (OSError, asyncpg.PostgresError) as exc:
             log.warning("replica backplane could not connect (%s); retrying", exc)
+            self.lost_at = clock.now()
         finally:
             self._starting = False
         if self._conn is not None and not self.rt.leader:
@@ -147,9 +155,9 @@ class Backplane:
                 self._lose_leadership(shutting_down=True)
                 raise
             except Exception as exc:  # any failure: drop the session (and the lock), retry
-                log.warning("replica backplane failed (%s: %s); reconnecting in %s s",
-                            type(exc).__name__, exc, RETRY_S)
-            self._lose_leadership()  # the lock went with the session
+                self._failed(exc)
+            finally:
+                self._lose_leadership()  # the lock went with the session
             await asyncio.sleep(RETRY_S)
 
     async def _connect(self) -> None:
@@ -178,14 +186,29 @@ class Backplane:
                             await self._wake.wait()
                     self._wake.clear()
                     await self._apply(self._take())
+                    self.lost_at = None  # caught up: the first pass re-reads everything
             finally:
                 sender.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sender
         finally:
             self._conn = None
+            self.lost_at = self.lost_at or clock.now()
             with contextlib.suppress(Exception):
                 await conn.close(timeout=2)
+
+    def _failed(self, exc: Exception) -> None:
+        """One line per failed session; while the database stays unreachable, one line per
+        ``QUIET_S`` (the database check reports the outage itself)."""
+        outage = unavailable(exc)
+        if outage is None:
+            log.warning("replica backplane failed (%s: %s); reconnecting in %s s",
+                        type(exc).__name__, exc, RETRY_S)
+            return
+        self.lost_at = self.lost_at or clock.now()
+        self.rt.db_check.failed(outage)
+        log_unavailable(log, "the replica backplane (reconnecting every "
+                        f"{RETRY_S:g} s)", outage, every_s=QUIET_S)
 
     async def _try_lead(self, conn: Any) -> None:
         """Take the leader lock if free; a leader instead checks its session is alive (a

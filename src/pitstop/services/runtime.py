@@ -51,6 +51,7 @@ class Runtime:
     delivery: Any = None  # notify.worker.DeliveryWorker
     reminders: Any = None  # services.reminders.ReminderClock
     backplane: Any = None  # services.backplane.Backplane, on PostgreSQL
+    db_check: Any = None  # services.dbhealth.DatabaseCheck
     # Whether this replica runs the scheduler's jobs (on PostgreSQL: holds the leader lock).
     leader: bool = True
     session_key: str | None = None  # signs the console's cookies; shared by all replicas
@@ -61,12 +62,14 @@ class Runtime:
         from pitstop.notify.registry import default_notifiers
         from pitstop.notify.worker import DeliveryWorker
         from pitstop.services.agent import AgentLimiter, ConfigWatch
+        from pitstop.services.dbhealth import DatabaseCheck
         from pitstop.services.drain_watch import DrainWatch
         from pitstop.services.horizon import Horizon
         from pitstop.services.metrics import Metrics
         from pitstop.services.reminders import ReminderClock
 
         self.horizon = Horizon()
+        self.db_check = DatabaseCheck(self.db)
         self.agent_limiter = AgentLimiter(self.settings.agent_rate_per_s,
                                           self.settings.agent_burst)
         self.config_watch = ConfigWatch(self)

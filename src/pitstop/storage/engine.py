@@ -5,6 +5,9 @@ database's single write lock from its first statement (reads inside it then see 
 committed state, which is what makes lease admission linearizable). Writers in one process also
 queue on an asyncio lock instead of spinning on the busy timeout.
 PostgreSQL: row locks (``FOR SHARE`` / ``FOR UPDATE``) give the same guarantee across replicas.
+Every transaction, on either, turns a connection-level failure into
+:class:`pitstop.errors.DatabaseUnavailable` (see outage.py): one seam, so every route, service
+and job sees an outage as that one error.
 """
 
 from __future__ import annotations
@@ -16,19 +19,23 @@ import sqlite3
 import weakref
 from collections.abc import AsyncIterator, Callable
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from pitstop.errors import DatabaseUnavailable, PitstopError
+from pitstop.storage.outage import unavailable
 from pitstop.storage.sqlite_fast import FastConnection, open_raw
 from pitstop.storage.sqlite_inloop import inloop_url
 
 _WRITE = "pitstop_write"
 OWNER = "pitstop.database"  # conn.info key: the Database a connection belongs to
+CONNECT_TIMEOUT_S = 5
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, busy_timeout_ms: int = 10_000) -> None:
         self.url = url
+        self.busy_timeout_ms = busy_timeout_ms  # SQLite: how long a writer waits for the lock
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, object] = {"echo": echo}
         if self.is_sqlite:
@@ -36,7 +43,9 @@ class Database:
             # extra reset-rollback on check-in would be one more statement per request.
             kwargs.update(pool_reset_on_return=None)
         else:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            # A connect that hangs (a host gone, packets dropped) fails in seconds, not 60.
+            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True,
+                          connect_args={"timeout": CONNECT_TIMEOUT_S})
         engine_url = inloop_url(url) if self.is_sqlite else url
         self.engine: AsyncEngine = create_async_engine(engine_url, **kwargs)
         self._write_engine = self.engine.execution_options(**{_WRITE: True})
@@ -45,16 +54,24 @@ class Database:
         # Told the ids a write transaction appends to the event log, before it commits (the
         # replica backplane's: its own events must never read as another replica's).
         self.on_logged: Callable[[list[int]], None] | None = None
+        # Told each outage a transaction ran into (the database check's: /health knows at
+        # once, without waiting for its next probe).
+        self.on_unavailable: Callable[[DatabaseUnavailable], None] | None = None
         if self.is_sqlite:
-            _configure_sqlite(self.engine)
+            _configure_sqlite(self.engine, busy_timeout_ms)
 
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """One write transaction: committed when the block ends, rolled back on error."""
         lock = self._write_lock or contextlib.nullcontext()
-        async with lock, self._write_engine.connect() as conn, conn.begin():
-            conn.info[OWNER] = self  # a pooled connection only ever belongs to this engine
-            yield conn
+        try:
+            async with lock, self._write_engine.connect() as conn, conn.begin():
+                conn.info[OWNER] = self  # a pooled connection only ever belongs to this engine
+                yield conn
+        except Exception as exc:
+            if (domain := self._outage(exc)) is None:
+                raise
+            raise domain from exc
 
     @contextlib.asynccontextmanager
     async def write_fast(self) -> AsyncIterator[AsyncConnection | FastConnection]:
@@ -67,28 +84,71 @@ class Database:
             async with self.write() as conn:
                 yield conn
             return
-        async with self._write_lock:
-            if self._raw is None:
-                self._raw = open_raw(self.engine.url.database or "")
-            self._raw.execute("BEGIN IMMEDIATE")
-            try:
-                yield FastConnection(self._raw)
-            except BaseException:
-                self._raw.execute("ROLLBACK")
+        try:
+            async with self._write_lock:
+                if self._raw is None:
+                    self._raw = open_raw(self.engine.url.database or "", self.busy_timeout_ms)
+                self._raw.execute("BEGIN IMMEDIATE")
+                try:
+                    yield FastConnection(self._raw)
+                except BaseException:
+                    self._raw.execute("ROLLBACK")
+                    raise
+                _commit(self._raw)
+        except Exception as exc:
+            if (domain := self._outage(exc)) is None:
                 raise
-            self._raw.execute("COMMIT")
+            raise domain from exc
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A read-only transaction (never takes SQLite's write lock)."""
-        async with self.engine.connect() as conn, conn.begin():
-            yield conn
+        try:
+            async with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except Exception as exc:
+            if (domain := self._outage(exc)) is None:
+                raise
+            raise domain from exc
+
+    async def ping(self, *, timeout_s: float) -> None:
+        """Read one row within ``timeout_s``, or raise DatabaseUnavailable. (A row, not
+        ``SELECT 1``: on SQLite that would answer without opening the file.)"""
+        try:
+            async with asyncio.timeout(timeout_s), self.read() as conn:
+                await conn.execute(text("SELECT 1 FROM targets WHERE id = 'platform'"))
+        except TimeoutError:
+            raise DatabaseUnavailable(kind="TimeoutError", reason=f"no answer within "
+                                      f"{timeout_s:g} s") from None
+
+    def _outage(self, exc: Exception) -> DatabaseUnavailable | None:
+        """DatabaseUnavailable if a transaction failed on a connection-level error (told to
+        ``on_unavailable``); None for any other error, which propagates as it is."""
+        if isinstance(exc, PitstopError):  # a domain error from the block (or a nested one)
+            return None
+        domain = unavailable(exc)
+        if domain is None:
+            return None
+        if self.on_unavailable is not None:
+            self.on_unavailable(domain)
+        return domain
 
     async def dispose(self) -> None:
         if self._raw is not None:
             self._raw.close()
             self._raw = None
         await self.engine.dispose()
+
+
+def _commit(raw: sqlite3.Connection) -> None:
+    try:
+        raw.execute("COMMIT")
+    except sqlite3.Error:
+        # A COMMIT that fails (busy, I/O) leaves the transaction open, and every later
+        # BEGIN on this connection would fail: end it, so writes resume when the file does.
+        with contextlib.suppress(sqlite3.Error):
+            raw.execute("ROLLBACK")
+        raise
 
 
 class _FileLock:
@@ -116,7 +176,7 @@ class _FileLock:
         self._lock().release()  # same loop, same file: the same lock
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
         # Take transaction control away from the driver so BEGIN IMMEDIATE can be emitted.
@@ -124,7 +184,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         for pragma in (
             "PRAGMA journal_mode=WAL",
-            "PRAGMA busy_timeout=10000",
+            f"PRAGMA busy_timeout={busy_timeout_ms:d}",
             "PRAGMA synchronous=NORMAL",
             "PRAGMA foreign_keys=ON",
         ):

@@ -28,10 +28,10 @@ class FastConnection:
         self.raw = raw
 
 
-def open_raw(path: str) -> sqlite3.Connection:
+def open_raw(path: str, busy_timeout_ms: int = 10_000) -> sqlite3.Connection:
     raw = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     raw.row_factory = sqlite3.Row
-    for pragma in ("journal_mode=WAL", "busy_timeout=10000", "synchronous=NORMAL",
+    for pragma in ("journal_mode=WAL", f"busy_timeout={busy_timeout_ms:d}", "synchronous=NORMAL",
                    "foreign_keys=ON"):
         raw.execute(f"PRAGMA {pragma}")
     return raw

@@ -1,0 +1,36 @@
+"""Marks on answers served from memory while that memory may be out of date.
+
+Targets, gates, the agent config and /health answer from the in-memory state, so they keep
+answering while the database is unreachable (or, with replicas, while the backplane that
+brings the other replicas' changes is down). Such answers carry:
+
+- the header ``Warning: 110 - "Response is Stale"`` (HTTP's stale-response warning);
+- in the JSON objects pitstop owns (targets, gate, /health): ``"stale": true`` and
+  ``"as_of"``, when the state was last known current.
+
+Answers from a current state carry neither, byte for byte as before.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pitstop.services.dbhealth import stale_as_of
+from pitstop.services.runtime import Runtime
+
+__all__ = ["mark_stale", "stale_as_of", "stale_headers"]
+WARNING = '110 - "Response is Stale"'
+
+
+def stale_headers(as_of: datetime | None) -> dict[str, str]:
+    return {} if as_of is None else {"Warning": WARNING}
+
+
+def mark_stale(body: dict[str, Any], rt: Runtime) -> dict[str, str]:
+    """Add ``stale``/``as_of`` to ``body`` if the state may be out of date; the headers."""
+    as_of = stale_as_of(rt)
+    if as_of is not None:
+        body["stale"] = True
+        body["as_of"] = as_of
+    return stale_headers(as_of)

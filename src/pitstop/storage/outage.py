@@ -1,0 +1,71 @@
+"""Which errors mean "the database is unreachable" (retry later) rather than a bug.
+
+Connection-level failures only: a refused or reset connection, a timeout while connecting
+or waiting for a pooled connection, a server shutting down or refusing more connections, and
+on SQLite a file that stays locked or cannot be read. A constraint violation, a syntax error
+or a missing table is a bug or a conflict and stays what it is.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import asyncpg
+from sqlalchemy import exc as sa_exc
+
+from pitstop.errors import DatabaseUnavailable
+
+_SQLITE = ("database is locked", "disk i/o error", "unable to open database file")
+_ASYNCPG = (asyncpg.exceptions.PostgresConnectionError,  # class 08: connection exceptions
+            asyncpg.exceptions.CannotConnectNowError,  # starting up, shutting down
+            asyncpg.exceptions.AdminShutdownError,
+            asyncpg.exceptions.CrashShutdownError,
+            asyncpg.exceptions.TooManyConnectionsError)
+
+
+def unavailable(exc: BaseException) -> DatabaseUnavailable | None:
+    """The domain error for ``exc`` if it (or what caused it) is a connection-level failure."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    for err in todo:  # breadth first: the error itself, then what it wraps
+        if err is None or id(err) in seen:
+            continue
+        seen.add(id(err))
+        if _is_connection_level(err):
+            root = _root(err)
+            domain = DatabaseUnavailable(kind=type(root).__name__, reason=_reason(root))
+            domain.__cause__ = exc  # its traceback, where it is logged without being raised
+            return domain
+        todo += [getattr(err, "orig", None), err.__cause__, err.__context__]
+    return None
+
+
+def _is_connection_level(err: BaseException) -> bool:
+    if isinstance(err, OSError):  # refused, reset, unreachable, TimeoutError
+        return True
+    if isinstance(err, sa_exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if isinstance(err, sa_exc.DBAPIError) and err.connection_invalidated:
+        return True
+    if isinstance(err, _ASYNCPG):
+        return True
+    if isinstance(err, asyncpg.InterfaceError):
+        return "connection is closed" in str(err) or "connection was closed" in str(err)
+    if isinstance(err, sqlite3.OperationalError):
+        return str(err).lower().startswith(_SQLITE)
+    return False
+
+
+def _root(err: BaseException) -> BaseException:
+    """The driver's own error under SQLAlchemy's wrappers (its message names the failure)."""
+    for _ in range(5):
+        inner = getattr(err, "orig", None) or err.__cause__
+        if inner is None:
+            break
+        err = inner
+    return err
+
+
+def _reason(err: BaseException) -> str:
+    message = str(err).strip() or "no message"
+    return f"{type(err).__name__}: {message}"
