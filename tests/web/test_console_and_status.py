@@ -180,7 +180,7 @@ def test_a_maintenance_held_by_two_shows_its_holders_and_only_an_admin_ends_it_f
         pages, api):
     api.post("/v1/targets/platform/maintenance/enter", json={
         "reason": "manual db migration, do not exit", "public_message": "Database upgrade"})
-    operator = api.post("/v1/tokens", json={"name": "bob", "role": "operator"}).json()["secret"]
+    operator = api.post("/v1/tokens", json={"name": "bob", "role": "operator"}).json()["token"]
     api.post("/v1/targets/platform/maintenance/enter", json={"reason": "release 45",
                                                               "hold": "deploy-3f9a"})
     page = pages.login(pages.open("/console/login"), operator)

@@ -26,9 +26,20 @@ def _wait_text(ms: int | None) -> str:
 
 def _cause_text(cause: dict[str, Any]) -> str:
     what = f"window {cause['window']} " if cause.get("kind") == "window" else ""
-    return (f"{cause['source']}: {what}{cause['reason']} (by {cause.get('actor') or '-'} "
+    text = (f"{cause['source']}: {what}{cause['reason']} (by {cause.get('actor') or '-'} "
             f"since {when(cause['since'])}"
             + (f", until {when(cause['until'])}" if cause.get("until") else "") + ")")
+    others = (cause.get("holders") or [])[1:]
+    if others:  # it ends only when every holder has exited
+        text += "; also held by " + ", ".join(_holder_text(h) for h in others)
+    if cause.get("public_message"):
+        text += f"; public: {cause['public_message']}"
+    return text
+
+
+def _holder_text(hold: dict[str, Any]) -> str:
+    name = f"{hold['actor']} ({hold['hold']})" if hold.get("hold") else hold["actor"]
+    return f"{name}: {hold['reason']}"
 
 
 def state_line(target: dict[str, Any]) -> Text:
