@@ -38,6 +38,6 @@ async def list_history(
 
 def _history_target(raw: str) -> str:
     kind, _, rest = raw.partition(":")
-    if kind == "window" and rest.isdigit():
+    if kind == "window" and rest.isascii() and rest.isdigit():
         return f"window:{int(rest)}"
     return check_target_id(raw)

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from pitstop.domain.targets import validate_reason
+from pitstop.storage.types import INTEGER_MAX
 
 Reason = Annotated[str, AfterValidator(validate_reason)]
 WaitMs = Annotated[int, Field(ge=0, le=3_600_000, description="wait up to this long for safe")]
@@ -224,4 +225,4 @@ class SubscriptionBody(Body):
     events: list[str] | None = Field(
         None, description="notification kinds; all of them when omitted")
     target: str | None = Field(None, min_length=1, max_length=80)
-    window: int | None = Field(None, ge=1)
+    window: int | None = Field(None, ge=1, le=INTEGER_MAX)

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from pitstop import clock
 from pitstop.api.deps import RT, Operator, Reader
+from pitstop.api.params import OccurrenceId, WindowId
 from pitstop.api.responses import json_response
 from pitstop.api.schemas import OccurrencePatch, PreviewBody, WindowBody, WindowPatch
 from pitstop.errors import InvalidInput
@@ -51,13 +52,13 @@ async def list_windows(rt: RT, _: Reader, status: Literal["ACTIVE", "PAUSED"] | 
 
 
 @router.get("/v1/windows/{window_id}")
-async def get_window(rt: RT, _: Reader, window_id: int) -> Response:
+async def get_window(rt: RT, _: Reader, window_id: WindowId) -> Response:
     record = windows.get_window(rt, window_id)
     return json_response(_full(rt, record))
 
 
 @router.patch("/v1/windows/{window_id}")
-async def update_window(rt: RT, who: Operator, window_id: int, body: WindowPatch) -> Response:
+async def update_window(rt: RT, who: Operator, window_id: WindowId, body: WindowPatch) -> Response:
     try:
         changes = body.changes()
     except ValueError as exc:
@@ -68,14 +69,14 @@ async def update_window(rt: RT, who: Operator, window_id: int, body: WindowPatch
 
 
 @router.delete("/v1/windows/{window_id}", status_code=204)
-async def delete_window(rt: RT, who: Operator, window_id: int) -> Response:
+async def delete_window(rt: RT, who: Operator, window_id: WindowId) -> Response:
     await windows.delete_window(rt=rt, window_id=window_id, actor=who.name)
     return Response(status_code=204)
 
 
 @router.get("/v1/windows/{window_id}/occurrences")
 async def window_occurrences(
-    rt: RT, _: Reader, window_id: int, start_from: From = None, start_before: To = None,
+    rt: RT, _: Reader, window_id: WindowId, start_from: From = None, start_before: To = None,
     status: OccStatus | None = None, projected: bool = False, limit: Limit = 500,
 ) -> Response:
     """Stored occurrences overlapping the range; with ``projected=true`` and a ``to``, also
@@ -89,7 +90,7 @@ async def window_occurrences(
 
 
 @router.patch("/v1/windows/{window_id}/occurrences/{occurrence_id}")
-async def change_occurrence(rt: RT, who: Operator, window_id: int, occurrence_id: int,
+async def change_occurrence(rt: RT, who: Operator, window_id: WindowId, occurrence_id: OccurrenceId,
                             body: OccurrencePatch) -> Response:
     """Complete or cancel (``status``), or move (``start`` and ``end``), one occurrence."""
     record = await occurrences.change_occurrence(
@@ -99,8 +100,8 @@ async def change_occurrence(rt: RT, who: Operator, window_id: int, occurrence_id
 
 
 @router.delete("/v1/windows/{window_id}/occurrences/{occurrence_id}", status_code=204)
-async def delete_occurrence(rt: RT, who: Operator, window_id: int,
-                            occurrence_id: int) -> Response:
+async def delete_occurrence(rt: RT, who: Operator, window_id: WindowId,
+                            occurrence_id: OccurrenceId) -> Response:
     await occurrences.delete_occurrence(rt=rt, window_id=window_id, occurrence_id=occurrence_id,
                                     actor=who.name)
     return Response(status_code=204)

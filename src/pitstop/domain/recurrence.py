@@ -137,6 +137,10 @@ class Series:  # not slotted: caches its parsed rule
         return out
 
 
+# Longer than any maintenance; it also keeps the stored duration_s within an INTEGER.
+MAX_DURATION = timedelta(days=366)
+
+
 def parse_series(
     *, start_local: datetime, timezone: str, duration: timedelta, rule: str | None
 ) -> Series:
@@ -145,9 +149,9 @@ def parse_series(
     if start_local.tzinfo is not None:
         raise RecurrenceError("start is a local date-time: give it without an offset, and "
                               "the zone in timezone", "start")
-    if duration <= timedelta(0):
-        raise RecurrenceError("duration must be positive (ISO 8601 like PT2H, or seconds)",
-                              "duration")
+    if not timedelta(0) < duration <= MAX_DURATION:
+        raise RecurrenceError("duration must be positive and at most 366 days (ISO 8601 "
+                              "like PT2H, or seconds)", "duration")
     if rule is not None:
         rule = _normalise_rule(rule, tz)
     series = Series(start_local.replace(microsecond=0), tz, duration, rule)
