@@ -46,10 +46,17 @@ class InputGuard:
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         bad = _in_path(scope) or _in_query(scope)
+        if scope["type"] == "websocket":  # refused as the stream refuses a bad ?after=
+            if bad is None:
+                await self.app(scope, receive, send)
+            else:
+                await send({"type": "websocket.close", "code": 4400,
+                            "reason": f"{bad[0]}: {bad[1]}"[:120]})
+            return
         if bad is None and scope["method"] in BODY_METHODS:
             body, receive = await self._read_body(scope, receive)
             if body is None:
