@@ -16,6 +16,7 @@ from pitstop.services.runtime import Runtime
 from pitstop.settings import SettingsError, load_settings
 from pitstop.storage.tables import metadata
 from tests.conftest import client_for
+from tests.web.test_session import _login as console_login
 
 pytestmark = pytest.mark.usefixtures("frozen")  # 2026-03-01T12:00Z
 
@@ -142,6 +143,16 @@ async def test_the_deploy_api_refuses_a_nul_in_the_reason(app, rt, secrets):
 async def test_a_console_form_with_a_nul_is_refused(anon):
     r = await anon.post("/console/login", data={"token": "pst_\x00", "csrf": "x"})
     assert_problem(r, 422, "token")
+
+
+@pytest.mark.parametrize("page", ["/console", "/console/fleet/edge-1"])
+@pytest.mark.parametrize("cursor", ["before", "after"])
+async def test_console_pages_refuse_an_audit_id_beyond_64_bits(app, secrets, world, page,
+                                                               cursor):
+    client, _, _ = await console_login(app, secrets["admin"])
+    r = await client.get(page, params={cursor: BEYOND_INT64})
+    await client.aclose()
+    assert_problem(r, 422, cursor)
 
 
 async def test_a_node_config_over_its_limit_is_413_and_not_stored(app, rt, admin, world):
