@@ -1,6 +1,7 @@
 """Input no row can hold is refused as input: ids beyond their column, NUL characters in text,
-event ids beyond 64 bits, bodies and node configs over their size limits. Each is a 404, 413
-or 422 problem naming the field, on SQLite and PostgreSQL alike, and nothing stored changes."""
+event ids beyond 64 bits, times outside 1970..9000, bodies and node configs over their size
+limits. Each is a 413 or 422 problem naming the field, on SQLite and PostgreSQL alike, and
+nothing stored changes."""
 
 from __future__ import annotations
 
@@ -90,6 +91,21 @@ OUT_OF_RANGE = [
     ("GET", "/v1/events", {"params": {"after": BEYOND_INT64}}, 422, "after"),
     ("GET", "/v1/events", {"params": {"after": "²"}}, 422, "after"),
     ("POST", "/v1/windows", {"json": {**WINDOW, "duration": "P100000D"}}, 422, "duration"),
+    ("POST", "/v1/windows", {"json": {**WINDOW, "start": "9999-12-31T00:00:00",
+                                      "duration": "P2D"}}, 422, "start"),
+    ("POST", "/v1/windows", {"json": {**WINDOW, "start": "0001-01-01T00:00:00",
+                                      "timezone": "America/New_York"}}, 422, "start"),
+    ("POST", "/v1/recurrence/preview", {"json": {"start": "9999-12-31T00:00:00",
+                                                 "timezone": "UTC", "duration": "P2D"}},
+     422, "start"),
+    ("PATCH", "/v1/windows/{window}/occurrences/{occurrence}",
+     {"json": {"start": "9999-12-31T23:00:00-14:00", "end": "9999-12-31T23:30:00-14:00"}},
+     422, "start"),
+    ("POST", "/v1/targets/platform/maintenance/enter",
+     {"json": {"reason": "db", "expires_at": "9999-12-31T23:59:59-14:00"}}, 422, "expires_at"),
+    ("GET", "/v1/occurrences", {"params": {"from": "9999-12-31T23:59:59-14:00"}}, 422, "from"),
+    ("GET", "/v1/history", {"params": {"since": "0001-01-01T00:00:00+14:00"}}, 422, "since"),
+    ("GET", "/", {"params": {"to": "9999-12-31"}}, 422, "to"),
 ]
 
 NUL = [

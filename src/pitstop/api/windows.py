@@ -6,14 +6,13 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 from starlette.responses import Response
 
 from pitstop import clock
 from pitstop.api.deps import RT, Operator, Reader
 from pitstop.api.params import OccurrenceId, WindowId
 from pitstop.api.responses import json_response
-from pitstop.api.schemas import OccurrencePatch, PreviewBody, WindowBody, WindowPatch
+from pitstop.api.schemas import Instant, OccurrencePatch, PreviewBody, WindowBody, WindowPatch
 from pitstop.errors import InvalidInput
 from pitstop.services import occurrences, window_views, windows
 from pitstop.services.records import local_text
@@ -23,9 +22,9 @@ from pitstop.services.targets import check_target_id
 
 router = APIRouter(tags=["windows"])
 OccStatus = Literal["SCHEDULED", "READY", "ONGOING", "COMPLETED", "CANCELLED"]
-From = Annotated[AwareDatetime | None, Query(alias="from",
+From = Annotated[Instant | None, Query(alias="from",
                                              description="occurrences ending after this")]
-To = Annotated[AwareDatetime | None, Query(alias="to",
+To = Annotated[Instant | None, Query(alias="to",
                                            description="occurrences starting before this")]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
