@@ -98,6 +98,12 @@ OUT_OF_RANGE = [
     ("POST", "/v1/recurrence/preview", {"json": {"start": "9999-12-31T00:00:00",
                                                  "timezone": "UTC", "duration": "P2D"}},
      422, "start"),
+    ("POST", "/v1/recurrence/preview", {"json": {
+        "start": "2026-03-02T14:00:00", "timezone": "UTC", "duration": "PT1H",
+        "rrule": f"FREQ=DAILY;INTERVAL={2**70}"}}, 422, "rrule"),
+    ("POST", "/v1/windows", {"json": {**WINDOW, "timezone": "Pacific/Kiritimati",
+                                      "rrule": "FREQ=DAILY;UNTIL=99991231T235959Z"}},
+     422, "rrule"),
     ("PATCH", "/v1/windows/{window}/occurrences/{occurrence}",
      {"json": {"start": "9999-12-31T23:00:00-14:00", "end": "9999-12-31T23:30:00-14:00"}},
      422, "start"),
