@@ -8,6 +8,8 @@ import queue
 import threading
 
 import httpx
+import pytest
+from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 
@@ -94,3 +96,13 @@ def test_stream_needs_a_token(live):
     r = httpx.get(live.url + "/v1/events", params={"after": "x"},
                   headers={"Authorization": f"Bearer {live.token}"}, timeout=5)
     assert r.status_code == 422
+
+
+def test_a_websocket_with_an_event_id_or_filter_no_row_can_hold_is_refused(live):
+    url = f"ws://127.0.0.1:{live.port}/v1/stream?token={live.token}"
+    for query in ("&after=99999999999999999999999", "&after=²", "&target=node:a%00"):
+        with pytest.raises(InvalidStatus) as refused:  # closed before it was accepted
+            connect(url + query, open_timeout=5).close()
+        assert refused.value.response.status_code == 403
+    with connect(url + "&after=9223372036854775807", open_timeout=5) as ws:
+        ws.ping().wait(5)  # the largest event id is still a fine place to resume from

@@ -30,6 +30,7 @@ from pitstop.api import (
     tokens,
     windows,
 )
+from pitstop.api.guard import InputGuard
 from pitstop.logs import guard_uvicorn_loggers
 from pitstop.scheduler.loop import run_forever
 from pitstop.services.backplane import Backplane
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         lifespan=lifespan,
     )
     problems.install(app)
+    app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
     # Hot reads first, as plain routes: the documented FastAPI routes behind them stay in
     # the OpenAPI document and answer identically.
     app.router.routes[0:0] = [

@@ -26,6 +26,10 @@ class InvalidInput(PitstopError):
         self.field = field
 
 
+class TooLarge(InvalidInput):
+    """A document over its size limit (413): ``field`` names it, ``limit`` is in bytes."""
+
+
 class NotFound(PitstopError):
     pass
 

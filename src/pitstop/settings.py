@@ -7,7 +7,7 @@ what to change.
 
 from __future__ import annotations
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///pitstop.db"
@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         "ahead of it, behind earlier ones about the same target or window on its channel that "
         "keep failing; then those are given up (dead) and the newer ones, closer to the "
         "current state, go out")
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, le=1 << 30, description="the largest request body accepted; "
+        "a larger one is refused with 413 before it is read")
+    max_node_config_bytes: int = Field(
+        262_144, ge=1024, le=1 << 30, description="the largest desired config a node may "
+        "have (as JSON); every poll of its agent serves it, so it is kept small")
     window_horizon_days: int = Field(
         7, ge=1, le=366, description="how far ahead recurring windows' occurrences are generated")
 
@@ -76,6 +82,14 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(levels)}")
         return value.lower()
 
+    @model_validator(mode="after")
+    def _config_fits_body(self) -> Settings:
+        if self.max_node_config_bytes > self.max_body_bytes:
+            raise ValueError("PITSTOP_MAX_NODE_CONFIG_BYTES must not exceed "
+                             f"PITSTOP_MAX_BODY_BYTES ({self.max_body_bytes}): a config "
+                             "that large could never be sent")
+        return self
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -92,6 +106,9 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
+            if not err["loc"]:  # a rule across variables names them in its message
+                lines.append(str(err["msg"]).removeprefix("Value error, "))
+                continue
             name = "PITSTOP_" + "_".join(str(p) for p in err["loc"]).upper()
             lines.append(f"{name}: {err['msg']}")
         raise SettingsError("invalid settings: " + "; ".join(lines)) from None

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 from starlette.responses import Response
 
 from pitstop.api.deps import RT, Auditor
 from pitstop.api.responses import json_response
+from pitstop.api.schemas import Instant
 from pitstop.services import history
 from pitstop.services.targets import check_target_id
 from pitstop.storage.audit import HistoryFilter
@@ -24,8 +24,8 @@ async def list_history(
     target: str | None = None,
     action: str | None = None,
     actor: str | None = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Response:
@@ -38,6 +38,6 @@ async def list_history(
 
 def _history_target(raw: str) -> str:
     kind, _, rest = raw.partition(":")
-    if kind == "window" and rest.isdigit():
+    if kind == "window" and rest.isascii() and rest.isdigit():
         return f"window:{int(rest)}"
     return check_target_id(raw)

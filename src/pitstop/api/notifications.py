@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from pitstop.api.deps import RT, Admin
+from pitstop.api.params import DeliveryBefore, DeliveryId
 from pitstop.api.responses import json_response
 from pitstop.api.schemas import ChannelBody, SubscriptionBody
 from pitstop.services import channels, deliveries
@@ -65,7 +66,7 @@ async def delete_subscription(rt: RT, who: Admin, subscription_id: str) -> Respo
 @router.get("/v1/deliveries")
 async def list_deliveries(
     rt: RT, _: Admin, status: str | None = None, channel: str | None = None,
-    before: Annotated[int | None, Query(ge=1, description="continue below this id")] = None,
+    before: DeliveryBefore = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Response:
     return json_response(await deliveries.list_deliveries(
@@ -73,6 +74,6 @@ async def list_deliveries(
 
 
 @router.post("/v1/deliveries/{delivery_id}/retry")
-async def retry_delivery(rt: RT, who: Admin, delivery_id: int) -> Response:
+async def retry_delivery(rt: RT, who: Admin, delivery_id: DeliveryId) -> Response:
     return json_response(await deliveries.retry_delivery(rt=rt, delivery_id=delivery_id,
                                                          actor=who.name))

@@ -19,6 +19,7 @@ PROBLEM = "application/problem+json"
 
 # Exception class -> (status, stable type slug, title). Order matters: subclasses first.
 MAPPING: list[tuple[type[errors.PitstopError], int, str, str]] = [
+    (errors.TooLarge, 413, "too-large", "Too large"),
     (errors.InvalidInput, 422, "invalid-input", "Invalid input"),
     (errors.NotFound, 404, "not-found", "Not found"),
     (errors.InvalidTransition, 409, "invalid-transition", "Invalid transition"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -17,8 +17,31 @@ from pydantic import (
 )
 
 from pitstop.domain.targets import validate_reason
+from pitstop.storage.types import INTEGER_MAX
 
 Reason = Annotated[str, AfterValidator(validate_reason)]
+
+# The instants and days an input may name. Within them every sum made later (a duration, a
+# lead time, a zone's offset) stays inside the range Python and both databases can hold.
+EARLIEST, LATEST = datetime(1970, 1, 1), datetime(9000, 1, 1)
+RANGE_MESSAGE = "must be from 1970-01-01 up to 9000-01-01"
+
+
+def _in_range(value: datetime) -> datetime:
+    if not EARLIEST <= value.replace(tzinfo=None) < LATEST:
+        raise ValueError(RANGE_MESSAGE)
+    return value
+
+
+def _day_in_range(value: date) -> date:
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise ValueError(RANGE_MESSAGE)
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_in_range)]
+WallOrInstant = Annotated[datetime, AfterValidator(_in_range)]
+Day = Annotated[date, AfterValidator(_day_in_range)]
 WaitMs = Annotated[int, Field(ge=0, le=3_600_000, description="wait up to this long for safe")]
 
 
@@ -39,7 +62,7 @@ class NodeEnterBody(Body):
 
 
 class EnterBody(NodeEnterBody):
-    expires_at: AwareDatetime | None = Field(
+    expires_at: Instant | None = Field(
         None, description="end this hold by itself at this time (with a time zone)")
     wait_ms: WaitMs | None = None
 
@@ -119,7 +142,7 @@ Rule = Annotated[str, Field(min_length=1, max_length=500,
                             description="RFC 5545 RRULE without DTSTART")]
 Duration = Annotated[timedelta, BeforeValidator(_elapsed),
                      Field(description="elapsed time: ISO 8601 (PT2H) or seconds")]
-LocalStart = Annotated[datetime, Field(
+LocalStart = Annotated[datetime, AfterValidator(_in_range), Field(
     description="local wall-clock date-time in `timezone`, without an offset")]
 
 
@@ -185,9 +208,9 @@ class WindowPatch(Body):
 
 class OccurrencePatch(Body):
     status: Literal["SCHEDULED", "READY", "ONGOING", "COMPLETED", "CANCELLED"] | None = None
-    start: datetime | None = Field(None, description="with an offset, or wall time in the "
+    start: WallOrInstant | None = Field(None, description="with an offset, or wall time in the "
                                    "window's zone")
-    end: datetime | None = None
+    end: WallOrInstant | None = None
 
 
 class PreviewBody(Body):
@@ -219,7 +242,7 @@ class BulkConfigBody(Body):
 
 class RunningItem(Body):
     workload: str = Field(min_length=1, max_length=200)
-    started_at: AwareDatetime
+    started_at: Instant
 
 
 class HeartbeatBody(Body):
@@ -241,4 +264,4 @@ class SubscriptionBody(Body):
     events: list[str] | None = Field(
         None, description="notification kinds; all of them when omitted")
     target: str | None = Field(None, min_length=1, max_length=80)
-    window: int | None = Field(None, ge=1)
+    window: int | None = Field(None, ge=1, le=INTEGER_MAX)

@@ -16,6 +16,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import StreamingResponse
 
 from pitstop.api.deps import runtime_of
+from pitstop.api.params import EVENT_ID_MAX
 from pitstop.errors import InvalidInput, PitstopError
 from pitstop.services.auth import authenticate, authorize
 from pitstop.services.gate import GATE_EVENTS
@@ -55,9 +56,10 @@ def _after(conn: HTTPConnection) -> int | None:
     raw = conn.headers.get("last-event-id") or conn.query_params.get("after")
     if raw is None:
         return None
-    if not raw.isdigit():
-        raise InvalidInput(f"after / Last-Event-ID must be an event id (got {raw!r})",
-                           field="after")
+    # isascii: str.isdigit() also accepts digits int() refuses, such as '²'
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > EVENT_ID_MAX:
+        raise InvalidInput(f"after / Last-Event-ID must be an event id from 0 to "
+                           f"{EVENT_ID_MAX} (got {raw[:40]!r})", field="after")
     return int(raw)
 
 

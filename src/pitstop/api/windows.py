@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 from starlette.responses import Response
 
 from pitstop import clock
 from pitstop.api.deps import RT, Operator, Reader
+from pitstop.api.params import OccurrenceId, WindowId
 from pitstop.api.responses import json_response
-from pitstop.api.schemas import OccurrencePatch, PreviewBody, WindowBody, WindowPatch
+from pitstop.api.schemas import Instant, OccurrencePatch, PreviewBody, WindowBody, WindowPatch
 from pitstop.errors import InvalidInput
 from pitstop.services import occurrences, window_views, windows
 from pitstop.services.records import local_text
@@ -22,9 +22,9 @@ from pitstop.services.targets import check_target_id
 
 router = APIRouter(tags=["windows"])
 OccStatus = Literal["SCHEDULED", "READY", "ONGOING", "COMPLETED", "CANCELLED"]
-From = Annotated[AwareDatetime | None, Query(alias="from",
+From = Annotated[Instant | None, Query(alias="from",
                                              description="occurrences ending after this")]
-To = Annotated[AwareDatetime | None, Query(alias="to",
+To = Annotated[Instant | None, Query(alias="to",
                                            description="occurrences starting before this")]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
@@ -51,13 +51,13 @@ async def list_windows(rt: RT, _: Reader, status: Literal["ACTIVE", "PAUSED"] | 
 
 
 @router.get("/v1/windows/{window_id}")
-async def get_window(rt: RT, _: Reader, window_id: int) -> Response:
+async def get_window(rt: RT, _: Reader, window_id: WindowId) -> Response:
     record = windows.get_window(rt, window_id)
     return json_response(_full(rt, record))
 
 
 @router.patch("/v1/windows/{window_id}")
-async def update_window(rt: RT, who: Operator, window_id: int, body: WindowPatch) -> Response:
+async def update_window(rt: RT, who: Operator, window_id: WindowId, body: WindowPatch) -> Response:
     try:
         changes = body.changes()
     except ValueError as exc:
@@ -68,14 +68,14 @@ async def update_window(rt: RT, who: Operator, window_id: int, body: WindowPatch
 
 
 @router.delete("/v1/windows/{window_id}", status_code=204)
-async def delete_window(rt: RT, who: Operator, window_id: int) -> Response:
+async def delete_window(rt: RT, who: Operator, window_id: WindowId) -> Response:
     await windows.delete_window(rt=rt, window_id=window_id, actor=who.name)
     return Response(status_code=204)
 
 
 @router.get("/v1/windows/{window_id}/occurrences")
 async def window_occurrences(
-    rt: RT, _: Reader, window_id: int, start_from: From = None, start_before: To = None,
+    rt: RT, _: Reader, window_id: WindowId, start_from: From = None, start_before: To = None,
     status: OccStatus | None = None, projected: bool = False, limit: Limit = 500,
 ) -> Response:
     """Stored occurrences overlapping the range; with ``projected=true`` and a ``to``, also
@@ -89,7 +89,7 @@ async def window_occurrences(
 
 
 @router.patch("/v1/windows/{window_id}/occurrences/{occurrence_id}")
-async def change_occurrence(rt: RT, who: Operator, window_id: int, occurrence_id: int,
+async def change_occurrence(rt: RT, who: Operator, window_id: WindowId, occurrence_id: OccurrenceId,
                             body: OccurrencePatch) -> Response:
     """Complete or cancel (``status``), or move (``start`` and ``end``), one occurrence."""
     record = await occurrences.change_occurrence(
@@ -99,8 +99,8 @@ async def change_occurrence(rt: RT, who: Operator, window_id: int, occurrence_id
 
 
 @router.delete("/v1/windows/{window_id}/occurrences/{occurrence_id}", status_code=204)
-async def delete_occurrence(rt: RT, who: Operator, window_id: int,
-                            occurrence_id: int) -> Response:
+async def delete_occurrence(rt: RT, who: Operator, window_id: WindowId,
+                            occurrence_id: OccurrenceId) -> Response:
     await occurrences.delete_occurrence(rt=rt, window_id=window_id, occurrence_id=occurrence_id,
                                     actor=who.name)
     return Response(status_code=204)

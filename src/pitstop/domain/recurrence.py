@@ -137,6 +137,11 @@ class Series:  # not slotted: caches its parsed rule
         return out
 
 
+# Longer than any maintenance; it also keeps the stored duration_s within an INTEGER.
+MAX_DURATION = timedelta(days=366)
+MAX_INTERVAL = 1000
+
+
 def parse_series(
     *, start_local: datetime, timezone: str, duration: timedelta, rule: str | None
 ) -> Series:
@@ -145,9 +150,9 @@ def parse_series(
     if start_local.tzinfo is not None:
         raise RecurrenceError("start is a local date-time: give it without an offset, and "
                               "the zone in timezone", "start")
-    if duration <= timedelta(0):
-        raise RecurrenceError("duration must be positive (ISO 8601 like PT2H, or seconds)",
-                              "duration")
+    if not timedelta(0) < duration <= MAX_DURATION:
+        raise RecurrenceError("duration must be positive and at most 366 days (ISO 8601 "
+                              "like PT2H, or seconds)", "duration")
     if rule is not None:
         rule = _normalise_rule(rule, tz)
     series = Series(start_local.replace(microsecond=0), tz, duration, rule)
@@ -173,14 +178,20 @@ def _normalise_rule(rule: str, tz: ZoneInfo) -> str:
         at = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
         return "UNTIL=" + at.astimezone(tz).replace(tzinfo=None).strftime("%Y%m%dT%H%M%S")
 
-    text = _UNTIL.sub(until_local, text)
     try:
+        text = _UNTIL.sub(until_local, text)
         parsed = rrulestr(text, dtstart=datetime(2000, 1, 1))
+    except OverflowError:  # an UNTIL at the end of the calendar, in the window's zone
+        raise RecurrenceError(f"invalid rrule {rule!r}: UNTIL is out of range", "rrule") \
+            from None
     except (ValueError, TypeError) as exc:
         raise RecurrenceError(f"invalid rrule {rule!r}: {exc}", "rrule") from None
     if getattr(parsed, "_freq", HOURLY) > HOURLY:
         raise RecurrenceError("maintenance windows recur at most hourly: use FREQ=HOURLY, "
                               "DAILY, WEEKLY, MONTHLY or YEARLY", "rrule")
+    if not 1 <= getattr(parsed, "_interval", 1) <= MAX_INTERVAL:
+        # dateutil computes the next start in a C int: a larger step overflows it
+        raise RecurrenceError(f"INTERVAL must be from 1 to {MAX_INTERVAL}", "rrule")
     return text
 
 

@@ -11,6 +11,7 @@ from pitstop.errors import InvalidInput
 from pitstop.services.runtime import Runtime
 from pitstop.storage import audit as audit_q
 from pitstop.storage.audit import HistoryFilter
+from pitstop.storage.types import BIG_ID_MAX
 
 
 def encode_cursor(last_id: int) -> str:
@@ -21,7 +22,7 @@ def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value = json.loads(raw)["before"]
-        if not isinstance(value, int):
+        if not isinstance(value, int) or not 1 <= value <= BIG_ID_MAX:
             raise TypeError
         return value
     except (binascii.Error, ValueError, KeyError, TypeError):

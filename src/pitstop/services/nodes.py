@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pitstop import clock
 from pitstop.domain import nodes as fleet_rules
 from pitstop.domain.targets import TargetId, parse_target, validate_labels
-from pitstop.errors import Conflict, InvalidInput, NotFound
+from pitstop.encoding import dumps
+from pitstop.errors import Conflict, InvalidInput, NotFound, TooLarge
 from pitstop.services import eventlog, maintenance
 from pitstop.services.events import Event
 from pitstop.services.fleet_records import NodeRecord
@@ -93,12 +94,22 @@ def list_nodes(rt: Runtime) -> list[NodeView]:
                                                            key=lambda n: n.target)]
 
 
-def _config(raw: Any) -> dict[str, Any]:
+def _config(raw: Any, *, limit: int) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise InvalidInput("config must be a JSON object", field="config")
     if not isinstance(raw.get("workloads"), list):
         raise InvalidInput("config needs a workloads list (it may be empty)",
                            field="config.workloads")
+    try:
+        size = len(dumps(raw))
+    except TypeError:  # orjson's only refusal of parsed JSON: an integer beyond 64 bits
+        raise InvalidInput("config has an integer beyond 64 bits: send it as a string",
+                           field="config") from None
+    if size > limit:
+        # Every poll of the node's agent serves the config: it is kept small on purpose.
+        raise TooLarge(f"config is {size} bytes as JSON; a node's config may have at most "
+                       f"{limit} (the server's PITSTOP_MAX_NODE_CONFIG_BYTES)",
+                       field="config", limit=limit)
     return raw
 
 
@@ -193,7 +204,7 @@ async def delete_node(*, rt: Runtime, name: str, actor: str) -> None:
 async def set_config(*, rt: Runtime, names: list[str], config: Any, actor: str
                      ) -> list[NodeRecord]:
     """Store the desired config of each node in one transaction."""
-    config = _config(config)
+    config = _config(config, limit=rt.settings.max_node_config_bytes)
     targets = [str(node_id(n)) for n in names]
     for target in targets:
         get_node(rt.state, target)

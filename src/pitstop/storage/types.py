@@ -11,6 +11,10 @@ from sqlalchemy.types import TypeDecorator
 
 # An auto-incrementing 64-bit key on PostgreSQL that is still SQLite's ROWID alias.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+# The largest key each column holds on both databases: a bigger id from a URL or a body is
+# refused as input before it reaches a query (PostgreSQL would overflow, SQLite's driver too).
+INTEGER_MAX = 2**31 - 1
+BIG_ID_MAX = 2**63 - 1
 Json = JSON().with_variant(JSONB(), "postgresql")
 
 

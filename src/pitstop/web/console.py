@@ -11,10 +11,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from pitstop.api.deps import runtime_of
+from pitstop.api.params import AuditCursor
 from pitstop.domain.targets import PLATFORM
 from pitstop.errors import Forbidden, PitstopError, RateLimited, Unauthorized
 from pitstop.services import history
@@ -78,8 +79,8 @@ async def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Respons
 
 @router.get("")
 async def maintenance_page(
-    request: Request, before: Annotated[int | None, Query(ge=1)] = None,
-    after: Annotated[int | None, Query(ge=1)] = None, partial: bool = False,
+    request: Request, before: AuditCursor = None,
+    after: AuditCursor = None, partial: bool = False,
 ) -> Response:
     session = current_session(request)
     if session is None:

@@ -4,13 +4,14 @@ matrix, and one node as its agent sees it."""
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from pitstop import clock
 from pitstop.api.deps import runtime_of
+from pitstop.api.params import AuditCursor
 from pitstop.services import history, nodes
 from pitstop.services.agent import config_document
 from pitstop.services.nodes import NodeView
@@ -71,8 +72,8 @@ async def fleet_page(request: Request, partial: bool = False) -> Response:
 
 @router.get("/{name}")
 async def node_page(
-    request: Request, name: str, before: Annotated[int | None, Query(ge=1)] = None,
-    after: Annotated[int | None, Query(ge=1)] = None, partial: bool = False,
+    request: Request, name: str, before: AuditCursor = None,
+    after: AuditCursor = None, partial: bool = False,
 ) -> Response:
     session = current_session(request)
     if session is None:

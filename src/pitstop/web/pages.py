@@ -13,6 +13,7 @@ from starlette.responses import Response, StreamingResponse
 
 from pitstop import clock
 from pitstop.api.deps import runtime_of
+from pitstop.api.schemas import Day
 from pitstop.services.runtime import Runtime
 from pitstop.services.stream import Filter
 from pitstop.web import views
@@ -46,8 +47,8 @@ def _day(value: date | None, zone: ZoneInfo, *, end: bool = False) -> datetime |
 @router.get("/")
 async def status_page(
     request: Request,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: Annotated[date | None, Query()] = None,
+    from_: Annotated[Day | None, Query(alias="from")] = None,
+    to: Annotated[Day | None, Query()] = None,
     tz: Annotated[str | None, Query(max_length=64)] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     partial: bool = False,

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from pitstop import clock
 from pitstop.api.deps import runtime_of
+from pitstop.api.params import WindowId
 from pitstop.services import occurrences, window_views, windows
 from pitstop.services.snapshot import WindowRecord
 from pitstop.web.common import current_session, render
@@ -47,7 +48,7 @@ async def new_window(request: Request) -> Response:
 
 
 @router.get("/{window_id}/edit")
-async def edit_window(request: Request, window_id: int) -> Response:
+async def edit_window(request: Request, window_id: WindowId) -> Response:
     session = current_session(request)
     if session is None:
         return RedirectResponse("/console/login", 303)
@@ -58,7 +59,7 @@ async def edit_window(request: Request, window_id: int) -> Response:
 
 
 @router.get("/{window_id}")
-async def window_page(request: Request, window_id: int, partial: bool = False) -> Response:
+async def window_page(request: Request, window_id: WindowId, partial: bool = False) -> Response:
     session = current_session(request)
     if session is None:
         return RedirectResponse("/console/login", 303)
