@@ -74,12 +74,16 @@ def enter(
             safe, drain = wait_for_safe(client, target, timeout, live=not json_)
     except PitstopError as exc:
         api_error(exc)
+    except KeyboardInterrupt:  # stops waiting, not the maintenance
+        fail(f"stopped waiting; {target} stays in maintenance (end it with: pitstop exit "
+             f"{target} --reason '...')", 130)
     if json_:
         print_json({**result, "drain": drain})
     if not safe:
         if not drain["in_maintenance"]:
             fail(f"{target} left maintenance while waiting")
-        fail(f"timed out after {wait}: {drain['in_flight']} still in flight", EXIT_TIMEOUT)
+        fail(f"timed out after {wait}: {drain['in_flight']} still in flight; {target} stays "
+             "in maintenance", EXIT_TIMEOUT)
     if not json_:
         console.print(f"[green]{target} is safe to deploy[/]")
 
