@@ -52,3 +52,10 @@ async def deliver_all(rt, rounds: int = 100) -> None:
     for _ in range(rounds):
         if await rt.delivery.run_once() > 0:
             return
+
+
+async def deliveries(admin, **params: str) -> list[dict]:
+    """GET /v1/deliveries, newest first."""
+    r = await admin.get("/v1/deliveries", params=params)
+    assert r.status_code == 200, r.text
+    return r.json()["items"]

@@ -12,7 +12,7 @@ import pytest
 from pitstop import clock
 from pitstop.app import create_app
 from pitstop.notify import outbox, worker
-from tests.notify.conftest import SECRET, add_channel, deliver_all
+from tests.notify.conftest import SECRET, add_channel, deliver_all, deliveries
 from tests.receivers import TrickleReceiver
 
 pytestmark = pytest.mark.usefixtures("frozen")
@@ -28,12 +28,6 @@ async def _exit(admin, target: str = "platform") -> None:
     assert r.status_code == 200, r.text
 
 
-async def _deliveries(admin, **params: str) -> list[dict]:
-    r = await admin.get("/v1/deliveries", params=params)
-    assert r.status_code == 200, r.text
-    return r.json()["items"]
-
-
 async def test_a_webhook_gets_a_signed_notification_of_maintenance(rt, admin, receiver):
     channel = await add_channel(admin, "ops hook", receiver.url + "/hook")
     await _enter(admin)
@@ -44,7 +38,7 @@ async def test_a_webhook_gets_a_signed_notification_of_maintenance(rt, admin, re
     assert body["kind"] == "maintenance_entered" and body["title"] == \
         "Maintenance started: platform"
     assert "Reason: db upgrade" in body["text"]
-    [delivery] = await _deliveries(admin, channel=channel)
+    [delivery] = await deliveries(admin, channel=channel)
     assert got.headers["x-pitstop-delivery"] == delivery["key"] == body["delivery"]
     assert (delivery["status"], delivery["attempts"]) == ("delivered", 1)
     assert delivery["history"][0]["status_code"] == 200
@@ -65,7 +59,7 @@ async def test_apprise_json_and_email_receive_the_message(rt, admin, receiver, s
     assert mail["To"] == "ops@example.com"
     text = next(p for p in mail.walk() if p.get_content_type() == "text/plain")
     assert "Reason: kernel patch" in text.get_payload(decode=True).decode()
-    assert {d["status"] for d in await _deliveries(admin)} == {"delivered"}
+    assert {d["status"] for d in await deliveries(admin)} == {"delivered"}
 
 
 async def test_a_failing_receiver_gets_each_notification_once_it_recovers(rt, admin, receiver):
@@ -80,7 +74,7 @@ async def test_a_failing_receiver_gets_each_notification_once_it_recovers(rt, ad
     accepted = receiver.accepted()
     assert sorted(r.json()["kind"] for r in accepted) == ["maintenance_entered",
                                                           "maintenance_exited"]
-    for delivery in await _deliveries(admin):
+    for delivery in await deliveries(admin):
         assert delivery["status"] == "delivered"
         failed = delivery["history"][:-1]
         assert failed and all(a["error"] for a in failed)
@@ -89,7 +83,7 @@ async def test_a_failing_receiver_gets_each_notification_once_it_recovers(rt, ad
         keys = {r.headers["x-pitstop-delivery"] for r in receiver.requests
                 if r.json()["delivery"] == delivery["key"]}
         assert keys == {delivery["key"]}  # every retry carries the same idempotency key
-    history = [a for d in await _deliveries(admin) for a in d["history"]]
+    history = [a for d in await deliveries(admin) for a in d["history"]]
     assert sum(a["status_code"] == 500 for a in history) == 4
     assert sum("no answer within 1 s" in (a["error"] or "") for a in history) == 2
 
@@ -101,7 +95,7 @@ async def test_retries_back_off_and_end_dead_then_a_retry_delivers(rt, admin, re
     waits = []
     for _ in range(rt.settings.notify_max_attempts):
         await deliver_all(rt)
-        [d] = await _deliveries(admin)
+        [d] = await deliveries(admin)
         if d["status"] == "dead":
             break
         waits.append((datetime.fromisoformat(d["next_attempt_at"]) - clock.now()
@@ -111,13 +105,13 @@ async def test_retries_back_off_and_end_dead_then_a_retry_delivers(rt, admin, re
     for attempt, wait in enumerate(waits, start=1):  # half fixed, half jitter, capped
         ceiling = min(cap, base * 2 ** (attempt - 1))
         assert ceiling / 2 <= wait <= ceiling
-    [dead] = await _deliveries(admin, status="dead")
+    [dead] = await deliveries(admin, status="dead")
     assert dead["attempts"] == rt.settings.notify_max_attempts
     assert dead["last_error"] == "the receiver answered HTTP 503"
     r = await admin.post(f"/v1/deliveries/{dead['id']}/retry")
     assert r.status_code == 200 and r.json()["status"] == "pending"
     await deliver_all(rt)
-    [done] = await _deliveries(admin)
+    [done] = await deliveries(admin)
     assert done["status"] == "delivered"
     assert len(done["history"]) == rt.settings.notify_max_attempts + 1
     r = await admin.post(f"/v1/deliveries/{dead['id']}/retry")
@@ -146,7 +140,7 @@ async def test_a_channel_test_send_reports_the_receivers_answer(rt, admin, recei
     assert r.status_code == 502
     assert r.json()["type"] == "/problems/channel-failed"
     assert "HTTP 500" in r.json()["detail"]
-    assert [d["status"] for d in await _deliveries(admin)] == ["dead", "delivered"]
+    assert [d["status"] for d in await deliveries(admin)] == ["dead", "delivered"]
 
 
 async def test_delivery_metrics_count_outcomes(rt, admin, receiver):
@@ -182,7 +176,7 @@ async def test_two_workers_on_a_slow_receiver_deliver_each_notification_once(
     facts = [r.json()["event"]["id"] for r in receiver.accepted()]
     assert len(facts) == 6 and len(set(facts)) == 6
     assert facts == sorted(facts)  # two workers, still one at a time, in the order of facts
-    assert {d["status"] for d in await _deliveries(admin)} == {"delivered"}
+    assert {d["status"] for d in await deliveries(admin)} == {"delivered"}
 
 
 async def test_a_receiver_that_trickles_its_answer_is_cut_off_before_the_claim_lapses(
@@ -196,6 +190,6 @@ async def test_a_receiver_that_trickles_its_answer_is_cut_off_before_the_claim_l
         assert time.monotonic() - started < 3  # timeout 1 s, cut off 1 s later
     finally:
         trickle.close()
-    [d] = await _deliveries(admin)
+    [d] = await deliveries(admin)
     assert (d["status"], d["attempts"]) == ("pending", 1)  # tried again later
     assert d["last_error"] == "no answer within 1 s"

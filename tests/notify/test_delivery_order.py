@@ -10,7 +10,7 @@ import pytest
 from pitstop import clock
 from pitstop.settings import Settings
 from tests.conftest import make_settings
-from tests.notify.conftest import add_channel, deliver_all
+from tests.notify.conftest import add_channel, deliver_all, deliveries
 from tests.notify.test_window_notifications import create, until
 
 pytestmark = pytest.mark.usefixtures("frozen")
@@ -37,12 +37,6 @@ async def _toggle(admin, target: str, times: int) -> None:
         assert r.status_code == 200, r.text
 
 
-async def _deliveries(admin, **params: str) -> list[dict]:
-    r = await admin.get("/v1/deliveries", params=params)
-    assert r.status_code == 200, r.text
-    return r.json()["items"]
-
-
 async def _deliver_while_time_passes(rt, step_s: float, rounds: int) -> None:
     for _ in range(rounds):
         await deliver_all(rt)
@@ -55,7 +49,7 @@ async def test_a_receiver_failing_during_toggles_gets_every_fact_in_order(rt, ad
     await add_channel(admin, "ops", receiver.url)
     await _toggle(admin, "platform", 10)
     await _deliver_while_time_passes(rt, rt.settings.notify_backoff_max_s, 40)
-    facts = sorted(await _deliveries(admin), key=lambda d: d["event"])
+    facts = sorted(await deliveries(admin), key=lambda d: d["event"])
     assert [d["status"] for d in facts] == ["delivered"] * 20
     got = [r.json() for r in receiver.accepted()]
     assert [g["event"]["id"] for g in got] == [d["event"] for d in facts]
@@ -89,7 +83,7 @@ async def test_a_dead_earlier_fact_stops_holding_back_later_ones(rt, admin, rece
     await _toggle(admin, "platform", 1)
     await _deliver_while_time_passes(rt, rt.settings.notify_backoff_max_s,
                                      rt.settings.notify_max_attempts)
-    exited, entered = await _deliveries(admin)
+    exited, entered = await deliveries(admin)
     assert (entered["status"], entered["attempts"]) == ("dead", rt.settings.notify_max_attempts)
     assert (exited["status"], exited["attempts"]) == ("delivered", 1)
     assert [r.json()["kind"] for r in receiver.accepted()] == ["maintenance_exited"]
@@ -114,7 +108,7 @@ async def test_the_newest_dead_fact_can_be_retried(rt, admin, receiver):
     assert r.status_code == 200, r.text
     await _deliver_while_time_passes(rt, rt.settings.notify_backoff_max_s,
                                      rt.settings.notify_max_attempts)
-    newest = (await _deliveries(admin))[0]
+    newest = (await deliveries(admin))[0]
     assert newest["status"] == "dead"
     r = await admin.post(f"/v1/deliveries/{newest['id']}/retry")
     assert r.status_code == 200, r.text
@@ -132,7 +126,7 @@ async def test_an_earlier_fact_holds_back_later_ones_only_for_a_bounded_wait(
     r = await admin.post("/v1/targets/platform/maintenance/enter", json={"reason": "again"})
     assert r.status_code == 200, r.text
     await _deliver_while_time_passes(rt, 1.0, 36)
-    again, exited, entered = await _deliveries(admin)
+    again, exited, entered = await deliveries(admin)
     assert entered["status"] == "dead"
     assert entered["attempts"] < rt.settings.notify_max_attempts
     assert f"delivery {exited['id']}" in entered["last_error"]
@@ -164,6 +158,6 @@ async def test_a_windows_steps_reach_a_failing_receiver_in_order(rt, admin, rece
     assert [g["kind"] for g in got] == ["reminder", "reminder", "starting_soon",
                                         "in_progress", "completed"]
     assert [g["lead"] for g in got[:2]] == ["P1D", "PT1H"]
-    rows = await _deliveries(admin)
+    rows = await deliveries(admin)
     assert {(d["subject"], d["status"]) for d in rows} == {(f"window:{made['id']}",
                                                             "delivered")}
