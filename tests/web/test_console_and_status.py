@@ -197,6 +197,7 @@ def test_a_maintenance_held_by_two_shows_its_holders_and_only_an_admin_ends_it_f
     expect(dialog.get_by_role("alert")).to_contain_text("not by you")
     screenshot(page, "console-holders")
     dialog.get_by_role("button", name="Cancel").click()
+    screenshot(pages.login(pages.open("/console/login", PHONE), operator), "console-holders")
 
     admin = pages.login(pages.open("/console/login"))
     admin.get_by_role("button", name="Exit maintenance").click()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import expect
 
+from tests.web.conftest import PHONE, screenshot
+
 
 def test_the_drain_panel_lists_work_in_flight_and_drops_a_released_lease(pages, api, server):
     api.put("/v1/targets/service:api", json={"labels": {}})
@@ -23,6 +25,11 @@ def test_the_drain_panel_lists_work_in_flight_and_drops_a_released_lease(pages, 
     expect(rows.filter(has_text="runner-7")).to_contain_text("build (compile)")
     expect(rows.filter(has_text="node edge-1")).to_contain_text("node:edge-1/shipper")
     expect(page.get_by_test_id("drain")).to_contain_text("pitstop leases list --target platform")
+    page.get_by_test_id("drain").scroll_into_view_if_needed()
+    screenshot(page, "console-drain")
+    phone = pages.login(pages.open("/console/login", PHONE))
+    phone.get_by_test_id("drain").scroll_into_view_if_needed()
+    screenshot(phone, "console-drain")
     r = api.post(f"/v1/leases/{lease['id']}/release", json={"reason": "runner died"})
     assert r.status_code == 200
     expect(rows).to_have_count(1)  # live, without a reload
