@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from pitstop import sdk
 from pitstop.errors import DatabaseUnavailable
 from pitstop.storage.engine import Database
 from tests import pg
@@ -105,6 +106,7 @@ def test_a_database_outage_answers_503_and_health_degraded_until_it_recovers(cut
     assert target.status_code == 200
     assert target.json()["stale"] is True and target.json()["drain"]["in_flight"] == 1
     assert target.headers["warning"] == '110 - "Response is Stale"'
+    _the_cli_and_sdk_say_so(server)
 
     proxy.restore()
     until(lambda: _send(http, ENTER).status_code == 200, within=15)
@@ -142,3 +144,17 @@ async def _touch(conn: object) -> None:
         conn.raw.execute(statement)
     else:
         await conn.execute(text(statement))
+
+
+def _the_cli_and_sdk_say_so(server: LiveServer) -> None:
+    """What a person and a script see during the outage."""
+    r = server.cli("status", "platform")
+    assert r.returncode == 0 and "platform: operational" in r.stdout
+    assert "stale: the server cannot reach its database" in r.stderr
+    r = server.cli("enter", "platform", "--reason", "during the outage")
+    assert r.returncode == 1 and "database is unreachable" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    with sdk.Client(server.url, server.token) as client, \
+            pytest.raises(sdk.Unavailable) as refused:
+        client.enter("platform", "during the outage")
+    assert refused.value.retry_after and refused.value.status == 503

@@ -13,9 +13,11 @@ from pitstop.cli.common import (
     api_error,
     console,
     ctx_of,
+    err_console,
     fail,
     parse_duration,
     print_json,
+    when,
 )
 from pitstop.cli.display import drain_view, history_table, state_line, wait_for_safe
 from pitstop.sdk import PitstopError
@@ -41,6 +43,9 @@ def status(ctx: typer.Context, target: Annotated[str | None, typer.Argument()] =
         console.print(state_line(item))
         if target:
             console.print(drain_view(item["drain"], item["id"]))
+    if data.get("stale"):  # answered from memory while the database is unreachable
+        err_console.print(f"[yellow]warning:[/] stale: the server cannot reach its database; "
+                          f"this is its state as of {when(data.get('as_of'))}", highlight=False)
 
 
 def enter(

@@ -12,6 +12,7 @@ from pitstop.sdk.errors import (
     RateLimited,
     ServerError,
     Unauthorized,
+    Unavailable,
     Unreachable,
 )
 from pitstop.sdk.gate import Check, Gate
@@ -37,5 +38,6 @@ __all__ = [
     "RateLimited",
     "ServerError",
     "Unauthorized",
+    "Unavailable",
     "Unreachable",
 ]

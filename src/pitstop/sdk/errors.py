@@ -81,6 +81,15 @@ class ServerError(PitstopError):
     pass
 
 
+class Unavailable(ServerError):
+    """503 ``database_unavailable``: the server is up but cannot reach its database; the
+    call can be retried after ``retry_after`` seconds (reads from memory still answer)."""
+
+    def __init__(self, detail: str, *, retry_after: float | None, **kw: Any) -> None:
+        super().__init__(detail, **kw)
+        self.retry_after = retry_after
+
+
 class Unreachable(PitstopError):
     """The server could not be reached (connection refused, timeout, DNS)."""
 
@@ -113,6 +122,8 @@ def error_from_response(response: httpx.Response) -> PitstopError:
     if status == 503 and kind.endswith(("maintenance", "maintenance_soon")):
         cls = MaintenanceSoon if kind.endswith("maintenance_soon") else InMaintenance
         return cls(detail, retry_after=_retry_after(response), status=status, body=body)
+    if status == 503 and kind.endswith("database_unavailable"):
+        return Unavailable(detail, retry_after=_retry_after(response), status=status, body=body)
     if status == 429:
         return RateLimited(detail, retry_after=_retry_after(response), status=status, body=body)
     cls = _BY_STATUS.get(status, ServerError if status >= 500 else PitstopError)
