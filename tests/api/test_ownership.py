@@ -10,6 +10,7 @@ import pytest
 
 from pitstop import clock
 from pitstop.services import maintenance
+from pitstop.services.records import switch_from_row
 from pitstop.services.tokens import create_token
 from tests.conftest import client_for
 
@@ -148,3 +149,31 @@ async def test_a_public_message_over_500_characters_is_refused(operator):
     r = await operator.post(ENTER, json={"reason": "r", "public_message": "x" * 501})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "public_message"
     assert not await in_maintenance(operator)
+
+
+async def test_the_deploy_api_exits_only_its_own_hold_and_says_so(app, rt, operator, secrets):
+    await operator.post(ENTER, json={"reason": "CVE fix: db creds rotated, do not exit"})
+    async with client_for(app, **{"x-admin-code": secrets["admin"]}) as ci:
+        r = await ci.post("/admin/maintenance/exit")
+        assert r.status_code == 409  # not its hold: others end theirs
+        assert r.json() == {"error": "Conflict", "message": r.json()["message"]}
+        assert "CVE" not in r.text and "entered by others" in r.json()["message"]
+        await ci.post("/admin/maintenance/enter", json={"reason": "release 45"})
+        r = await ci.post("/admin/maintenance/exit")
+        assert r.status_code == 200
+        assert r.json()["message"].startswith("Released this admin code's hold")
+        assert r.json()["status"]["maintenanceMode"] is True
+    assert await in_maintenance(operator)
+
+
+def test_holds_left_stale_by_an_older_replica_give_way_to_its_summary():
+    """During a rolling upgrade an older replica writes only the maint_* columns."""
+    stale = [{"actor": "alice", "key": "", "reason": "old", "public_message": None,
+              "since": "2026-03-01T10:00:00Z", "expires_at": None}]
+    since = clock.now()
+    row = {"id": "platform", "maint_on": True, "maint_reason": "entered by the old version",
+           "maint_actor": "bob", "maint_since": since, "maint_expires_at": None,
+           "maint_holds": stale}
+    switch = switch_from_row(row)
+    assert switch is not None
+    assert [(h.actor, h.reason) for h in switch.holds] == [("bob", "entered by the old version")]

@@ -11,6 +11,7 @@ import sys
 import httpx
 import pytest
 
+from tests.faults import TcpProxy
 from tests.live import until
 
 
@@ -113,3 +114,29 @@ def test_work_run_stopped_by_sigterm_releases_its_lease(live, tmp_path):
     assert worker.returncode == 143
     assert "the lease was released" in err
     assert in_flight() == 0
+
+
+def test_a_deploy_that_loses_pitstop_while_waiting_names_the_hold_it_leaves(live, tmp_path):
+    """pitstop goes away mid-wait: the deploy runs nothing, tries to release its hold, and
+    since it cannot, says which hold is left and how to end it."""
+    lease = httpx.post(f"{live.url}/v1/leases", headers={"Authorization": f"Bearer {live.token}"},
+                       json={"target": "platform", "kind": "job", "holder": "w", "ttl_s": 600})
+    assert lease.status_code == 201
+    with TcpProxy(live.port) as proxy:
+        deploy = subprocess.Popen(
+            [sys.executable, "-m", "pitstop", "deploy", "--reason", "release 48", "--timeout",
+             "60s", "--", sys.executable, "-c", f"open(r'{tmp_path / 'ran'}', 'w')"],
+            env=live.env(PITSTOP_URL=f"http://127.0.0.1:{proxy.port}"),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        until(lambda: len(holders(live)) == 1, within=20)  # entered, now waiting
+        proxy.cut()
+        out, err = deploy.communicate(timeout=30)
+    assert deploy.returncode == 1, out + err
+    assert not (tmp_path / "ran").exists()
+    hold = holders(live)[0][1]
+    assert hold and hold.startswith("deploy-")
+    assert f"could not release hold {hold} on platform" in err
+    assert f"pitstop exit platform --hold {hold}" in err
+    r = live.cli("exit", "platform", "--hold", hold, "--reason", "pitstop was away")
+    assert r.returncode == 0, r.stderr
+    assert platform(live)["in_maintenance"] is False

@@ -17,8 +17,9 @@ from starlette.responses import Response
 from pitstop.api.deps import RT, principal_for
 from pitstop.api.responses import json_response
 from pitstop.api.schemas import DeployEnterBody
+from pitstop.domain.switches import Change
 from pitstop.domain.targets import PLATFORM
-from pitstop.errors import DatabaseUnavailable, PitstopError, Unauthorized
+from pitstop.errors import Conflict, DatabaseUnavailable, PitstopError, Unauthorized
 from pitstop.services import maintenance
 from pitstop.services.dbhealth import log_unavailable
 from pitstop.services.snapshot import Principal
@@ -28,6 +29,13 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/admin/maintenance", tags=["deploy API"])
 DEFAULT_ENTER_REASON = "deployment"
 DEFAULT_EXIT_REASON = "deployment finished"
+HELD_BY_OTHERS = ("Maintenance mode was entered by others and is not held by this admin "
+                  "code; it ends when they exit it")
+EXIT_MESSAGES = {
+    Change.EXITED: "Exited maintenance mode",
+    Change.LEFT: "Released this admin code's hold; still in maintenance mode, held by others",
+    Change.OFF: "Not in maintenance mode",
+}
 UNAUTHORIZED = {"error": "Unauthorized", "message": "Missing or invalid admin code"}
 
 
@@ -113,10 +121,11 @@ async def exit_(rt: RT, request: Request) -> Response:
                                                     reason=DEFAULT_EXIT_REASON, actor=who.name)
     except DatabaseUnavailable as exc:
         return _unavailable(request, "exit", exc)
+    except Conflict:  # others hold it, this token does not: theirs to end (no reasons here)
+        return json_response({"error": "Conflict", "message": HELD_BY_OTHERS}, 409)
     except PitstopError:
         raise
     except Exception as exc:
         return _failed("exit", exc)
-    message = "Exited maintenance mode" if result.changed else "Not in maintenance mode"
-    return json_response({"success": True, "message": message,
+    return json_response({"success": True, "message": EXIT_MESSAGES[result.outcome],
                           "status": deploy_status(result.view)})

@@ -9,13 +9,14 @@ state the target is left in.
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import Annotated, NoReturn
 
 import httpx
 import typer
 
 from pitstop import clock
 from pitstop.cli.common import (
+    EXIT_ERROR,
     EXIT_TIMEOUT,
     EXIT_UNHEALTHY,
     api_error,
@@ -25,8 +26,14 @@ from pitstop.cli.common import (
     parse_duration,
 )
 from pitstop.cli.display import wait_for_safe
-from pitstop.cli.process import CommandFailedToStart, Interrupted, interruptible, run_command
-from pitstop.sdk import Client, PitstopError
+from pitstop.cli.process import (
+    CommandFailedToStart,
+    Interrupted,
+    Signals,
+    interruptible,
+    run_command,
+)
+from pitstop.sdk import Client, Conflict, PitstopError
 from pitstop.sdk.holds import new_hold_key
 
 
@@ -49,24 +56,39 @@ def _unhealthy(url: str, timeout_s: float) -> str | None:
 class _Deploy:
     """One deploy's hold on its target, and the way it leaves."""
 
-    def __init__(self, client: Client, target: str, reason: str) -> None:
+    def __init__(self, client: Client, target: str, reason: str, signals: Signals) -> None:
         self.client, self.target, self.reason = client, target, reason
+        self.signals = signals
         self.hold = new_hold_key("deploy")
 
-    def enter(self, public_message: str | None) -> dict[str, Any]:
-        entered = self.client.enter(self.target, self.reason, hold=self.hold,
-                                    public_message=public_message)
+    def enter(self, public_message: str | None) -> None:
+        """Take the hold. A signal meanwhile waits for the answer (the server may have
+        taken it), then is raised, and the hold is released like on any other way out."""
+        try:
+            with self.signals.deferred():
+                entered = self.client.enter(self.target, self.reason, hold=self.hold,
+                                            public_message=public_message)
+        except PitstopError as exc:
+            if exc.status is not None and exc.status < 500:
+                api_error(exc)  # refused: nothing was taken
+            raise  # no answer: the hold may be ours, so it is released on the way out
         console.print(entered["message"], highlight=False)
-        return entered
 
     def leave(self, why: str) -> None:
-        """Release this deploy's hold and say what state the target is left in."""
+        """Release this deploy's hold and say what state the target is left in; nothing
+        interrupts that (further signals are dropped)."""
+        self.signals.undoing()
         try:
             result = self.client.exit(self.target, f"{why}: {self.reason}"[:500],
                                       hold=self.hold)
+        except Conflict:  # an admin ended it for all, and someone entered since
+            console.print(f"hold {self.hold} was already released; {self.target} stays in "
+                          "maintenance, held by others", highlight=False)
+            return
         except PitstopError as exc:
             err_console.print(f"error: could not release hold {self.hold} on {self.target}: "
-                              f"{exc.detail}; {self.keep_hint()}", highlight=False)
+                              f"{exc.detail}; {self.keep_hint()}", highlight=False,
+                              soft_wrap=True)
             return
         console.print(result["message"], highlight=False)
 
@@ -74,7 +96,7 @@ class _Deploy:
         return (f"{self.target} stays in maintenance under hold {self.hold}; end it with: "
                 f"pitstop exit {self.target} --hold {self.hold} --reason '...'")
 
-    def stop(self, message: str, code: int, *, keep: bool = False, why: str = "") -> None:
+    def stop(self, message: str, code: int, *, keep: bool = False, why: str = "") -> NoReturn:
         err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
         if keep:
             err_console.print(self.keep_hint(), highlight=False, soft_wrap=True)
@@ -101,23 +123,20 @@ def deploy(
 ) -> None:
     """Deploy inside maintenance, the way a CI job should; ends only its own hold."""
     wait_s, health_s = parse_duration(timeout), parse_duration(health_timeout)
-    try:
-        with ctx_of(ctx).client() as client, interruptible():
-            run = _Deploy(client, target, reason)
+    with ctx_of(ctx).client() as client, interruptible() as signals:
+        run = _Deploy(client, target, reason, signals)
+        try:
             run.enter(public_message)
-            try:
-                _steps(run, command, wait_s, timeout, force, keep_on_failure)
-                problem = _unhealthy(health_url, health_s) if health_url else None
-                if problem:
-                    run.stop(f"{health_url} did not answer 200 within {health_timeout} "
-                             f"(last: {problem})", EXIT_UNHEALTHY, keep=True)
-                run.leave("deploy finished")
-            except Interrupted as stop:
-                run.stop(f"deploy interrupted by {stop}", stop.exit_code)
-    except PitstopError as exc:
-        api_error(exc)
-    except Interrupted as stop:  # before the hold was taken: nothing to undo
-        raise typer.Exit(stop.exit_code) from None
+            _steps(run, command, wait_s, timeout, force, keep_on_failure)
+            problem = _unhealthy(health_url, health_s) if health_url else None
+            if problem:
+                run.stop(f"{health_url} did not answer 200 within {health_timeout} "
+                         f"(last: {problem})", EXIT_UNHEALTHY, keep=True)
+            run.leave("deploy finished")
+        except Interrupted as stop:
+            run.stop(f"deploy interrupted by {stop}", stop.exit_code)
+        except PitstopError as exc:  # the server failed mid-deploy: undo what is ours
+            run.stop(exc.detail, EXIT_ERROR, why="deploy failed")
 
 
 def _steps(run: _Deploy, command: list[str], wait_s: float, timeout: str, force: bool,
@@ -133,7 +152,7 @@ def _steps(run: _Deploy, command: list[str], wait_s: float, timeout: str, force:
                  EXIT_TIMEOUT, why=f"deploy aborted: not safe after {timeout}")
     console.print(f"running: {' '.join(command)}", highlight=False)
     try:
-        code = run_command(command)
+        code = run_command(command, run.signals)
     except CommandFailedToStart as exc:
         run.stop(str(exc), exc.code, why="deploy command did not start")
     if code != 0:

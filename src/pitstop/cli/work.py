@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from typing import Annotated
@@ -9,7 +10,13 @@ from typing import Annotated
 import typer
 
 from pitstop.cli.common import EXIT_REFUSED, api_error, ctx_of, err_console, parse_duration
-from pitstop.cli.process import CommandFailedToStart, Interrupted, interruptible, run_command
+from pitstop.cli.process import (
+    CommandFailedToStart,
+    Interrupted,
+    Signals,
+    interruptible,
+    run_command,
+)
 from pitstop.sdk import InMaintenance, PitstopError
 
 app = typer.Typer(help="Run work under a lease.", no_args_is_help=True)
@@ -30,10 +37,14 @@ def run(
     holder = holder or f"{socket.gethostname()}:{os.getpid()}"
     expected_s = parse_duration(expected) if expected else None
     try:
-        with ctx_of(ctx).client() as client, interruptible(), client.lease(
-            target, kind, holder, expected_duration_s=expected_s, phase=phase
-        ):
-            code = _run(command)
+        with ctx_of(ctx).client() as client, interruptible() as signals, \
+                contextlib.ExitStack() as held:
+            with signals.noted():  # a signal waits for the answer: then the lease is ours
+                held.enter_context(client.lease(target, kind, holder,
+                                                expected_duration_s=expected_s, phase=phase))
+            held.callback(signals.undoing)  # runs first on the way out: the release ends
+            signals.raise_pending()
+            code = _run(command, signals)
     except Interrupted as stop:  # the lease was released on the way out
         err_console.print(f"interrupted by {stop}; the lease was released", highlight=False)
         raise typer.Exit(stop.exit_code) from None
@@ -47,9 +58,9 @@ def run(
     raise typer.Exit(code)
 
 
-def _run(command: list[str]) -> int:
+def _run(command: list[str], signals: Signals) -> int:
     try:
-        return run_command(command)
+        return run_command(command, signals)
     except CommandFailedToStart as exc:
         err_console.print(f"error: {exc}", highlight=False)
         return exc.code

@@ -11,6 +11,7 @@ if others hold the target too, it stays in maintenance after the block, held by 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 from datetime import datetime
@@ -27,6 +28,14 @@ log = logging.getLogger(__name__)
 def new_hold_key(prefix: str = "sdk") -> str:
     """A hold name no one else uses: ``deploy-3f9a0c1e``."""
     return f"{prefix}-{secrets.token_hex(4)}"
+
+
+def _maybe_taken(exc: BaseException) -> bool:
+    """Whether an enter that raised may still have taken the hold on the server: it got no
+    answer (unreachable, a timeout, an interrupt), or a server error."""
+    if isinstance(exc, PitstopError):
+        return exc.status is None or exc.status >= 500
+    return True
 
 
 class _HoldBase:
@@ -70,7 +79,13 @@ class MaintenanceHold(_HoldBase):
         self._client = client
 
     def __enter__(self) -> MaintenanceHold:
-        self.entered = self._client.enter(self.target, self.reason, **self._enter_args)
+        try:
+            self.entered = self._client.enter(self.target, self.reason, **self._enter_args)
+        except BaseException as exc:
+            if _maybe_taken(exc):  # no answer: the server may hold it for us all the same
+                with contextlib.suppress(PitstopError):
+                    self._client.exit(self.target, self._why_exit(exc), hold=self.key)
+            raise
         return self
 
     def wait_safe(self, timeout_s: float) -> bool:
@@ -93,7 +108,14 @@ class AsyncMaintenanceHold(_HoldBase):
         self._client = client
 
     async def __aenter__(self) -> AsyncMaintenanceHold:
-        self.entered = await self._client.enter(self.target, self.reason, **self._enter_args)
+        try:
+            self.entered = await self._client.enter(self.target, self.reason,
+                                                    **self._enter_args)
+        except BaseException as exc:
+            if _maybe_taken(exc):
+                with contextlib.suppress(PitstopError):
+                    await self._client.exit(self.target, self._why_exit(exc), hold=self.key)
+            raise
         return self
 
     async def wait_safe(self, timeout_s: float) -> bool:

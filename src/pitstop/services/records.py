@@ -26,10 +26,14 @@ def switch_from_row(row: Mapping[str, Any]) -> Switch | None:
     if not row["maint_on"]:
         return None
     stored = row.get("maint_holds")
-    if not stored:  # a switch stored before holds (0008): its one holder
+    holds = tuple(_hold_from_json(h) for h in stored) if stored else ()
+    if not holds or (holds[0].actor, holds[0].since) != (row["maint_actor"],
+                                                         row["maint_since"]):
+        # Stored before holds (0008), or by a replica of an older version during a rolling
+        # upgrade (it writes the summary columns only): the summary is the truth.
         return Switch.single(row["id"], row["maint_reason"], row["maint_actor"],
                              row["maint_since"], row["maint_expires_at"])
-    return Switch(row["id"], tuple(_hold_from_json(h) for h in stored))
+    return Switch(row["id"], holds)
 
 
 def _time(text: str | None) -> datetime | None:
