@@ -1,7 +1,7 @@
 """Server logging: no secret in any line, and pitstop's own lines printed like uvicorn's.
 
 Browsers cannot set headers on a WebSocket, so the stream also takes ``?token=``; uvicorn
-logs each WebSocket handshake (``"WebSocket /v1/stream?token=..." [accepted]``, or 403 for
+logs each WebSocket handshake (``"WebSocket /v1/stream?token=..." [accepted]``, or 401 for
 a rejected guess) and, when enabled, each request's full path in its access log. The filter
 rewrites such values before any handler writes them.
 """
@@ -44,6 +44,16 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class QuietDenials(logging.Filter):
+    """Drops the ERROR uvicorn's WebSocket protocol (``websockets-sansio``, its default) logs
+    after every handshake refused with an HTTP answer — the stream refuses a bad token or
+    ``?after=`` with its problem+json — as if the app had sent nothing: that path never marks
+    its handshake complete. The refusal's own line (``"WebSocket /v1/stream" 401``) stays."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != "ASGI callable returned without completing handshake."
+
+
 def _redact_arg(arg: Any) -> Any:
     if isinstance(arg, str):
         return redact(arg)
@@ -61,6 +71,9 @@ def guard_uvicorn_loggers() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactSecrets) for f in logger.filters):
             logger.addFilter(RedactSecrets())
+    error_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, QuietDenials) for f in error_log.filters):
+        error_log.addFilter(QuietDenials())
 
 
 def log_config(level: str) -> dict[str, Any]:

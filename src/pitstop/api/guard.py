@@ -17,10 +17,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import QueryParams
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pitstop.api.problems import problem
+from pitstop.api.problems import problem, refuse_websocket
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 NUL_MESSAGE = "must not contain a NUL character (\\u0000)"
@@ -50,27 +50,22 @@ class InputGuard:
             await self.app(scope, receive, send)
             return
         bad = _in_path(scope) or _in_query(scope)
-        if scope["type"] == "websocket":  # refused as the stream refuses a bad ?after=
-            if bad is None:
-                await self.app(scope, receive, send)
-            else:
-                await send({"type": "websocket.close", "code": 4400,
-                            "reason": f"{bad[0]}: {bad[1]}"[:120]})
-            return
-        if bad is None and scope["method"] in BODY_METHODS:
+        if bad is None and scope["type"] == "http" and scope["method"] in BODY_METHODS:
             body, receive = await self._read_body(scope, receive)
             if body is None:
                 await self._too_large(scope, receive, send)
                 return
             bad = _in_body(scope, body)
-        if bad is not None:
-            field, message = bad
-            response = problem(Request(scope), 422, "invalid-input", "Invalid input",
-                               f"{field}: {message}", errors=[{"field": field,
-                                                               "message": message}])
-            await response(scope, receive, send)
+        if bad is None:
+            await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        field, message = bad
+        response = problem(HTTPConnection(scope), 422, "invalid-input", "Invalid input",
+                           f"{field}: {message}", errors=[{"field": field, "message": message}])
+        if scope["type"] == "websocket":  # refused as the stream refuses a bad ?after=
+            await refuse_websocket(scope, receive, send, response)
+        else:
+            await response(scope, receive, send)
 
     async def _read_body(self, scope: Scope, receive: Receive) -> tuple[bytes | None, Receive]:
         """The whole body (None when over the limit), and a receive that replays it."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from pitstop import errors
 from pitstop.api.responses import json_response
@@ -43,7 +46,7 @@ def problem_type(slug: str) -> str:
 
 
 def problem(
-    request: Request, status: int, slug: str, title: str, detail: str,
+    request: HTTPConnection, status: int, slug: str, title: str, detail: str,
     headers: dict[str, str] | None = None, **extensions: Any,
 ) -> Response:
     body = {"type": problem_type(slug), "title": title, "status": status, "detail": detail,
@@ -51,7 +54,8 @@ def problem(
     return json_response(body, status, headers, media_type=PROBLEM)
 
 
-def _domain_error(request: Request, exc: errors.PitstopError) -> Response:
+def domain_problem(request: HTTPConnection, exc: errors.PitstopError) -> Response:
+    """The problem+json answer to a domain error (also what refuses a WebSocket)."""
     status, slug, title = next(
         ((st, sl, ti) for cls, st, sl, ti in MAPPING if isinstance(exc, cls)),
         (500, "internal", "Internal error"),
@@ -72,7 +76,29 @@ def _database_unavailable(request: Request, exc: errors.DatabaseUnavailable) -> 
     """An outage is a state, not a bug: one WARNING line per failed request (see
     log_unavailable), never a traceback each."""
     log_unavailable(log, f"{request.method} {request.url.path}", exc)
-    return _domain_error(request, exc)
+    return domain_problem(request, exc)
+
+
+async def refuse_websocket(scope: Scope, receive: Receive, send: Send,
+                           response: Response) -> None:
+    """Refuse a WebSocket handshake with ``response`` — the same status, headers (such as
+    Retry-After) and problem+json body as the HTTP API — through the ASGI "WebSocket Denial
+    Response" extension (uvicorn has it). A close before the accept would reach the client as
+    a bare 403 whatever went wrong. On a server without the extension: accept, then close with
+    4000 + the status (4401, 4403, 4422, 4429) and the detail as the reason."""
+    if "websocket.http.response" in scope.get("extensions", {}):
+        await response(scope, receive, send)  # Starlette prefixes the messages "websocket."
+        return
+    detail = str(json.loads(bytes(response.body)).get("detail", ""))
+    await receive()  # the websocket.connect that comes before an accept
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.close", "code": 4000 + response.status_code,
+                "reason": close_reason(detail)})
+
+
+def close_reason(text: str) -> str:
+    """``text`` cut to the 123 bytes of UTF-8 a close frame's reason may hold (RFC 6455)."""
+    return text.encode()[:123].decode("utf-8", "ignore")
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -112,7 +138,7 @@ def _unexpected(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(errors.PitstopError, _domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(errors.PitstopError, domain_problem)  # type: ignore[arg-type]
     app.add_exception_handler(errors.DatabaseUnavailable,
                               _database_unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ from starlette.responses import StreamingResponse
 
 from pitstop.api.deps import runtime_of
 from pitstop.api.params import EVENT_ID_MAX
+from pitstop.api.problems import close_reason, domain_problem, refuse_websocket
 from pitstop.errors import InvalidInput, PitstopError
 from pitstop.services.auth import authenticate, authorize
 from pitstop.services.gate import GATE_EVENTS
@@ -142,8 +143,8 @@ async def websocket(ws: WebSocket) -> None:
     try:
         principal = _principal(ws)
         filter_, after = _filter(ws, principal), _after(ws)
-    except PitstopError as exc:
-        await ws.close(code=4401 if "token" in exc.detail else 4400, reason=exc.detail[:120])
+    except PitstopError as exc:  # answered in HTTP, as /v1/events would answer (401, 422, …)
+        await refuse_websocket(ws.scope, ws.receive, ws.send, domain_problem(ws, exc))
         return
     await ws.accept()
     rt = runtime_of(ws)  # type: ignore[arg-type]
@@ -180,6 +181,6 @@ async def _send_frames(ws: WebSocket, rt: Runtime, sub: Subscriber, after: int |
         raise _FellBehind(last)
     except _FellBehind as exc:
         with contextlib.suppress(Exception):
-            await ws.close(code=4008, reason=str(exc)[:120])
+            await ws.close(code=4008, reason=close_reason(str(exc)))
     except WebSocketDisconnect:
         pass
