@@ -1,13 +1,18 @@
-"""What a stream client is told when it is refused, with the client library people use:
-``websockets`` is answered with the HTTP API's problem+json (status, Retry-After, detail
-naming what to change) instead of a bare 403."""
+"""What a stream client is told when it is refused, and what it sees first, with the client
+libraries people use: ``websockets`` is answered with the HTTP API's problem+json (status,
+Retry-After, detail naming what to change) instead of a bare 403; ``httpx-sse`` gets a real
+event first, not an empty one made of the ``retry:`` line."""
 
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from typing import Any
 
+import httpx
 import pytest
+from httpx_sse import connect_sse
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -74,3 +79,24 @@ def test_tokens_of_each_role_open_the_websocket_and_a_revoked_one_is_told(live):
         assert http.post("/v1/nodes/a/token/rotate").status_code == 200
     status, _, body = _refusal(live, f"?token={secrets[0]}")
     assert status == 401 and body["detail"].startswith("invalid or revoked token")
+
+
+def test_httpx_sse_sees_a_real_event_first(live):
+    headers = {"Authorization": f"Bearer {live.token}"}
+    received: queue.Queue = queue.Queue()
+
+    def listen() -> None:
+        with httpx.Client(timeout=httpx.Timeout(10, read=30)) as client, connect_sse(
+                client, "GET", live.url + "/v1/events", headers=headers) as source:
+            received.put(source.response.status_code)
+            for sse in source.iter_sse():
+                received.put(sse)
+                return
+
+    threading.Thread(target=listen, daemon=True).start()
+    assert received.get(timeout=10) == 200
+    with live.client() as http:
+        http.put("/v1/targets/node:a", json={})
+    first = received.get(timeout=10)
+    assert (first.event, first.json()["target"]) == ("target.created", "node:a"), first
+    assert first.id == str(first.json()["id"]) and first.retry == 2000

@@ -125,9 +125,12 @@ async def sse(request: Request) -> StreamingResponse:
         # must not leave a subscriber behind. (Still before the log is read: see _frames.)
         sub = rt.stream.subscribe(filter_)
         try:
-            yield b"retry: 2000\n\n"
+            # Neither line ends a block: a block with no data is not dispatched by browsers,
+            # but some clients (httpx-sse) yield it as an empty message event. The reconnect
+            # time applies as soon as it is read; the first real event ends its block.
+            yield b"retry: 2000\n"
             async for frame in _frames(rt, sub, after):
-                yield b": keepalive\n\n" if frame is None else frame.sse
+                yield b": keepalive\n" if frame is None else frame.sse
         except _FellBehind as exc:
             yield b"event: overflow\ndata: %s\n\n" % str(exc).encode()
         finally:
