@@ -17,6 +17,7 @@ from pitstop.api import (
     agent,
     calendar,
     deploy,
+    docs,
     health,
     history,
     leases,
@@ -106,6 +107,8 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         summary="Maintenance-mode control plane: switches, leases that gate and drain work, "
         "audit history.",
         lifespan=lifespan,
+        docs_url=None,  # served by api.docs, without a CDN
+        redoc_url=None,
     )
     problems.install(app)
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
@@ -123,4 +126,5 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
                    admin):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    docs.install(app)
     return app

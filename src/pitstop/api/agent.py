@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -72,8 +72,26 @@ async def _config(request: Request, if_none_match: str | None, wait_s: float) ->
     return Response(body, media_type="application/json", headers=headers)
 
 
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON schema with its ``#/$defs/...`` references written in place: in the
+    OpenAPI document such a reference would not resolve (ReDoc and generators fail on it)."""
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return resolve(schema)  # type: ignore[no-any-return]
+
+
 @router.post("/heartbeat", openapi_extra={"requestBody": {"content": {"application/json": {
-    "schema": HeartbeatBody.model_json_schema()}}, "required": True}})
+    "schema": _inlined(HeartbeatBody.model_json_schema())}}, "required": True}})
 async def heartbeat(request: Request) -> Response:
     """What the agent runs now (``{version, running: [{workload, started_at}]}``): its
     node's in-flight work for the drain."""
