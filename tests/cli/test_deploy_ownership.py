@@ -54,6 +54,7 @@ def test_a_failed_command_kept_in_maintenance_says_how_to_end_the_hold(live):
     assert "stays in maintenance under hold deploy-" in r.stderr
     hold = r.stderr.split("under hold ")[1].split(";")[0]
     assert platform(live)["in_maintenance"] is True
+    assert f"hold {hold}" in live.cli("status", "platform").stdout  # named where people look
     r = live.cli("exit", "platform", "--hold", hold, "--reason", "rolled back")
     assert r.returncode == 0, r.stderr
     assert platform(live)["in_maintenance"] is False

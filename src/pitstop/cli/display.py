@@ -26,10 +26,12 @@ def _wait_text(ms: int | None) -> str:
 
 def _cause_text(cause: dict[str, Any]) -> str:
     what = f"window {cause['window']} " if cause.get("kind") == "window" else ""
-    text = (f"{cause['source']}: {what}{cause['reason']} (by {cause.get('actor') or '-'} "
+    holders = cause.get("holders") or []
+    hold = f", hold {holders[0]['hold']}" if holders and holders[0].get("hold") else ""
+    text = (f"{cause['source']}: {what}{cause['reason']} (by {cause.get('actor') or '-'}{hold} "
             f"since {when(cause['since'])}"
             + (f", until {when(cause['until'])}" if cause.get("until") else "") + ")")
-    others = (cause.get("holders") or [])[1:]
+    others = holders[1:]
     if others:  # it ends only when every holder has exited
         text += "; also held by " + ", ".join(_holder_text(h) for h in others)
     if cause.get("public_message"):
