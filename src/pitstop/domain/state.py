@@ -102,9 +102,10 @@ def public_text(causes: Iterable[Cause], public_windows: Iterable[int]) -> str |
     """What the public may read about why a target is in maintenance: a switch's public
     message or a public window's title, never an operator's reason; a neutral text when
     there is a cause but nothing public to say, None when there is no cause."""
-    public = set(public_windows)
-    texts = [c.public_message if c.kind == "switch" else c.reason if c.window in public
-             else None for c in causes]
-    if not texts:
+    causes = tuple(causes)
+    if not causes:  # the usual answer, and /health's hot path: no look at the windows
         return None
+    public = set(public_windows)
+    texts = (c.public_message if c.kind == "switch" else c.reason if c.window in public
+             else None for c in causes)
     return next((t for t in texts if t), NEUTRAL_PUBLIC_TEXT)
