@@ -42,11 +42,15 @@ SYSTEM = "system"
 
 @dataclass(frozen=True, slots=True)
 class SwitchResult:
-    changed: bool  # the target's maintenance began or ended
+    outcome: Change  # what the call did to the caller's hold
     message: str
     view: TargetView
     safe_reached: bool | None = None  # set when the caller asked to wait
-    outcome: Change = Change.UNCHANGED  # what the call did to the caller's hold
+
+    @property
+    def changed(self) -> bool:
+        """The target's maintenance began or ended (not only its holders)."""
+        return self.outcome in (Change.ENTERED, Change.EXITED)
 
     def to_json(self) -> dict[str, Any]:
         out = {"changed": self.changed, "outcome": str(self.outcome), "message": self.message,
@@ -189,8 +193,7 @@ async def enter_maintenance(
         Change.UNCHANGED: f"{target} was already in maintenance under this hold; nothing "
                           "changed",
     }[change]
-    return SwitchResult(change is Change.ENTERED, message, describe_target(rt.state, target),
-                        outcome=change)
+    return SwitchResult(change, message, describe_target(rt.state, target))
 
 
 async def exit_maintenance(*, rt: Runtime, target: str, reason: str, actor: str,
@@ -230,9 +233,8 @@ async def exit_maintenance(*, rt: Runtime, target: str, reason: str, actor: str,
         events = await eventlog.record(conn, events)
     rt.publish(events)
     view = describe_target(rt.state, target)
-    return SwitchResult(change is Change.EXITED, _exit_message(target, change, after, view,
-                                                               len(released) if every else 0),
-                        view, outcome=change)
+    return SwitchResult(change, _exit_message(target, change, after, view,
+                                              len(released) if every else 0), view)
 
 
 def _exit_message(target: str, change: Change, after: Switch | None, view: TargetView,
@@ -293,9 +295,8 @@ async def enter_and_wait(
     if not wait_s:
         return result
     safe = await wait_until_drained(rt=rt, target=target, timeout_s=wait_s)
-    return SwitchResult(result.changed, result.message,
-                        describe_target(rt.state, result.view.record.id), safe,
-                        result.outcome)
+    return SwitchResult(result.outcome, result.message,
+                        describe_target(rt.state, result.view.record.id), safe)
 
 
 async def drained_view(*, rt: Runtime, target: str, timeout_s: float) -> TargetView:
