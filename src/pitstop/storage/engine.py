@@ -17,7 +17,7 @@ import contextlib
 import os
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -64,14 +64,10 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """One write transaction: committed when the block ends, rolled back on error."""
         lock = self._write_lock or contextlib.nullcontext()
-        try:
+        with self._outages():
             async with lock, self._write_engine.connect() as conn, conn.begin():
                 conn.info[OWNER] = self  # a pooled connection only ever belongs to this engine
                 yield conn
-        except Exception as exc:
-            if (domain := self._outage(exc)) is None:
-                raise
-            raise domain from exc
 
     @contextlib.asynccontextmanager
     async def write_fast(self) -> AsyncIterator[AsyncConnection | FastConnection]:
@@ -84,7 +80,7 @@ class Database:
             async with self.write() as conn:
                 yield conn
             return
-        try:
+        with self._outages():
             async with self._write_lock:
                 if self._raw is None:
                     self._raw = open_raw(self.engine.url.database or "", self.busy_timeout_ms)
@@ -95,21 +91,13 @@ class Database:
                     self._raw.execute("ROLLBACK")
                     raise
                 _commit(self._raw)
-        except Exception as exc:
-            if (domain := self._outage(exc)) is None:
-                raise
-            raise domain from exc
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A read-only transaction (never takes SQLite's write lock)."""
-        try:
+        with self._outages():
             async with self.engine.connect() as conn, conn.begin():
                 yield conn
-        except Exception as exc:
-            if (domain := self._outage(exc)) is None:
-                raise
-            raise domain from exc
 
     async def ping(self, *, timeout_s: float) -> None:
         """Read one row within ``timeout_s``, or raise DatabaseUnavailable. (A row, not
@@ -120,6 +108,16 @@ class Database:
         except TimeoutError:
             raise DatabaseUnavailable(kind="TimeoutError", reason=f"no answer within "
                                       f"{timeout_s:g} s") from None
+
+    @contextlib.contextmanager
+    def _outages(self) -> Iterator[None]:
+        """Within the block, a connection-level failure becomes DatabaseUnavailable."""
+        try:
+            yield
+        except Exception as exc:
+            if (domain := self._outage(exc)) is None:
+                raise
+            raise domain from exc
 
     def _outage(self, exc: Exception) -> DatabaseUnavailable | None:
         """DatabaseUnavailable if a transaction failed on a connection-level error (told to
