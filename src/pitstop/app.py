@@ -24,6 +24,7 @@ from pitstop.api import (
     metrics,
     nodes,
     notifications,
+    openapi,
     problems,
     services,
     stream,
@@ -127,4 +128,5 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     docs.install(app)
+    openapi.install(app)
     return app

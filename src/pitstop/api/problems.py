@@ -8,9 +8,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 
 from pitstop import errors
@@ -39,6 +41,45 @@ MAPPING: list[tuple[type[errors.PitstopError], int, str, str]] = [
 ]
 HTTP_SLUGS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed",
               413: "too-large", 415: "unsupported-media-type"}
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# Problem types answered outside MAPPING, by status (for the OpenAPI document).
+OTHER_SLUGS = {400: ("malformed-json",), 422: ("invalid-input",), 500: ("internal",)}
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="the input that is wrong: a body field (dotted), a "
+                       "query or path parameter, or `body`")
+    message: str = Field(description="what to change")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: every error pitstop answers has this shape, with
+    ``Content-Type: application/problem+json``. Some types add members (``retry_after``,
+    ``holders``, ``role``…), so clients should keep unknown members."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = Field(description="a stable identifier of the kind of problem, such as "
+                      "`/problems/not-found`; branch on this, not on the text")
+    title: str = Field(description="a short summary of the type")
+    status: int = Field(description="the HTTP status code")
+    detail: str = Field(description="what went wrong and what to change, for a human")
+    instance: str = Field(description="the path that was requested")
+    errors: list[FieldError] | None = Field(
+        None, description="for invalid input: each wrong field and what to change")
+
+
+def slugs_for(status: int) -> tuple[str, ...]:
+    """Every problem type answered with ``status``."""
+    found = [slug for _, st, slug, _ in MAPPING if st == status]
+    found += [s for s in (HTTP_SLUGS.get(status),) if s] + list(OTHER_SLUGS.get(status, ()))
+    return tuple(dict.fromkeys(found))
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route or router: the problem+json answers it may give, with the
+    problem types of each status listed (see :mod:`pitstop.api.openapi`)."""
+    return {status: {"model": Problem, "description": "Problem types: " + ", ".join(
+        f"`{problem_type(s)}`" for s in slugs_for(status))} for status in statuses}
 
 
 def problem_type(slug: str) -> str:
@@ -123,12 +164,26 @@ def _validation_error(request: Request, exc: RequestValidationError) -> Response
     return problem(request, 422, "invalid-input", "Invalid input", detail, errors=items)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on this path. Starlette's 405 names only the first
+    route whose path matches, and the hot routes mounted ahead share paths with others."""
+    found = [method for method in METHODS if any(
+        route.matches({**request.scope, "method": method})[0] is Match.FULL
+        for route in request.app.router.routes)]
+    return found + ["HEAD"] * ("GET" in found)
+
+
 def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     slug = HTTP_SLUGS.get(exc.status_code, "http-error")
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    headers = dict(exc.headers or {})
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no such endpoint: {request.method} {request.url.path} (see /docs)"
-    return problem(request, exc.status_code, slug, detail, detail, dict(exc.headers or {}))
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+        detail = f"{request.method} is not answered here; use {headers['Allow']}"
+    return problem(request, exc.status_code, slug, "Method not allowed"
+                   if exc.status_code == 405 else detail, detail, headers)
 
 
 def _unexpected(request: Request, exc: Exception) -> Response:
