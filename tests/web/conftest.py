@@ -68,14 +68,23 @@ class Pages:
         self.contexts: list = []
         self.foreign: list[str] = []
 
-    def open(self, path: str = "/", viewport: dict | None = None):  # type: ignore[no-untyped-def]
+    def open(self, path: str = "/", viewport: dict | None = None,  # type: ignore[no-untyped-def]
+             *, offline: bool = False):
+        """A new page at ``path``. ``offline``: every request to another host fails, as on a
+        machine with no internet (it is still recorded in ``foreign``)."""
         context = self.browser.new_context(viewport=viewport or WIDE,  # type: ignore[attr-defined]
                                            timezone_id="Europe/Berlin", locale="en-GB")
         self.contexts.append(context)
-        page = context.new_page()
         own = urlsplit(self.server.url).netloc
-        page.on("request", lambda r: self.foreign.append(r.url) if urlsplit(r.url).scheme in (
-            "http", "https", "ws", "wss") and urlsplit(r.url).netloc != own else None)
+
+        def foreign(url: str) -> bool:
+            parts = urlsplit(url)
+            return parts.scheme in ("http", "https", "ws", "wss") and parts.netloc != own
+
+        if offline:
+            context.route(foreign, lambda route: route.abort("internetdisconnected"))
+        page = context.new_page()
+        page.on("request", lambda r: self.foreign.append(r.url) if foreign(r.url) else None)
         page.goto(self.server.url + path)
         return page
 
