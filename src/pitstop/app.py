@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         summary="Maintenance-mode control plane: switches, leases that gate and drain work, "
         "audit history.",
         lifespan=lifespan,
+        generate_unique_id_function=openapi.unique_id,
         docs_url=None,  # served by api.docs, without a CDN
         redoc_url=None,
     )

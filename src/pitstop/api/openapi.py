@@ -11,15 +11,21 @@ sixty routes:
 - an operation with a body or parameters may answer 422 (invalid input);
 - every ``/v1`` operation may answer 503 ``database_unavailable`` during an outage;
 - an operation that documents 401 needs a bearer token: it gets the ``bearer`` security
-  requirement, so generated clients send the token.
+  requirement, so generated clients send the token;
+- operation ids are the route functions' names (``get_target``, ``create_window``), with the
+  tag in front where a name is shared or is one bare verb (``targets_enter``,
+  ``tokens_create``): they become the function names of generated clients.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from pitstop.api.problems import PROBLEM, Problem, problem_type, slugs_for
 
@@ -57,6 +63,21 @@ def _exact(path: str, operation: dict[str, Any]) -> None:
         operation["security"] = [{"bearer": []}]
 
 
+def unique_id(route: APIRoute) -> str:
+    """FastAPI's ``generate_unique_id_function``: ``tag:name``, made readable by
+    :func:`_name_operations` once every operation is known."""
+    return f"{route.tags[0] if route.tags else ''}:{route.name.rstrip('_')}"
+
+
+def _name_operations(operations: list[dict[str, Any]]) -> None:
+    names = Counter(op["operationId"].partition(":")[2] for op in operations)
+    for op in operations:
+        tag, _, name = op["operationId"].partition(":")
+        tag = re.sub(r"\W+", "_", tag).lower()
+        clear = names[name] == 1 and ("_" in name or name == tag)
+        op["operationId"] = name if clear else f"{tag}_{name}"
+
+
 def document(app: FastAPI) -> dict[str, Any]:
     """The document FastAPI builds from the routes, made exact (see the module's doc)."""
     doc = get_openapi(title=app.title, version=app.version, summary=app.summary,
@@ -64,6 +85,7 @@ def document(app: FastAPI) -> dict[str, Any]:
     for path, item in doc.get("paths", {}).items():
         for operation in item.values():
             _exact(path, operation)
+    _name_operations([op for item in doc.get("paths", {}).values() for op in item.values()])
     components = doc.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     for name in FASTAPI_ONLY:
