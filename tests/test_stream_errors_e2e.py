@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from httpx_sse import connect_sse
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from tests.live import LiveServer
@@ -100,3 +100,23 @@ def test_httpx_sse_sees_a_real_event_first(live):
     first = received.get(timeout=10)
     assert (first.event, first.json()["target"]) == ("target.created", "node:a"), first
     assert first.id == str(first.json()["id"]) and first.retry == 2000
+
+
+def test_a_websocket_is_told_the_server_is_restarting_and_resumes_where_it_was(live):
+    """SIGTERM (a deploy of pitstop itself): the client gets close code 1012, reconnects
+    with ``?after=`` its last id, and misses nothing that happened meanwhile."""
+    url = f"ws://127.0.0.1:{live.port}/v1/stream?token={live.token}"
+    with connect(url, open_timeout=5) as ws:
+        with live.client() as http:
+            http.put("/v1/targets/node:a", json={})
+        last = json.loads(ws.recv(timeout=10))
+        assert last["type"] == "target.created"
+        live.stop()
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
+    live.restart()
+    with live.client() as http:
+        http.put("/v1/targets/node:b", json={})
+    with connect(f"{url}&after={last['id']}", open_timeout=5) as ws:
+        assert json.loads(ws.recv(timeout=10))["target"] == "node:b"

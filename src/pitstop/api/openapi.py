@@ -5,7 +5,8 @@ adds what every operation shares, derived from the operation itself rather than 
 sixty routes:
 
 - every error answer is ``application/problem+json`` with the :class:`Problem` schema
-  (FastAPI writes ``application/json`` and its own validation-error shape for 422);
+  (FastAPI writes ``application/json`` and its own validation-error shape for 422), except
+  one a route documents with a schema of its own (the deploy API's ``{error, message}``);
 - an operation with a request body may answer 400 (malformed JSON), 413 (too large) and 415
   (not JSON), which the input guard and the error mapping give before the route runs;
 - an operation with a body or parameters may answer 422 (invalid input);
@@ -32,6 +33,7 @@ from pitstop.api.problems import PROBLEM, Problem, problem_type, slugs_for
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 BODY_ERRORS = (400, 413, 415)
 FASTAPI_ONLY = ("HTTPValidationError", "ValidationError")
+FASTAPI_422 = "#/components/schemas/HTTPValidationError"
 
 
 def _problem_answer(description: str) -> dict[str, Any]:
@@ -55,10 +57,11 @@ def _exact(path: str, operation: dict[str, Any]) -> None:
     if path.startswith("/v1/"):
         answers.setdefault("503", _problem_answer(_types(503, ("database_unavailable",))))
     for status, answer in answers.items():
-        if int(status) >= 400:
-            content = answer.get("content") or {}
-            schema = next(iter(content.values()), {}).get("schema", PROBLEM_REF)
-            answer["content"] = {PROBLEM: {"schema": schema}}
+        content = answer.get("content") or {}
+        schema = content.get("application/json", {}).get("schema")
+        if int(status) >= 400 and (not content or schema == PROBLEM_REF or
+                                   schema == {"$ref": FASTAPI_422}):
+            answer["content"] = {PROBLEM: {"schema": PROBLEM_REF}}
     if "401" in answers:
         operation["security"] = [{"bearer": []}]
 
