@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from pitstop import clock
 from pitstop.app import create_app
-from pitstop.scheduler.loop import FULL_PASS_S, run_once
+from pitstop.scheduler.jobs import JOBS
+from pitstop.scheduler.loop import ERROR_BACKOFF_S, FULL_PASS_S, run_once
 from pitstop.services import leases
 from pitstop.services.tokens import create_token
 
@@ -56,3 +57,19 @@ async def test_only_a_closer_boundary_wakes_the_scheduler(rt, frozen):
     rt.scheduler_wake.clear()
     await leases.release_lease(rt=rt, lease_id=soon.id)
     assert not rt.scheduler_wake.is_set()
+
+
+async def test_a_failing_job_does_not_stop_the_jobs_after_it(rt, frozen, caplog):
+    """A bug in one job (here the first) is logged and retried soon; the lease that ran out
+    is still recorded lost in the same pass."""
+    lease = await leases.acquire_lease(rt=rt, target="platform", kind="k", holder="h",
+                                       ttl_s=30)
+    clock.advance(timedelta(seconds=31))
+
+    async def broken(*_: object) -> None:
+        raise RuntimeError("a bug in one job")
+
+    jobs = (broken, *JOBS)
+    assert await run_once(rt, full=False, jobs=jobs) == ERROR_BACKOFF_S
+    assert lease.id not in rt.state.leases  # expire_leases ran after the broken job
+    assert "scheduler job broken failed" in caplog.text and "a bug in one job" in caplog.text

@@ -25,19 +25,25 @@ QUIET_S = 30.0  # while the database stays unreachable: one line per job this of
 
 
 async def run_once(rt: Runtime, *, full: bool = True, jobs: tuple[Job, ...] = JOBS) -> float:
-    """Run every job once; return how long to sleep before the next boundary."""
+    """Run every job once; return how long to sleep before the next boundary.
+
+    A job that fails is logged and retried after ``ERROR_BACKOFF_S``; the jobs after it still
+    run in this pass (an expired switch still ends while, say, the reminder job has a bug).
+    An unreachable database ends the pass at once: every job after it would fail the same
+    way, and the database check already reports the outage."""
     now = clock.now()
     next_at = []
     for job in jobs:
         try:
             result = await job(rt, now, full)
-        except DatabaseUnavailable as exc:  # the database check reports the outage itself
+        except DatabaseUnavailable as exc:
             log_unavailable(log, f"scheduler job {job.__name__}", exc, every_s=QUIET_S)
             return ERROR_BACKOFF_S
         except Exception:
             log.exception("scheduler job %s failed; retrying in %s s", job.__name__,
                           ERROR_BACKOFF_S)
-            return ERROR_BACKOFF_S
+            next_at.append(now + timedelta(seconds=ERROR_BACKOFF_S))
+            continue
         if result.next_at is not None:
             next_at.append(result.next_at)
     if not next_at:
