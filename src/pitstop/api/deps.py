@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from pitstop.api.session import check_csrf, read_session
 from pitstop.errors import Forbidden
 from pitstop.services.auth import authenticate, authorize
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Principal
-from pitstop.web.session import check_csrf, read_session
 
 
 def runtime_of(request: Request) -> Runtime:

@@ -7,16 +7,16 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from pitstop.api import session as sessions
 from pitstop.api.deps import runtime_of
+from pitstop.api.session import WebSession
 from pitstop.errors import Unauthorized
 from pitstop.services.auth import authorize
-from pitstop.web import session as web_session
-from pitstop.web.session import WebSession
 from pitstop.web.templating import templates
 
 
 def current_session(request: Request) -> WebSession | None:
-    return web_session.read_session(request, runtime_of(request))
+    return sessions.read_session(request, runtime_of(request))
 
 
 def render(request: Request, session: WebSession, name: str, main: str,
@@ -34,6 +34,6 @@ def acting(request: Request, csrf: str | None, permission: str) -> WebSession:
     session = current_session(request)
     if session is None:
         raise Unauthorized("your console session ended; sign in again")
-    web_session.check_csrf(session, csrf)
+    sessions.check_csrf(session, csrf)
     authorize(session.principal, permission)
     return session

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
+from pitstop.api import session as sessions
 from pitstop.api.deps import runtime_of
 from pitstop.api.params import AuditCursor
 from pitstop.domain.targets import PLATFORM
@@ -22,7 +23,6 @@ from pitstop.services import history
 from pitstop.services.runtime import Runtime
 from pitstop.services.targets import describe_target
 from pitstop.storage.audit import HistoryFilter
-from pitstop.web import session as web_session
 from pitstop.web.common import current_session, render
 from pitstop.web.templating import templates
 
@@ -40,10 +40,10 @@ async def login_form(request: Request) -> Response:
 
 
 def _login_page(request: Request, error: str | None, status: int) -> Response:
-    token, signed = web_session.new_login_csrf(runtime_of(request))
+    token, signed = sessions.new_login_csrf(runtime_of(request))
     response = templates.TemplateResponse(request, "console/login.html",
                                           {"csrf": token, "error": error}, status_code=status)
-    web_session.set_login_cookie(request, response, signed)
+    sessions.set_login_cookie(request, response, signed)
     return response
 
 
@@ -53,8 +53,8 @@ async def login(request: Request, token: Annotated[str, Form()] = "",
     rt = runtime_of(request)
     response = RedirectResponse("/console", 303)
     try:
-        web_session.check_login_csrf(request, rt, csrf)
-        web_session.log_in(request, response, rt, token)
+        sessions.check_login_csrf(request, rt, csrf)
+        sessions.log_in(request, response, rt, token)
     except PitstopError as exc:
         status = 429 if isinstance(exc, RateLimited) else 403 if isinstance(
             exc, Forbidden) else 401
@@ -72,8 +72,8 @@ async def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Respons
     session = current_session(request)
     response = RedirectResponse("/console/login", 303)
     if session is not None:
-        web_session.check_csrf(session, csrf)
-        web_session.log_out(response)
+        sessions.check_csrf(session, csrf)
+        sessions.log_out(response)
     return response
 
 

@@ -3,6 +3,9 @@ its hash, never the secret), and a CSRF token bound to it.
 
 A session lasts as long as its token: revoking the token ends every session made with it.
 Before login, a signed CSRF cookie guards the login form (double submit).
+
+It lives with the API because the API accepts the session too (the console's scripts call
+the API with the cookie, see ``api.deps``); the pages import it from here.
 """
 
 from __future__ import annotations
