@@ -14,9 +14,9 @@ from starlette.responses import Response, StreamingResponse
 from pitstop import clock
 from pitstop.api.deps import runtime_of
 from pitstop.api.schemas import Day
+from pitstop.services import status_page as public_status
 from pitstop.services.runtime import Runtime
 from pitstop.services.stream import Filter
-from pitstop.web import views
 from pitstop.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -57,7 +57,7 @@ async def status_page(
     if from_ and to and to < from_:
         error, to = "The 'To' date is before the 'From' date: showing from 'From' on.", None
     zone = _zone(tz)
-    view = await views.status_page(runtime_of(request), clock.now(), since=_day(from_, zone),
+    view = await public_status.compose(runtime_of(request), clock.now(), since=_day(from_, zone),
                                    until=_day(to, zone, end=True), page=page)
     view.filters = {k: v.isoformat() for k, v in (("from", from_), ("to", to)) if v}
     if view.filters:

@@ -1,5 +1,6 @@
-"""What the pages show, shaped for the templates: read from the snapshot (and, for the past,
-the database); no HTML here."""
+"""The public status page's content: the banner, services, ongoing, upcoming and past
+maintenance, read from the snapshot (and, for the past, the database). Shaped for the
+page's template and any other rendering of it; no HTML here."""
 
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ def _banner(platform: Any, services: list[dict[str, Any]], ongoing: list[dict[st
     return "operational", "All systems operational"
 
 
-async def status_page(rt: Runtime, now: datetime, *, since: datetime | None,
+async def compose(rt: Runtime, now: datetime, *, since: datetime | None,
                       until: datetime | None, page: int) -> StatusPage:
     state = rt.state
     platform = describe_target(state, PLATFORM, now)
