@@ -32,7 +32,13 @@ from pitstop.services.records import (
 )
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import TargetRecord
-from pitstop.services.targets import TargetView, check_target_id, describe_target
+from pitstop.services.targets import (
+    TargetView,
+    change_target,
+    check_target_id,
+    describe_target,
+    locked_target,
+)
 from pitstop.storage import audit as audit_q
 from pitstop.storage import leases as leases_q
 from pitstop.storage import targets as targets_q
@@ -69,25 +75,19 @@ def _checked(check: Callable[[Any], Any], value: Any, field: str) -> Any:
 
 
 async def _locked_target(conn: AsyncConnection, target: str) -> RowMapping:
-    rows = await targets_q.lock_targets(conn=conn, ids=(target,), exclusive=True)
-    if target not in rows:
+    row = await locked_target(conn, target)
+    if row is None:
         raise NotFound(
             f"target {target!r} does not exist; create it with PUT /v1/targets/{target}",
             target=target,
         )
-    return rows[target]
+    return row
 
 
 async def _save(conn: AsyncConnection, row: RowMapping, switch: Switch | None,
                 now: datetime) -> tuple[RowMapping, TargetRecord]:
     """Store ``switch`` on the locked row; the row and record as they are now."""
-    saved = await targets_q.update_target(conn=conn, target=row["id"],
-                                          expected_version=row["version"],
-                                          values={**switch_values(switch), "updated_at": now})
-    if not saved:  # the row is locked by this transaction: only a bug gets here
-        raise Conflict(f"{row['id']} changed while it was locked; try again", target=row["id"])
-    fresh = await targets_q.get_target(conn=conn, target=row["id"])
-    assert fresh is not None
+    fresh = await change_target(conn, row, {**switch_values(switch), "updated_at": now})
     return fresh, target_from_row(fresh)
 
 

@@ -16,14 +16,13 @@ from pitstop.errors import Conflict, InvalidInput, NotFound, TooLarge
 from pitstop.services import eventlog, maintenance
 from pitstop.services.events import Event
 from pitstop.services.fleet_records import NodeRecord
-from pitstop.services.records import node_from_row, target_from_row
+from pitstop.services.records import node_from_row
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Snapshot
-from pitstop.services.targets import TargetView, describe_target
+from pitstop.services.targets import TargetView, describe_target, save_labels
 from pitstop.services.tokens import CreatedToken, insert_token
 from pitstop.storage import audit as audit_q
 from pitstop.storage import nodes as nodes_q
-from pitstop.storage import targets as targets_q
 from pitstop.storage import tokens as tokens_q
 
 ONLINE, OFFLINE, UNKNOWN = "online", "offline", "unknown"
@@ -127,7 +126,7 @@ async def register_node(*, rt: Runtime, name: str, labels: dict[str, str], actor
         if await nodes_q.get_node(conn=conn, target=target) is not None:
             raise Conflict(f"node {name!r} is registered already; rotate its token with "
                            f"POST /v1/nodes/{name}/token/rotate", node=target)
-        target_event = await _put_target(conn, target, labels, actor, now)
+        target_event = await save_labels(conn, target, labels, actor=actor, now=now)
         await nodes_q.insert_node(conn=conn, values={
             "target": target, "config": {"workloads": []}, "config_updated_at": now,
             "config_updated_by": actor, "running": [], "created_at": now})
@@ -137,30 +136,10 @@ async def register_node(*, rt: Runtime, name: str, labels: dict[str, str], actor
                                                   role="agent", actor=actor, node=target)
         record = node_from_row(await nodes_q.get_node(conn=conn, target=target))
         events = await eventlog.record(conn, [
-            target_event, token_event,
+            *([target_event] if target_event else []), token_event,
             Event("node.registered", target, now, {"labels": labels}, record)])
     rt.publish(events)
     return describe_node(rt, name), created
-
-
-async def _put_target(conn: AsyncConnection, target: str, labels: dict[str, str], actor: str,
-                      now: datetime) -> Event:
-    rows = await targets_q.lock_targets(conn=conn, ids=(target,), exclusive=True)
-    if target in rows:
-        await targets_q.update_target(conn=conn, target=target,
-                                      expected_version=rows[target]["version"],
-                                      values={"labels": labels, "updated_at": now})
-        action = "target.updated"
-    else:
-        tid = parse_target(target)
-        await targets_q.insert_target(conn=conn, values={
-            "id": target, "kind": tid.kind, "name": tid.name, "labels": labels,
-            "created_at": now, "updated_at": now, "version": 1, "maint_on": False})
-        action = "target.created"
-    await audit_q.append_audit(conn=conn, at=now, actor=actor, action=action, target=target,
-                               reason=None, details={"after": {"labels": labels}})
-    fresh = await targets_q.get_target(conn=conn, target=target)
-    return Event(action, target, now, {"labels": labels}, target_from_row(fresh))
 
 
 async def _revoke_agent_tokens(conn: AsyncConnection, target: str, actor: str,

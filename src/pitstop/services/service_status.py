@@ -15,9 +15,8 @@ from pitstop.services.events import Event
 from pitstop.services.records import target_from_row
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Snapshot, TargetRecord
-from pitstop.services.targets import describe_target
+from pitstop.services.targets import change_target, create_target, describe_target, locked_target
 from pitstop.storage import audit as audit_q
-from pitstop.storage import targets as targets_q
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,29 +88,22 @@ async def report_status(*, rt: Runtime, name: str, status: Realtime, message: st
     now = clock.now()
     events: list[Event] = []
     async with rt.db.write() as conn:
-        rows = await targets_q.lock_targets(conn=conn, ids=(target,), exclusive=True)
-        row = rows.get(target)
+        row = await locked_target(conn, target)
         values = {"rt_status": str(status), "rt_message": message, "rt_at": now, "rt_by": actor,
                   "updated_at": now}
         if row is None:
-            await targets_q.insert_target(conn=conn, values={
-                "id": target, "kind": "service", "name": target_id.name, "labels": {},
-                "created_at": now, "version": 1, "maint_on": False, **values})
-            await audit_q.append_audit(conn=conn, at=now, actor=actor, action="target.created",
-                                       target=target, reason=None,
-                                       details={"after": {"labels": {}}})
+            fresh, created = await create_target(conn, target, {}, actor=actor, now=now,
+                                                 values=values)
+            events.append(created)
             before = None
         else:
             before = row["rt_status"]
-            await targets_q.update_target(conn=conn, target=target,
-                                          expected_version=row["version"], values=values)
+            fresh = await change_target(conn, row, values)
         if before != str(status):
             await audit_q.append_audit(
                 conn=conn, at=now, actor=actor, action="service.status_changed",
                 target=target, reason=message,
                 details={"before": before, "after": str(status)})
-        fresh = await targets_q.get_target(conn=conn, target=target)
-        assert fresh is not None
         events.append(Event("service.status_changed" if before != str(status)
                             else "service.status_reported", target, now,
                             {"status": str(status), "previous": before, "message": message},

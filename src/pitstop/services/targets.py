@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from pitstop import clock
 from pitstop.domain.drain import DrainStatus, drain_status
 from pitstop.domain.state import EffectiveState, effective_state
 from pitstop.domain.targets import PLATFORM, parse_target, validate_labels
 from pitstop.domain.windows import window_causes
-from pitstop.errors import InvalidInput, NotFound
+from pitstop.errors import Conflict, InvalidInput, NotFound
 from pitstop.services import eventlog
 from pitstop.services.events import Event
 from pitstop.services.records import target_from_row
@@ -98,43 +101,72 @@ async def put_target(
     *, rt: Runtime, target: str, labels: dict[str, str], actor: str
 ) -> tuple[bool, TargetView]:
     """Create a node or service target, or replace a target's labels. Returns (created, view)."""
-    target_id = parse_target(check_target_id(target))
+    target_id = str(parse_target(check_target_id(target)))
     try:
         labels = validate_labels(labels)
     except ValueError as exc:
         raise InvalidInput(str(exc), field="labels") from None
-    now = clock.now()
-    events: list[Event] = []
     async with rt.db.write() as conn:
-        rows = await targets_q.lock_targets(conn=conn, ids=(str(target_id),), exclusive=True)
-        row = rows.get(str(target_id))
-        if row is None:
-            created = True
-            await targets_q.insert_target(conn=conn, values={
-                "id": str(target_id), "kind": target_id.kind, "name": target_id.name,
-                "labels": labels, "created_at": now, "updated_at": now, "version": 1,
-                "maint_on": False,
-            })
-            action, details = "target.created", {"after": {"labels": labels}}
-        else:
-            created = False
-            if dict(row["labels"]) == labels:
-                return False, describe_target(rt.state, str(target_id))
-            await targets_q.update_target(
-                conn=conn, target=str(target_id), expected_version=row["version"],
-                values={"labels": labels, "updated_at": now},
-            )
-            action = "target.updated"
-            details = {"before": {"labels": dict(row["labels"])}, "after": {"labels": labels}}
-        await audit_q.append_audit(conn=conn, at=now, actor=actor, action=action,
-                                   target=str(target_id), reason=None, details=details)
-        fresh = await targets_q.get_target(conn=conn, target=str(target_id))
-        assert fresh is not None
-        record = target_from_row(fresh)
-        events.append(Event(action, record.id, now, {"labels": labels}, record))
-        events = await eventlog.record(conn, events)
+        event = await save_labels(conn, target_id, labels, actor=actor, now=clock.now())
+        events = await eventlog.record(conn, [event] if event else [])
     rt.publish(events)
-    return created, describe_target(rt.state, record.id)
+    created = event is not None and event.type == "target.created"
+    return created, describe_target(rt.state, target_id)
+
+
+async def locked_target(conn: AsyncConnection, target: str) -> RowMapping | None:
+    """The target's row, locked until the transaction ends (None: no such target)."""
+    rows = await targets_q.lock_targets(conn=conn, ids=(target,), exclusive=True)
+    return rows.get(target)
+
+
+async def create_target(conn: AsyncConnection, target: str, labels: dict[str, str], *,
+                        actor: str, now: datetime, values: dict[str, Any] | None = None
+                        ) -> tuple[RowMapping, Event]:
+    """Insert a target (with any other ``values``, such as a service's first status) and
+    audit it: the one way a target comes into being."""
+    tid = parse_target(target)
+    await targets_q.insert_target(conn=conn, values={
+        "id": target, "kind": tid.kind, "name": tid.name, "labels": labels,
+        "created_at": now, "updated_at": now, "version": 1, "maint_on": False,
+        **(values or {})})
+    await audit_q.append_audit(conn=conn, at=now, actor=actor, action="target.created",
+                               target=target, reason=None, details={"after": {"labels": labels}})
+    row = await _fresh(conn, target)
+    return row, Event("target.created", target, now, {"labels": labels}, target_from_row(row))
+
+
+async def change_target(conn: AsyncConnection, row: RowMapping, values: dict[str, Any]
+                        ) -> RowMapping:
+    """Update a row this transaction locked (see :func:`locked_target`); the row as it is
+    now. Its version moves on, so a reader holding the old one knows it changed."""
+    if not await targets_q.update_target(conn=conn, target=row["id"],
+                                         expected_version=row["version"], values=values):
+        # the row is locked by this transaction: only a bug gets here
+        raise Conflict(f"{row['id']} changed while it was locked; try again", target=row["id"])
+    return await _fresh(conn, row["id"])
+
+
+async def save_labels(conn: AsyncConnection, target: str, labels: dict[str, str], *,
+                      actor: str, now: datetime) -> Event | None:
+    """Create ``target`` with ``labels``, or relabel it, audited; None when its labels were
+    already these. The one place a target's labels change."""
+    row = await locked_target(conn, target)
+    if row is None:
+        return (await create_target(conn, target, labels, actor=actor, now=now))[1]
+    if dict(row["labels"]) == labels:
+        return None
+    fresh = await change_target(conn, row, {"labels": labels, "updated_at": now})
+    await audit_q.append_audit(
+        conn=conn, at=now, actor=actor, action="target.updated", target=target, reason=None,
+        details={"before": {"labels": dict(row["labels"])}, "after": {"labels": labels}})
+    return Event("target.updated", target, now, {"labels": labels}, target_from_row(fresh))
+
+
+async def _fresh(conn: AsyncConnection, target: str) -> RowMapping:
+    row = await targets_q.get_target(conn=conn, target=target)
+    assert row is not None, f"{target} was written in this transaction"
+    return row
 
 
 def platform_view(state: Snapshot) -> TargetView:
