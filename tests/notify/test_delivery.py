@@ -11,7 +11,8 @@ import pytest
 
 from pitstop import clock
 from pitstop.app import create_app
-from pitstop.notify import outbox, worker
+from pitstop.notify import worker
+from pitstop.services import outbox
 from tests.notify.conftest import SECRET, add_channel, deliver_all, deliveries
 from tests.receivers import TrickleReceiver
 

@@ -21,9 +21,9 @@ from pitstop.domain.switches import Change
 from pitstop.domain.targets import PLATFORM
 from pitstop.errors import Conflict, DatabaseUnavailable, PitstopError, Unauthorized
 from pitstop.services import maintenance
-from pitstop.services.dbhealth import log_unavailable
 from pitstop.services.snapshot import Principal
 from pitstop.services.targets import TargetView, describe_target
+from pitstop.storage.outage import log_unavailable
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/admin/maintenance", tags=["deploy API"])

@@ -17,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from pitstop import errors
 from pitstop.api.responses import json_response
-from pitstop.services.dbhealth import log_unavailable
+from pitstop.storage.outage import log_unavailable
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"

@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,11 +32,10 @@ from pitstop import clock
 from pitstop.domain.notifications import retry_delay
 from pitstop.errors import DatabaseUnavailable
 from pitstop.notify.base import ChannelView, DeliveryError, Notifier
-from pitstop.notify.outbox import NOTIFYING_TYPES
-from pitstop.services.dbhealth import log_unavailable
-from pitstop.services.events import Event
-from pitstop.services.runtime import Runtime
+from pitstop.settings import Settings
 from pitstop.storage import notifications as notify_q
+from pitstop.storage.engine import Database
+from pitstop.storage.outage import log_unavailable
 
 log = logging.getLogger(__name__)
 BATCH = 50
@@ -82,19 +81,24 @@ async def send_once(notifier: Notifier, channel: ChannelView, message: dict[str,
     return Outcome(code, error, permanent, int((clock.monotonic() - started) * 1000))
 
 
+# After each recorded attempt: (channel kind, result, seconds from created to delivered).
+Observer = Callable[[str, str, float | None], None]
+
+
 class DeliveryWorker:
-    def __init__(self, rt: Runtime, notifiers: Mapping[str, Notifier],
-                 rng: random.Random | None = None) -> None:
-        self.rt = rt
+    """Delivers the outbox's rows. It is handed only what it needs: the database, the
+    settings, a sender per channel kind, and ``observe`` (called after each recorded
+    attempt, for metrics and the consoles). The wiring calls :meth:`wake` when a change
+    writes notifications."""
+
+    def __init__(self, db: Database, settings: Settings, notifiers: Mapping[str, Notifier],
+                 *, observe: Observer | None = None, rng: random.Random | None = None) -> None:
+        self.db, self.settings = db, settings
         self.notifiers = notifiers
+        self.observe = observe or (lambda kind, result, latency: None)
         self.rng = rng or random.Random()
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(CONCURRENCY)
-        rt.bus.subscribe(self._on_event)
-
-    def _on_event(self, event: Event) -> None:
-        if event.type in NOTIFYING_TYPES:
-            self._wake.set()
 
     def wake(self) -> None:
         self._wake.set()
@@ -126,7 +130,7 @@ class DeliveryWorker:
                                for cid, rows in by_channel.items()))
         if len(due) == BATCH:
             return 0.0
-        async with self.rt.db.read() as conn:
+        async with self.db.read() as conn:
             next_at = await notify_q.next_due_at(conn=conn)
         if next_at is None:
             return IDLE_S
@@ -134,7 +138,7 @@ class DeliveryWorker:
 
     async def _due(self, now: datetime) -> tuple[list[Any], dict[str, ChannelView]]:
         channels: dict[str, ChannelView] = {}
-        async with self.rt.db.read() as conn:
+        async with self.db.read() as conn:
             due = await notify_q.due_deliveries(conn=conn, now=now, limit=BATCH)
             for channel_id in {row["channel_id"] for row in due}:
                 found = await notify_q.get_channel(conn=conn, channel_id=channel_id)
@@ -156,7 +160,7 @@ class DeliveryWorker:
 
     async def _claim(self, row: Mapping[str, Any], channel: ChannelView) -> datetime | None:
         until = clock.now() + timedelta(seconds=channel.timeout_s + CLAIM_MARGIN_S)
-        async with self.rt.db.write() as conn:
+        async with self.db.write() as conn:
             got = await notify_q.claim_delivery(conn=conn, delivery_id=row["id"],
                                                 seen_at=row["next_attempt_at"], until=until)
         return until if got else None  # else: another worker has it, or it was retried
@@ -175,14 +179,14 @@ class DeliveryWorker:
         has been held ``notify_order_wait_s`` (from the first failure ahead of it; its next
         try is never later than that), then is given up: the wait of a later fact is
         bounded, not the sum of every earlier one's retries."""
-        settings = self.rt.settings
+        settings = self.settings
         attempts = row["attempts"] + 1
         values: dict[str, Any] = {"attempts": attempts, "last_error": outcome.error}
         if outcome.error is None:
             return values | {"status": notify_q.DELIVERED, "delivered_at": now}, "delivered"
         if outcome.permanent or attempts >= settings.notify_max_attempts:
             return values | {"status": notify_q.DEAD}, "dead"
-        async with self.rt.db.read() as conn:
+        async with self.db.read() as conn:
             behind = await notify_q.next_in_line(conn=conn, delivery=row)
         bound = timedelta(seconds=settings.notify_order_wait_s)
         wait = retry_delay(attempts, base_s=settings.notify_backoff_base_s,
@@ -205,7 +209,7 @@ class DeliveryWorker:
         now = clock.now()
         values, result = await self._next_state(row, outcome, now)
         attempts = values["attempts"]
-        async with self.rt.db.write() as conn:
+        async with self.db.write() as conn:
             await notify_q.insert_attempt(conn=conn, values={
                 "delivery_id": row["id"], "at": now, "status_code": outcome.status_code,
                 "error": outcome.error, "duration_ms": outcome.duration_ms})
@@ -214,12 +218,9 @@ class DeliveryWorker:
                                            claimed_until=until)
             if outcome.error is not None:
                 await notify_q.hold_followers(conn=conn, delivery=row, now=now)
-        self.rt.state.notify()  # open consoles show the outcome
-        self.rt.metrics.deliveries.labels(channel.kind, result).inc()
-        if result == "delivered":
-            latency = (now - row["created_at"]).total_seconds()
-            self.rt.metrics.delivery_latency.labels(channel.kind).observe(max(0.0, latency))
-        elif result == "dead":
+        latency = (now - row["created_at"]).total_seconds() if result == "delivered" else None
+        self.observe(channel.kind, result, None if latency is None else max(0.0, latency))
+        if result == "dead":
             log.warning("gave up on delivery %s to channel %s after %d attempts: %s",
                         row["id"], channel.name, attempts, values["last_error"])
 

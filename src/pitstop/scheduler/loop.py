@@ -15,8 +15,8 @@ from datetime import timedelta
 from pitstop import clock
 from pitstop.errors import DatabaseUnavailable
 from pitstop.scheduler.jobs import FOLLOWER_JOBS, JOBS, Job
-from pitstop.services.dbhealth import log_unavailable
 from pitstop.services.runtime import Runtime
+from pitstop.storage.outage import log_unavailable
 
 log = logging.getLogger(__name__)
 FULL_PASS_S = 60.0

@@ -32,12 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop import clock
 from pitstop.services import loader
-from pitstop.services.dbhealth import log_unavailable
 from pitstop.services.events import Event
 from pitstop.services.runtime import Runtime
 from pitstop.storage import events as events_q
 from pitstop.storage.engine import OWNER
-from pitstop.storage.outage import unavailable
+from pitstop.storage.outage import log_unavailable, unavailable
 
 log = logging.getLogger(__name__)
 CHANNEL = "pitstop"

@@ -8,8 +8,8 @@ No health request waits on the database, except /health/ready when its last resu
    ``RECHECK_S`` while the database is unreachable (so recovery shows within a second or
    so), and for /health/ready; callers that arrive together share one probe.
 
-Outage logging is rate-limited here too: one WARNING line per failure, with the traceback at
-most once per ``TRACEBACK_EVERY_S`` (an outage fails every request the same way).
+Outage logging is rate-limited (``storage.outage.log_unavailable``): an outage fails every
+request the same way.
 """
 
 from __future__ import annotations
@@ -30,8 +30,6 @@ log = logging.getLogger(__name__)
 CHECK_EVERY_S = 5.0
 RECHECK_S = 1.0
 PROBE_TIMEOUT_S = 2.0
-TRACEBACK_EVERY_S = 60.0
-_last_logged: dict[str, float] = {}
 
 
 class DatabaseCheck:
@@ -112,18 +110,3 @@ def stale_as_of(rt: Runtime) -> datetime | None:
     if check.error is None:  # the hot reads' path: no allocation
         return lost_at or None
     return min(check.last_ok, lost_at) if lost_at else check.last_ok
-
-
-def log_unavailable(logger: logging.Logger, where: str, exc: DatabaseUnavailable,
-                    *, every_s: float = 0.0) -> None:
-    """One WARNING line naming ``where`` and the error (at most one per ``every_s`` for
-    ``where``); the traceback rides along at most once per TRACEBACK_EVERY_S overall."""
-    now = clock.monotonic()
-    if every_s and now - _last_logged.get(where, float("-inf")) < every_s:
-        return
-    _last_logged[where] = now
-    trace = now - _last_logged.get("", float("-inf")) >= TRACEBACK_EVERY_S
-    if trace:
-        _last_logged[""] = now
-    logger.warning("database unavailable on %s: %s", where, exc.reason,
-                   exc_info=exc if trace else None)

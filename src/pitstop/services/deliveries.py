@@ -7,9 +7,9 @@ from typing import Any
 
 from pitstop import clock
 from pitstop.errors import ChannelFailed, Conflict, DeliverySuperseded, InvalidInput, NotFound
-from pitstop.notify.messages import channel_test_message
 from pitstop.notify.worker import channel_view, delivery_key, send_once
 from pitstop.services.channels import get_channel_row
+from pitstop.services.messages import channel_test_message
 from pitstop.services.runtime import Runtime
 from pitstop.storage import audit as audit_q
 from pitstop.storage import notifications as notify_q

@@ -9,8 +9,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop.encoding import dumps
-from pitstop.notify import outbox
-from pitstop.services import backplane
+from pitstop.services import backplane, outbox
 from pitstop.services.events import Event
 from pitstop.storage import events as events_q
 

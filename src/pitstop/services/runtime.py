@@ -14,6 +14,7 @@ from pitstop.domain.drain import LeaseView
 from pitstop.services.authlimit import FailureLimiter
 from pitstop.services.events import Event, EventBus
 from pitstop.services.fleet_records import NodeRecord
+from pitstop.services.outbox import NOTIFYING_TYPES
 from pitstop.services.snapshot import (
     ENDING,
     OccurrenceRecord,
@@ -76,7 +77,9 @@ class Runtime:
         self.drain_watch = DrainWatch(self)
         self.metrics = Metrics(self)
         self.notifiers = default_notifiers()
-        self.delivery = DeliveryWorker(self, self.notifiers)
+        self.delivery = DeliveryWorker(self.db, self.settings, self.notifiers,
+                                       observe=self._delivery_attempted)
+        self.bus.subscribe(self._wake_delivery)
         self.reminders = ReminderClock()
         self.bus.subscribe(self.reminders.on_event)
         self.view_cache = ViewCache(self.state)
@@ -86,6 +89,16 @@ class Runtime:
             window_s=60,
             block_s=self.settings.auth_block_s,
         )
+
+    def _wake_delivery(self, event: Event) -> None:
+        if event.type in NOTIFYING_TYPES:  # the change wrote notifications to the outbox
+            self.delivery.wake()
+
+    def _delivery_attempted(self, kind: str, result: str, latency_s: float | None) -> None:
+        self.state.notify()  # open consoles show the outcome
+        self.metrics.deliveries.labels(kind, result).inc()
+        if latency_s is not None:
+            self.metrics.delivery_latency.labels(kind).observe(latency_s)
 
     def publish(self, events: Iterable[Event]) -> None:
         """After a commit: update the snapshot, tell subscribers, and wake the scheduler

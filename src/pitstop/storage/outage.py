@@ -8,13 +8,17 @@ or a missing table is a bug or a conflict and stays what it is.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 
 import asyncpg
 from sqlalchemy import exc as sa_exc
 
+from pitstop import clock
 from pitstop.errors import DatabaseUnavailable
 
+TRACEBACK_EVERY_S = 60.0
+_last_logged: dict[str, float] = {}
 _SQLITE = ("database is locked", "disk i/o error", "unable to open database file")
 _ASYNCPG = (asyncpg.exceptions.PostgresConnectionError,  # class 08: connection exceptions
             asyncpg.exceptions.CannotConnectNowError,  # starting up, shutting down
@@ -69,3 +73,18 @@ def _root(err: BaseException) -> BaseException:
 def _reason(err: BaseException) -> str:
     message = str(err).strip() or "no message"
     return f"{type(err).__name__}: {message}"
+
+
+def log_unavailable(logger: logging.Logger, where: str, exc: DatabaseUnavailable,
+                    *, every_s: float = 0.0) -> None:
+    """One WARNING line naming ``where`` and the error (at most one per ``every_s`` for
+    ``where``); the traceback rides along at most once per TRACEBACK_EVERY_S overall."""
+    now = clock.monotonic()
+    if every_s and now - _last_logged.get(where, float("-inf")) < every_s:
+        return
+    _last_logged[where] = now
+    trace = now - _last_logged.get("", float("-inf")) >= TRACEBACK_EVERY_S
+    if trace:
+        _last_logged[""] = now
+    logger.warning("database unavailable on %s: %s", where, exc.reason,
+                   exc_info=exc if trace else None)

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop.domain.notifications import Notification, SubscriptionRule, needs_labels
 from pitstop.encoding import dumps
-from pitstop.notify.messages import kind_of, occurrence_note, switch_note
 from pitstop.services.events import Event
+from pitstop.services.messages import kind_of, occurrence_note, switch_note
 from pitstop.services.records import window_from_row
 from pitstop.storage import notifications as notify_q
 from pitstop.storage import targets as targets_q
