@@ -33,15 +33,15 @@ CONFIG = {"workloads": [{"name": "shipper", "image": "vector:0.40"}, {"name": "m
 async def _prepare(url: str) -> list[str]:
     from pitstop.services import nodes
     from pitstop.services.loader import load_snapshot
-    from pitstop.services.runtime import Runtime
     from pitstop.services.tokens import ensure_admin
+    from pitstop.services.wiring import wire
     from pitstop.settings import Settings
     from pitstop.storage.engine import Database
     from pitstop.storage.migrate import upgrade
 
     db = Database(url)
     await upgrade(db)
-    rt = Runtime(Settings(database_url=url), db)
+    rt = wire(Settings(database_url=url), db)
     await load_snapshot(rt)
     await ensure_admin(rt=rt, secret=ADMIN)
     tokens = []

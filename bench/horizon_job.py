@@ -22,9 +22,11 @@ from sqlalchemy import func, select
 from pitstop import clock
 from pitstop.domain.recurrence import Expander
 from pitstop.services import horizon
+from pitstop.services.job_state import Horizon
 from pitstop.services.loader import load_snapshot
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import WindowRecord
+from pitstop.services.wiring import wire
 from pitstop.settings import Settings
 from pitstop.storage.engine import Database
 from pitstop.storage.migrate import upgrade
@@ -36,7 +38,7 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 BEGAN = datetime(2025, 11, 25, 2, 30)
 
 
-class FromStart(horizon.Horizon):
+class FromStart(Horizon):
     """The baseline: no cursor kept, every refresh expands from the first start."""
 
     def expander(self, record: WindowRecord) -> Expander:
@@ -62,7 +64,7 @@ async def build(url: str) -> Runtime:
             "cursor_local": None, "cursor_generated": 0, "exhausted": False})
     async with db.write() as conn:
         await conn.execute(windows.insert(), rows)
-    rt = Runtime(Settings(database_url=url), db)
+    rt = wire(Settings(database_url=url), db)
     await load_snapshot(rt)
     return rt
 
@@ -72,10 +74,10 @@ async def count(rt: Runtime) -> int:
         return int((await conn.execute(select(func.count()).select_from(occurrences))).scalar())
 
 
-async def measure(rt: Runtime, refresher: horizon.Horizon) -> tuple[float, int]:
+async def measure(rt: Runtime, refresher: Horizon) -> tuple[float, int]:
     """Seed to NOW + horizon, then time the refresh after one day has passed."""
     clock.freeze(NOW)
-    rt.horizon = horizon.Horizon()
+    rt.horizon = Horizon()
     await horizon.refresh_horizon(rt=rt, now=NOW)
     before = await count(rt)
     rt.horizon = refresher

@@ -25,16 +25,16 @@ ROUNDS, SECONDS = 3, 5
 
 async def _prepare(url: str) -> None:
     from pitstop.services.loader import load_snapshot
-    from pitstop.services.runtime import Runtime
     from pitstop.services.targets import put_target
     from pitstop.services.tokens import ensure_admin
+    from pitstop.services.wiring import wire
     from pitstop.settings import Settings
     from pitstop.storage.engine import Database
     from pitstop.storage.migrate import upgrade
 
     db = Database(url)
     await upgrade(db)
-    rt = Runtime(Settings(database_url=url), db)
+    rt = wire(Settings(database_url=url), db)
     await load_snapshot(rt)
     await ensure_admin(rt=rt, secret=TOKEN)
     await put_target(rt=rt, target="node:a", labels={"region": "eu"}, actor="bench")

@@ -37,7 +37,7 @@ from pitstop.logs import guard_uvicorn_loggers
 from pitstop.scheduler.loop import run_forever
 from pitstop.services.backplane import Backplane
 from pitstop.services.loader import load_keys, load_snapshot
-from pitstop.services.runtime import Runtime
+from pitstop.services.wiring import wire
 from pitstop.settings import Settings, load_settings
 from pitstop.storage.engine import Database
 from pitstop.storage.migrate import current_revision, head_revision
@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         db = Database(settings.database_url)
         try:
             await _check_schema(db)
-            rt = Runtime(settings, db)
+            rt = wire(settings, db)
             await load_snapshot(rt)
             await load_keys(rt)
             if settings.is_sqlite:  # the only process: it leads from the start

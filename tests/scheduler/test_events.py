@@ -9,7 +9,7 @@ import pytest
 
 from pitstop import clock
 from pitstop.scheduler import jobs
-from pitstop.services import maintenance, targets
+from pitstop.services import labels, maintenance
 from pitstop.services.events import Event
 from pitstop.services.stream import QUEUE_SIZE, Filter, StreamHub
 from pitstop.storage import events as events_q
@@ -22,7 +22,7 @@ async def _logged(rt) -> list:
 
 @pytest.mark.usefixtures("frozen")
 async def test_changes_are_logged_with_their_events_and_pruned_after_retention(rt):
-    await targets.put_target(rt=rt, target="node:a", labels={}, actor="t")
+    await labels.put_target(rt=rt, target="node:a", labels={}, actor="t")
     await maintenance.enter_maintenance(rt=rt, target="node:a", reason="disk", actor="t")
     await rt.settle()
     rows = await _logged(rt)
@@ -55,7 +55,7 @@ async def test_drain_safe_is_published_when_the_last_lease_ends(rt):
 
     seen: list = []
     rt.bus.subscribe(seen.append)
-    await targets.put_target(rt=rt, target="node:a", labels={}, actor="t")
+    await labels.put_target(rt=rt, target="node:a", labels={}, actor="t")
     lease = await leases.acquire_lease(rt=rt, target="node:a", kind="job", holder="w1")
     await maintenance.enter_maintenance(rt=rt, target="node:a", reason="disk", actor="t")
     await rt.settle()

@@ -16,11 +16,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pitstop.services.dbhealth import stale_as_of
 from pitstop.services.runtime import Runtime
 
-__all__ = ["mark_stale", "stale_as_of", "stale_headers"]
 WARNING = '110 - "Response is Stale"'
+
+
+def stale_as_of(rt: Runtime) -> datetime | None:
+    """While the in-memory state may be missing changes (the database is unreachable, or
+    the replica backplane that brings other replicas' changes is down): when it was last
+    known current. None while it is current."""
+    check, lost_at = rt.db_check, rt.backplane and rt.backplane.lost_at
+    if check.error is None:  # the hot reads' path: no allocation
+        return lost_at or None
+    return min(check.last_ok, lost_at) if lost_at else check.last_ok
 
 
 def stale_headers(as_of: datetime | None) -> dict[str, str]:

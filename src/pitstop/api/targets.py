@@ -13,7 +13,7 @@ from pitstop.api.responses import dumps, json_response
 from pitstop.api.schemas import EnterBody, ExitBody, TargetBody, WaitMs
 from pitstop.api.stale import mark_stale, stale_as_of
 from pitstop.errors import Forbidden
-from pitstop.services import gate, maintenance, targets
+from pitstop.services import gate, labels, maintenance, targets
 from pitstop.services.snapshot import Principal
 
 router = APIRouter(prefix="/v1/targets", tags=["targets"])
@@ -65,7 +65,7 @@ async def get_target_hot(request: Request) -> Response:
 
 @router.put("/{target}")
 async def put_target(rt: RT, who: Operator, target: str, body: TargetBody) -> Response:
-    created, view = await targets.put_target(rt=rt, target=target, labels=body.labels,
+    created, view = await labels.put_target(rt=rt, target=target, labels=body.labels,
                                              actor=who.name)
     return json_response(view.to_json(), 201 if created else 200)
 

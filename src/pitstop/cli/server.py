@@ -24,15 +24,15 @@ def _settings(**overrides: object) -> Settings:
 async def _prepare(settings: Settings) -> tuple[tuple[str | None, str | None], str | None]:
     """Apply pending migrations; create the first admin token when none exists."""
     from pitstop.services.loader import load_snapshot
-    from pitstop.services.runtime import Runtime
     from pitstop.services.tokens import ensure_admin
+    from pitstop.services.wiring import wire
     from pitstop.storage.engine import Database
     from pitstop.storage.migrate import upgrade
 
     db = Database(settings.database_url)
     try:
         revisions = await upgrade(db)
-        rt = Runtime(settings, db)
+        rt = wire(settings, db)
         await load_snapshot(rt)
         secret = await ensure_admin(rt=rt, secret=settings.admin_token)
     finally:

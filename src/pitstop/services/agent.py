@@ -1,17 +1,16 @@
 """What an agent sees: its node's config (workloads masked in maintenance, nothing else
-changed), an ETag for it, its heartbeats, a per-node rate limit, and a ``node.config_changed``
-event whenever what its config endpoint would return changes."""
+changed), an ETag for it, and its heartbeats. The per-node rate limit is in
+``services.authlimit``; ``services.config_watch`` tells when a config changes."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from pitstop import clock
 from pitstop.encoding import dumps
-from pitstop.errors import InvalidInput, NotFound, RateLimited
+from pitstop.errors import InvalidInput, NotFound
 from pitstop.services import reported_work
 from pitstop.services.events import Event
 from pitstop.services.nodes import get_node
@@ -20,11 +19,6 @@ from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Snapshot
 from pitstop.services.targets import describe_target
 from pitstop.storage import nodes as nodes_q
-
-# Events that cannot change any agent's config: skipping them keeps the watcher off the
-# hot paths (leases, heartbeats, tokens).
-_IRRELEVANT = ("lease.", "token.", "node.reported", "node.work_", "node.config_changed",
-               "service.status_reported")
 
 
 def config_document(state: Snapshot, target: str, now: datetime) -> dict[str, Any]:
@@ -57,57 +51,6 @@ def encoded_config(rt: Runtime, target: str, now: datetime) -> tuple[bytes, str]
 
 def _etag(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-
-
-class AgentLimiter:
-    """A token bucket per node: ``rate`` requests per second, ``burst`` at once."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, burst
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def check(self, node: str) -> None:
-        now = clock.monotonic()
-        tokens, at = self._buckets.get(node, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - at) * self.rate)
-        if tokens < 1:
-            wait = int((1 - tokens) / self.rate) + 1
-            self._buckets[node] = (tokens, now)
-            raise RateLimited(f"node {node} polls too fast: at most {self.rate:g} requests "
-                              f"per second; retry in {wait} s", retry_after=wait)
-        self._buckets[node] = (tokens - 1, now)
-
-
-class ConfigWatch:
-    """Emits ``node.config_changed`` for each node whose config document changed."""
-
-    def __init__(self, rt: Runtime) -> None:
-        self._rt = rt
-        self._etags: dict[str, str] = {}
-
-    def prime(self) -> None:
-        now = clock.now()
-        for target in self._rt.state.nodes:
-            self._etags[target] = encoded_config(self._rt, target, now)[1]
-
-    def forget(self, events: Iterable[Event]) -> None:
-        """Derived events that were not recorded: derive them again next time."""
-        for event in events:
-            if event.type == "node.config_changed" and event.target:
-                self._etags.pop(event.target, None)
-
-    def derive(self, events: Iterable[Event]) -> list[Event]:
-        if all(e.type.startswith(_IRRELEVANT) for e in events):
-            return []
-        now, out = clock.now(), []
-        for target in list(self._rt.state.nodes):
-            etag = encoded_config(self._rt, target, now)[1]
-            if self._etags.get(target) != etag:
-                out.append(Event("node.config_changed", target, now, {"etag": etag}))
-            self._etags[target] = etag
-        for gone in set(self._etags) - set(self._rt.state.nodes):
-            del self._etags[gone]
-        return out
 
 
 def _running(raw: Any) -> list[dict[str, str]]:

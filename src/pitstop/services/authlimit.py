@@ -1,9 +1,13 @@
-"""Failed-authentication limiter: too many failures from one address block it for a while."""
+"""Rate limits: too many failed authentications from one address block it for a while; an
+agent polls its node's config at most so often."""
 
 from __future__ import annotations
 
 from collections import deque
 from datetime import datetime, timedelta
+
+from pitstop import clock
+from pitstop.errors import RateLimited
 
 
 class FailureLimiter:
@@ -35,3 +39,22 @@ class FailureLimiter:
         if len(self._failures) > 10_000:  # forget quiet addresses, keep memory bounded
             for key in [k for k, v in self._failures.items() if not v][:5_000]:
                 del self._failures[key]
+
+
+class AgentLimiter:
+    """A token bucket per node: ``rate`` requests per second, ``burst`` at once."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def check(self, node: str) -> None:
+        now = clock.monotonic()
+        tokens, at = self._buckets.get(node, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - at) * self.rate)
+        if tokens < 1:
+            wait = int((1 - tokens) / self.rate) + 1
+            self._buckets[node] = (tokens, now)
+            raise RateLimited(f"node {node} polls too fast: at most {self.rate:g} requests "
+                              f"per second; retry in {wait} s", retry_after=wait)
+        self._buckets[node] = (tokens - 1, now)

@@ -27,37 +27,22 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop import clock
 from pitstop.services import loader
 from pitstop.services.events import Event
 from pitstop.services.runtime import Runtime
 from pitstop.storage import events as events_q
-from pitstop.storage.engine import OWNER
+from pitstop.storage.events import CHANNEL
 from pitstop.storage.outage import log_unavailable, unavailable
 
 log = logging.getLogger(__name__)
-CHANNEL = "pitstop"
 LEADER_LOCK = 7_461_002
 RETRY_S = 2.0
 QUIET_S = 30.0
 PAGE = 1_000
 OWN_KEPT = 10_000
 _UNLOGGED = {"lease.": "leases", "token.": "tokens", "node.reported": "nodes"}
-
-
-async def announce_events(conn: AsyncConnection, ids: list[int]) -> None:
-    """Tell the other replicas, when this transaction commits, that the log grew. This
-    replica learns the ids first: its backplane may read the log between the commit and
-    the change being published here, and must not take these for another replica's."""
-    if conn.dialect.name == "postgresql":
-        db = conn.info.get(OWNER)
-        if db is not None and db.on_logged is not None:
-            db.on_logged(ids)
-        await conn.execute(text("SELECT pg_notify(:channel, :payload)"),
-                           {"channel": CHANNEL, "payload": ":events"})
 
 
 def _markers(kinds: set[str]) -> list[Event]:

@@ -17,14 +17,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pitstop import clock
 from pitstop.errors import DatabaseUnavailable
 from pitstop.storage.engine import Database
-
-if TYPE_CHECKING:
-    from pitstop.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 CHECK_EVERY_S = 5.0
@@ -100,13 +97,3 @@ class DatabaseCheck:
         if self.error is None:
             return {"status": "ok", "latency_ms": self.latency_ms, "last_ok": self.last_ok}
         return {"status": "unreachable", "error": self.error.kind, "last_ok": self.last_ok}
-
-
-def stale_as_of(rt: Runtime) -> datetime | None:
-    """While the in-memory state may be missing changes (the database is unreachable, or
-    the replica backplane that brings other replicas' changes is down): when it was last
-    known current. None while it is current."""
-    check, lost_at = rt.db_check, rt.backplane and rt.backplane.lost_at
-    if check.error is None:  # the hot reads' path: no allocation
-        return lost_at or None
-    return min(check.last_ok, lost_at) if lost_at else check.last_ok

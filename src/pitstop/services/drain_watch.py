@@ -9,17 +9,15 @@ an agent's report) only the targets in maintenance that still have work in fligh
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from pitstop import clock
 from pitstop.services.events import Event
+from pitstop.services.snapshot import Snapshot
 from pitstop.services.targets import describe_target
 from pitstop.storage import events as events_q
-
-if TYPE_CHECKING:
-    from pitstop.services.runtime import Runtime
+from pitstop.storage.engine import Database
 
 log = logging.getLogger(__name__)
 NEVER = datetime.min.replace(tzinfo=UTC)
@@ -30,12 +28,14 @@ _DRAINING = ("lease.released", "lease.lost", "lease.force_released", "node.repor
 
 
 class DrainWatch:
-    def __init__(self, rt: Runtime) -> None:
-        self._rt = rt
+    def __init__(self, state: Snapshot, db: Database,
+                 record: Callable[[list[Event]], None]) -> None:
+        """``record``: log and publish derived events (in a transaction of their own)."""
+        self._state, self._db, self._record = state, db, record
         self._safe: dict[str, bool] = {}  # targets in maintenance -> safe to deploy
 
     def prime(self) -> None:
-        self._scan(list(self._rt.state.targets))
+        self._scan(list(self._state.targets))
 
     async def catch_up(self) -> None:
         """Start watching from the state as it is now, and record the ``drain.safe`` that
@@ -48,11 +48,11 @@ class DrainWatch:
         After a restart, a maintenance whose causes changed (a switch ended while a window
         kept the target in maintenance) may be announced safe a second time; that is kept
         rather than risk never announcing it."""
-        began = self._began(list(self._rt.state.targets))
+        began = self._began(list(self._state.targets))
         announced: dict[str, datetime] = {}
         if began:
             try:
-                async with self._rt.db.read() as conn:
+                async with self._db.read() as conn:
                     announced = await events_q.targets_with_event_since(
                         conn=conn, type_="drain.safe", since=min(began.values()),
                         targets=list(began))
@@ -63,17 +63,17 @@ class DrainWatch:
         self._safe.clear()  # derive afresh: each target safe now yields an event here
         # A target that went into maintenance during the read is not in ``began``: no one
         # derived its drain.safe, so it is missed too.
-        safe = {str(e.target): e for e in self._scan(list(self._rt.state.targets))}
+        safe = {str(e.target): e for e in self._scan(list(self._state.targets))}
         missed = [e for t, e in safe.items()
                   if t not in began or announced.get(t, NEVER) < began[t]]
         if missed:
-            self._rt.record_derived(missed)
+            self._record(missed)
 
     def _began(self, targets: list[str]) -> dict[str, datetime]:
         """When the current maintenance of each target in maintenance began."""
         now, out = clock.now(), {}
         for target in targets:
-            causes = describe_target(self._rt.state, target, now).state.causes
+            causes = describe_target(self._state, target, now).state.causes
             if causes:
                 out[target] = min(c.since for c in causes)
         return out
@@ -87,7 +87,7 @@ class DrainWatch:
     def derive(self, events: Iterable[Event]) -> list[Event]:
         events = list(events)
         if any(e.type.startswith(_RESCAN) for e in events):
-            return self._scan(list(self._rt.state.targets))
+            return self._scan(list(self._state.targets))
         targets = {e.target for e in events if e.type.startswith(_ONE_TARGET) and e.target
                    and e.type not in _DRAINING}
         if any(e.type in _DRAINING for e in events):
@@ -97,10 +97,10 @@ class DrainWatch:
     def _scan(self, targets: list[str]) -> list[Event]:
         now, out = clock.now(), []
         for target in targets:
-            if target not in self._rt.state.targets:
+            if target not in self._state.targets:
                 self._safe.pop(target, None)
                 continue
-            view = describe_target(self._rt.state, target, now)
+            view = describe_target(self._state, target, now)
             if not view.state.in_maintenance:
                 self._safe.pop(target, None)
                 continue

@@ -9,7 +9,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop.encoding import dumps
-from pitstop.services import backplane, outbox
+from pitstop.services import outbox
 from pitstop.services.events import Event
 from pitstop.storage import events as events_q
 
@@ -29,5 +29,5 @@ async def record(conn: AsyncConnection, events: Sequence[Event]) -> list[Event]:
     out = [dataclasses.replace(e, id=numbered[id(e)]) if id(e) in numbered else e
            for e in events]
     await outbox.enqueue(conn, [e for e in out if e.id is not None])
-    await backplane.announce_events(conn, ids)
+    await events_q.announce(conn, ids)
     return out

@@ -3,14 +3,12 @@ each occurrence through the lifecycle when its boundary comes (catching up after
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop.domain.lifecycle import Status
-from pitstop.domain.recurrence import Expander
 from pitstop.domain.windows import PAUSED, due_steps
 from pitstop.services import eventlog
 from pitstop.services.events import Event
@@ -24,28 +22,10 @@ from pitstop.services.generation import (
 )
 from pitstop.services.records import iso_z, occurrence_from_row, window_from_row
 from pitstop.services.runtime import Runtime
-from pitstop.services.snapshot import WindowRecord
 from pitstop.storage import audit as audit_q
 from pitstop.storage import windows as windows_q
 
 SYSTEM = "system"
-
-
-@dataclass
-class Horizon:
-    """The horizon refresher's memory: one resumable expander per recurring window, kept
-    between refreshes so a refresh costs only what it adds (rebuilt from the stored cursor
-    after a restart or an edit)."""
-
-    expanders: dict[int, tuple[int, Expander]] = field(default_factory=dict)
-    due: tuple[int, datetime | None] | None = None  # (windows_generation, next due)
-
-    def expander(self, record: WindowRecord) -> Expander:
-        cached = self.expanders.get(record.id)
-        if cached is None or cached[0] != record.version:
-            cached = (record.version, Expander(record.series, record.cursor))
-            self.expanders[record.id] = cached
-        return cached[1]
 
 
 def next_horizon_due(rt: Runtime) -> datetime | None:

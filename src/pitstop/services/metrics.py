@@ -4,8 +4,7 @@ histograms updated where things happen. One registry per runtime (tests run many
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client import Counter as PromCounter
@@ -14,22 +13,20 @@ from prometheus_client.registry import Collector
 
 from pitstop import clock
 from pitstop.domain.windows import in_progress
+from pitstop.services.snapshot import Snapshot
+from pitstop.services.stream import StreamHub
 from pitstop.services.targets import describe_target
-
-if TYPE_CHECKING:
-    from pitstop.services.runtime import Runtime
 
 KINDS = ("platform", "node", "service")
 LIVE = ("SCHEDULED", "READY", "ONGOING")
 
 
 class _State(Collector):
-    def __init__(self, rt: Runtime) -> None:
-        self._rt = rt
+    def __init__(self, state: Snapshot, stream: StreamHub, leads: Callable[[], bool]) -> None:
+        self._state, self._stream, self._leads = state, stream, leads
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
-        rt, now = self._rt, clock.now()
-        state = rt.state
+        state, stream, now = self._state, self._stream, clock.now()
         in_maint = GaugeMetricFamily("pitstop_targets_in_maintenance",
                                      "Targets in maintenance now, by kind", labels=["kind"])
         counts = Counter(r.kind for r in state.targets.values()
@@ -47,18 +44,20 @@ class _State(Collector):
             occ.add_metric([status], statuses.get(status, 0))
         yield occ
         yield GaugeMetricFamily("pitstop_stream_clients", "Connected live-stream clients",
-                                value=len(rt.stream.subscribers))
+                                value=len(stream.subscribers))
         yield CounterMetricFamily("pitstop_events_published", "Events sent to the live stream",
-                                  value=rt.stream.published)
+                                  value=stream.published)
         yield GaugeMetricFamily("pitstop_scheduler_leader", "1 on the replica that runs the "
                                 "scheduler (holds the leader lock), 0 on the others",
-                                value=int(rt.leader))
+                                value=int(self._leads()))
 
 
 class Metrics:
-    def __init__(self, rt: Runtime) -> None:
+    """``leads()``: whether this replica runs the scheduler now."""
+
+    def __init__(self, state: Snapshot, stream: StreamHub, leads: Callable[[], bool]) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self.registry.register(_State(rt))
+        self.registry.register(_State(state, stream, leads))
         self.scheduler_lateness = Histogram(
             "pitstop_scheduler_lateness_seconds",
             "How long after its boundary an occurrence transition was made",

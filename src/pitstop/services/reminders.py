@@ -9,7 +9,6 @@ once. Nothing is sent for an occurrence that has started.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import RowMapping
@@ -22,20 +21,6 @@ from pitstop.services.records import occurrence_from_row
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import WindowRecord
 from pitstop.storage import windows as windows_q
-
-
-@dataclass
-class ReminderClock:
-    """When the reminder job last looked at the database, and whether a change since may
-    have made a reminder due that the snapshot's times do not show."""
-
-    checked_at: datetime | None = None
-    dirty: bool = True
-
-    def on_event(self, event: Event) -> None:
-        if event.type.startswith(("occurrence.", "window.")) \
-                and event.type != "occurrence.reminder":
-            self.dirty = True
 
 
 def due_lead(start: datetime, leads: tuple[timedelta, ...], reminded_s: int | None,

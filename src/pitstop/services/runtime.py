@@ -1,19 +1,29 @@
-"""The running system handed to every service: settings, database, snapshot, bus."""
+"""The running system handed to every use case: settings, database, snapshot, bus, and the
+parts that act after a commit. A plain holder: :func:`pitstop.services.wiring.wire` builds the
+parts and hands them in; nothing here imports the modules that use it."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Protocol
 
 from pitstop import clock
 from pitstop.domain.drain import LeaseView
-from pitstop.services.authlimit import FailureLimiter
+from pitstop.notify.base import Notifier
+from pitstop.notify.worker import DeliveryWorker
+from pitstop.services import eventlog
+from pitstop.services.authlimit import AgentLimiter, FailureLimiter
+from pitstop.services.config_watch import ConfigWatch
+from pitstop.services.dbhealth import DatabaseCheck
+from pitstop.services.drain_watch import DrainWatch
 from pitstop.services.events import Event, EventBus
 from pitstop.services.fleet_records import NodeRecord
+from pitstop.services.job_state import Horizon, ReminderClock
+from pitstop.services.metrics import Metrics
 from pitstop.services.outbox import NOTIFYING_TYPES
 from pitstop.services.snapshot import (
     ENDING,
@@ -30,71 +40,50 @@ from pitstop.storage.engine import Database
 log = logging.getLogger(__name__)
 
 
+class Fanout(Protocol):
+    """What the runtime needs of the replica backplane (``services.backplane``, on
+    PostgreSQL): hand it committed events, and know when it lost the other replicas."""
+
+    origin: str
+    lost_at: datetime | None
+
+    def offer(self, events: list[Event]) -> None: ...
+
+
 @dataclass
 class Runtime:
     settings: Settings
     db: Database
-    state: Snapshot = field(default_factory=Snapshot)
-    bus: EventBus = field(default_factory=EventBus)
-    limiter: FailureLimiter = field(init=False)
+    state: Snapshot
+    bus: EventBus
+    stream: StreamHub
+    view_cache: ViewCache
+    limiter: FailureLimiter
+    agent_limiter: AgentLimiter
+    db_check: DatabaseCheck
+    horizon: Horizon
+    reminders: ReminderClock
+    notifiers: Mapping[str, Notifier]
+    # The parts that need the runtime's own functions; set by wire() right after.
+    metrics: Metrics = field(init=False)
+    delivery: DeliveryWorker = field(init=False)
+    config_watch: ConfigWatch = field(init=False)
+    drain_watch: DrainWatch = field(init=False)
+    backplane: Fanout | None = None  # on PostgreSQL, set when the app starts
     started: float = field(default_factory=clock.monotonic)
     scheduler_wake: asyncio.Event = field(default_factory=asyncio.Event)
-    view_cache: ViewCache = field(init=False)
     # When the scheduler will next wake by itself; None while it is running its jobs.
     scheduler_due: datetime | None = None
-    horizon: Any = None  # services.horizon.Horizon, set in __post_init__
-    agent_limiter: Any = None  # services.agent.AgentLimiter
-    config_watch: Any = None  # services.agent.ConfigWatch
-    drain_watch: Any = None  # services.drain_watch.DrainWatch
-    stream: StreamHub = field(default_factory=StreamHub)
-    metrics: Any = None  # services.metrics.Metrics
-    notifiers: Any = None  # channel kind -> notify.base.Notifier
-    delivery: Any = None  # notify.worker.DeliveryWorker
-    reminders: Any = None  # services.reminders.ReminderClock
-    backplane: Any = None  # services.backplane.Backplane, on PostgreSQL
-    db_check: Any = None  # services.dbhealth.DatabaseCheck
     # Whether this replica runs the scheduler's jobs (on PostgreSQL: holds the leader lock).
     leader: bool = True
     session_key: str | None = None  # signs the console's cookies; shared by all replicas
     _recording: set[asyncio.Task[None]] = field(default_factory=set)
 
-    def __post_init__(self) -> None:
-        # These modules import this one.
-        from pitstop.notify.registry import default_notifiers
-        from pitstop.notify.worker import DeliveryWorker
-        from pitstop.services.agent import AgentLimiter, ConfigWatch
-        from pitstop.services.dbhealth import DatabaseCheck
-        from pitstop.services.drain_watch import DrainWatch
-        from pitstop.services.horizon import Horizon
-        from pitstop.services.metrics import Metrics
-        from pitstop.services.reminders import ReminderClock
-
-        self.horizon = Horizon()
-        self.db_check = DatabaseCheck(self.db)
-        self.agent_limiter = AgentLimiter(self.settings.agent_rate_per_s,
-                                          self.settings.agent_burst)
-        self.config_watch = ConfigWatch(self)
-        self.drain_watch = DrainWatch(self)
-        self.metrics = Metrics(self)
-        self.notifiers = default_notifiers()
-        self.delivery = DeliveryWorker(self.db, self.settings, self.notifiers,
-                                       observe=self._delivery_attempted)
-        self.bus.subscribe(self._wake_delivery)
-        self.reminders = ReminderClock()
-        self.bus.subscribe(self.reminders.on_event)
-        self.view_cache = ViewCache(self.state)
-        self.state.agent_poll_interval_s = float(self.settings.agent_poll_interval_s)
-        self.limiter = FailureLimiter(
-            max_failures=self.settings.auth_failures_per_minute,
-            window_s=60,
-            block_s=self.settings.auth_block_s,
-        )
-
-    def _wake_delivery(self, event: Event) -> None:
+    def wake_delivery(self, event: Event) -> None:
         if event.type in NOTIFYING_TYPES:  # the change wrote notifications to the outbox
             self.delivery.wake()
 
-    def _delivery_attempted(self, kind: str, result: str, latency_s: float | None) -> None:
+    def delivery_attempted(self, kind: str, result: str, latency_s: float | None) -> None:
         self.state.notify()  # open consoles show the outcome
         self.metrics.deliveries.labels(kind, result).inc()
         if latency_s is not None:
@@ -130,8 +119,6 @@ class Runtime:
         reconnect, and the watches start from it. A failed transaction makes the watches
         forget them, so the next change derives them again."""
         async def record() -> None:
-            from pitstop.services import eventlog
-
             try:
                 async with self.db.write() as conn:
                     numbered = await eventlog.record(conn, events)

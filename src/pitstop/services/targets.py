@@ -1,4 +1,5 @@
-"""Targets: create, label, and describe (effective state + drain) from the snapshot."""
+"""Targets: their rows (create, relabel, update under a lock, in the caller's transaction) and
+how they are described (effective state + drain) from the snapshot."""
 
 from __future__ import annotations
 
@@ -12,13 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pitstop import clock
 from pitstop.domain.drain import DrainStatus, drain_status
 from pitstop.domain.state import EffectiveState, effective_state
-from pitstop.domain.targets import PLATFORM, parse_target, validate_labels
+from pitstop.domain.targets import PLATFORM, parse_target
 from pitstop.domain.windows import window_causes
 from pitstop.errors import Conflict, InvalidInput, NotFound
-from pitstop.services import eventlog
 from pitstop.services.events import Event
 from pitstop.services.records import target_from_row
-from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Snapshot, TargetRecord
 from pitstop.storage import audit as audit_q
 from pitstop.storage import targets as targets_q
@@ -95,23 +94,6 @@ def list_target_views(state: Snapshot, kind: str | None = None) -> list[TargetVi
         for target_id in sorted(state.targets)
         if kind is None or state.targets[target_id].kind == kind
     ]
-
-
-async def put_target(
-    *, rt: Runtime, target: str, labels: dict[str, str], actor: str
-) -> tuple[bool, TargetView]:
-    """Create a node or service target, or replace a target's labels. Returns (created, view)."""
-    target_id = str(parse_target(check_target_id(target)))
-    try:
-        labels = validate_labels(labels)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), field="labels") from None
-    async with rt.db.write() as conn:
-        event = await save_labels(conn, target_id, labels, actor=actor, now=clock.now())
-        events = await eventlog.record(conn, [event] if event else [])
-    rt.publish(events)
-    created = event is not None and event.type == "target.created"
-    return created, describe_target(rt.state, target_id)
 
 
 async def locked_target(conn: AsyncConnection, target: str) -> RowMapping | None:

@@ -10,9 +10,11 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pitstop.storage.engine import OWNER
 from pitstop.storage.tables import events
 
 _LOG_LOCK = 7_461_001  # PostgreSQL advisory lock key: event-writing transactions take turns
+CHANNEL = "pitstop"  # PostgreSQL NOTIFY channel: the log grew (see services.backplane)
 
 
 async def append_events(*, conn: AsyncConnection, rows: list[dict[str, Any]]) -> list[int]:
@@ -59,3 +61,15 @@ async def last_event_id(*, conn: AsyncConnection) -> int:
 async def delete_events_before(*, conn: AsyncConnection, at: datetime) -> int:
     result = await conn.execute(delete(events).where(events.c.at < at))
     return result.rowcount or 0
+
+
+async def announce(conn: AsyncConnection, ids: list[int]) -> None:
+    """Tell the other replicas, when this transaction commits, that the log grew. This
+    replica learns the ids first: its backplane may read the log between the commit and
+    the change being published here, and must not take these for another replica's."""
+    if conn.dialect.name == "postgresql":
+        db = conn.info.get(OWNER)
+        if db is not None and db.on_logged is not None:
+            db.on_logged(ids)
+        await conn.execute(text("SELECT pg_notify(:channel, :payload)"),
+                           {"channel": CHANNEL, "payload": ":events"})

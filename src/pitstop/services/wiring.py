@@ -1,0 +1,45 @@
+"""The composition root: builds a :class:`Runtime` and its parts, and connects them.
+
+Each part gets only what it needs (the snapshot, the database, a function of the runtime's);
+the parts do not import the runtime or each other. What happens after a commit is connected
+here: the bus wakes the delivery worker when a change wrote notifications and tells the
+reminder job to look again; the runtime's ``publish`` feeds the watches that derive events.
+"""
+
+from __future__ import annotations
+
+from pitstop.notify.registry import default_notifiers
+from pitstop.notify.worker import DeliveryWorker
+from pitstop.services.agent import encoded_config
+from pitstop.services.authlimit import AgentLimiter, FailureLimiter
+from pitstop.services.config_watch import ConfigWatch
+from pitstop.services.dbhealth import DatabaseCheck
+from pitstop.services.drain_watch import DrainWatch
+from pitstop.services.events import EventBus
+from pitstop.services.job_state import Horizon, ReminderClock
+from pitstop.services.metrics import Metrics
+from pitstop.services.runtime import Runtime
+from pitstop.services.snapshot import Snapshot, ViewCache
+from pitstop.services.stream import StreamHub
+from pitstop.settings import Settings
+from pitstop.storage.engine import Database
+
+
+def wire(settings: Settings, db: Database) -> Runtime:
+    state = Snapshot()
+    state.agent_poll_interval_s = float(settings.agent_poll_interval_s)
+    rt = Runtime(
+        settings=settings, db=db, state=state, bus=EventBus(), stream=StreamHub(),
+        view_cache=ViewCache(state),
+        limiter=FailureLimiter(max_failures=settings.auth_failures_per_minute, window_s=60,
+                               block_s=settings.auth_block_s),
+        agent_limiter=AgentLimiter(settings.agent_rate_per_s, settings.agent_burst),
+        db_check=DatabaseCheck(db), horizon=Horizon(), reminders=ReminderClock(),
+        notifiers=default_notifiers())
+    rt.metrics = Metrics(state, rt.stream, leads=lambda: rt.leader)
+    rt.config_watch = ConfigWatch(state, lambda target, now: encoded_config(rt, target, now)[1])
+    rt.drain_watch = DrainWatch(state, db, rt.record_derived)
+    rt.delivery = DeliveryWorker(db, settings, rt.notifiers, observe=rt.delivery_attempted)
+    rt.bus.subscribe(rt.wake_delivery)
+    rt.bus.subscribe(rt.reminders.on_event)
+    return rt
