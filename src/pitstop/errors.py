@@ -72,6 +72,10 @@ class Unauthorized(PitstopError):
     pass
 
 
+class InvalidToken(Unauthorized):
+    """A token was sent and matches none (never issued, or revoked)."""
+
+
 class Forbidden(PitstopError):
     pass
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pitstop import clock
-from pitstop.errors import Forbidden, RateLimited, Unauthorized
+from pitstop.errors import Forbidden, InvalidToken, RateLimited, Unauthorized
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Principal
 from pitstop.services.tokens import hash_token
@@ -39,7 +39,7 @@ def authenticate(rt: Runtime, secret: str | None, address: str) -> Principal:
             retry_after=retry,
         )
     rt.limiter.record_failure(address, now)
-    raise Unauthorized("invalid or revoked token: check PITSTOP_TOKEN or create a new token")
+    raise InvalidToken("invalid or revoked token: check PITSTOP_TOKEN or create a new token")
 
 
 def authorize(principal: Principal, permission: str) -> Principal:

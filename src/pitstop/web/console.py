@@ -18,7 +18,7 @@ from pitstop.api import session as sessions
 from pitstop.api.deps import runtime_of
 from pitstop.api.params import AuditCursor
 from pitstop.domain.targets import PLATFORM
-from pitstop.errors import Forbidden, PitstopError, RateLimited, Unauthorized
+from pitstop.errors import Forbidden, InvalidToken, PitstopError, RateLimited, Unauthorized
 from pitstop.services import history
 from pitstop.services.runtime import Runtime
 from pitstop.services.targets import describe_target
@@ -58,8 +58,8 @@ async def login(request: Request, token: Annotated[str, Form()] = "",
     except PitstopError as exc:
         status = 429 if isinstance(exc, RateLimited) else 403 if isinstance(
             exc, Forbidden) else 401
-        message = exc.detail.replace("check PITSTOP_TOKEN or create a new token",
-                                     "check it, or create one with `pitstop token create`")
+        message = ("invalid or revoked token: check it, or create one with `pitstop token "
+                   "create`") if isinstance(exc, InvalidToken) else exc.detail
         page = _login_page(request, message, status)
         if isinstance(exc, RateLimited):
             page.headers["Retry-After"] = str(exc.retry_after)
