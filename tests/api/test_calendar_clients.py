@@ -251,6 +251,22 @@ def differences(ours: Instances, theirs: Instances, titles: dict[str, str]) -> l
     return out
 
 
+def client_failures(feed: bytes, ours: Instances, titles: dict[str, str], prefix: Path,
+                    report: pytest.CaptureFixture[str]) -> list[str]:
+    """Each client's reading of the feed against ``ours``, printing what was compared."""
+    readers = {"ical.js": lambda: icaljs_instances(feed, prefix),
+               "recurring-ical-events": lambda: recurring_ical_events_instances(feed),
+               "ical": lambda: home_assistant_instances(feed)}
+    failures = []
+    compared = sum(c.total() for c in ours.values())
+    for name, read in readers.items():
+        failures += [f"{name}: {d}" for d in differences(ours, read(), titles)]
+        with report.disabled():  # shown in every run, not only when the test fails
+            print(f"\n{name}: compared {compared} instances of {len(ours)} windows "
+                  f"over {(END - NOW).days} days")
+    return failures
+
+
 async def test_ical_js_recurring_ical_events_and_ical_read_the_feed_as_pitstop(
         operator, anon, icaljs, capsys):
     windows = await build_windows(operator)
@@ -264,17 +280,29 @@ async def test_ical_js_recurring_ical_events_and_ical_read_the_feed_as_pitstop(
     assert all(ours[uid(w)] for w in windows if w["title"] != "London one-time, cancelled")
     assert Counter({p: 1 for p in ours[uid(windows[9])]}).total() == 1  # 2028-02-29 alone
     feed = (await anon.get("/v1/calendar.ics")).content
-
-    readers = {"ical.js": lambda: icaljs_instances(feed, icaljs),
-               "recurring-ical-events": lambda: recurring_ical_events_instances(feed),
-               "ical": lambda: home_assistant_instances(feed)}
-    failures = []
-    for name, read in readers.items():
-        theirs = read()
-        compared = sum(c.total() for c in ours.values())
-        with capsys.disabled():  # shown in every run, not only when the test fails
-            print(f"\n{name}: compared {compared} instances of {len(windows)} windows "
-                  f"over {(END - NOW).days} days")
-        failures += [f"{name}: {d}" for d in differences(ours, theirs, titles)]
+    failures = client_failures(feed, ours, titles, icaljs, capsys)
     assert not failures, "\n".join(failures)
 
+
+@pytest.mark.xfail(strict=True, reason=(
+    "hourly rules across a DST change are not read alike: in the spring gap 02:00 and 03:00 "
+    "are one instant, which pitstop counts once, and ical.js drops both for the EXDATE of "
+    "03:00; recurring-ical-events keys an instance by its UTC and its local wall time "
+    "together, so an override or EXDATE of one hourly instance also hides the instance "
+    "whose local time equals its UTC time. Daily and slower rules are read alike."))
+async def test_hourly_windows_in_a_zone_with_dst(operator, anon, icaljs, capsys):
+    op = operator
+    hourly_fall = await create(op, title="Berlin hourly over the autumn change",
+                               start="2027-10-30T22:00:00", timezone="Europe/Berlin",
+                               duration="PT20M", rrule="FREQ=HOURLY;COUNT=100")
+    hourly_spring = await create(op, title="Berlin hourly over the spring change",
+                                 start="2028-03-25T22:00:00", timezone="Europe/Berlin",
+                                 duration="PT20M", rrule="FREQ=HOURLY;COUNT=100")
+    await move(op, hourly_spring, "2028-03-26T04", "2028-03-26T04:10:00",
+               "2028-03-26T04:40:00")
+    windows = [hourly_fall, hourly_spring]
+    ours = await api_instances(operator, windows)
+    feed = (await anon.get("/v1/calendar.ics")).content
+    failures = client_failures(feed, ours, {uid(w): w["title"] for w in windows}, icaljs,
+                               capsys)
+    assert not failures, "\n".join(failures)

@@ -106,6 +106,7 @@ class Slots:
     first: datetime | None = None  # the first instance's local start: the feed's DTSTART
     local_of: dict[datetime, datetime] = field(default_factory=dict)  # recurrence id -> local
     dst_exact: list[datetime] = field(default_factory=list)  # in range, needing times
+    doubles: list[datetime] = field(default_factory=list)  # local starts pitstop skips
 
     def nominal(self, rid: datetime, tz: ZoneInfo) -> datetime:
         """The local start the rule names for recurrence id ``rid``, with its zone."""
@@ -123,7 +124,10 @@ def slots(series: Series, since: datetime, until: datetime) -> Slots:
             out.first = local
         if start >= until or n >= MAX_SCANNED:
             break
-        out.local_of.setdefault(start, local)
+        if start in out.local_of:  # a wall time after a gap, taken by the one in the gap
+            out.doubles.append(local)
+            continue
+        out.local_of[start] = local
         if start + series.duration > since and _needs_times(local, series):
             out.dst_exact.append(local)
     return out
@@ -176,9 +180,9 @@ def window_events(window: WindowRecord, occs: Iterable[OccurrenceRecord], *,
     main = _event(window, found.first.replace(tzinfo=tz), stamp=stamp)
     main.add("duration", ExactDuration(window.duration))
     main.add("rrule", vRecur.from_ical(rule_for_feed(window)))
-    gone = sorted(o.times.recurrence_id for o in occs if _gone(o))
-    if gone:
-        main.add("exdate", [found.nominal(rid, tz) for rid in gone])
+    gone = [found.nominal(o.times.recurrence_id, tz) for o in occs if _gone(o)]
+    if gone or found.doubles:
+        main.add("exdate", sorted(gone + [local.replace(tzinfo=tz) for local in found.doubles]))
     events = [main]
     stored = {o.times.recurrence_id: o for o in occs}
     for occ in occs:
