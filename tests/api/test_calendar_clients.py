@@ -1,11 +1,11 @@
 """The iCalendar feed read by real clients: Mozilla's ical.js (Thunderbird), the Python
-recurring-ical-events, and Home Assistant's ical. For windows in many zones, with every kind
-of rule pitstop takes, starts in DST gaps and overlaps, and cancelled, moved and deleted
-occurrences, each client must give every instance of the next 400 days at the UTC start and
-end pitstop's own API gives.
+recurring-ical-events, and Home Assistant's ical. For windows in many zones, with daily,
+weekly, monthly, yearly and (in UTC) hourly rules, COUNT and UNTIL, starts in DST gaps and
+overlaps, and cancelled, moved and deleted occurrences, each client must give every
+instance of the next 400 days at the UTC start and end pitstop's own API gives.
 
-ical.js comes from the npm registry, installed once into .cache/icaljs (node is needed: the
-test skips without it locally and fails in CI).
+ical.js comes from the npm registry, installed once into .cache/icaljs. Without node the
+other two clients are still compared and the test then skips saying why; in CI it fails.
 """
 
 from __future__ import annotations
