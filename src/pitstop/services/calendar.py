@@ -165,16 +165,10 @@ def _gone(occ: OccurrenceRecord) -> bool:
 def window_events(window: WindowRecord, occs: Iterable[OccurrenceRecord], *,
                   since: datetime, until: datetime) -> list[Event]:
     """The window's VEVENT and its overrides (those for DST within [since, until))."""
-    tz, stamp = window.series.tz, window.updated_at
     occs = list(occs)
     if window.rrule is None:
-        occ = occs[0] if occs else None
-        start = occ.times.start if occ else localise(window.start_local, tz)
-        event = _event(window, _written(start, tz), stamp=stamp)
-        event.add("dtend", _written(occ.times.end if occ else start + window.duration, tz))
-        if occ is not None and _gone(occ):
-            event["STATUS"] = "CANCELLED"
-        return [event]
+        return [_one_time(window, occs[0] if occs else None)]
+    tz, stamp = window.series.tz, window.updated_at
     found = slots(window.series, since, until)
     assert found.first is not None  # parse_series refuses a rule without instances
     main = _event(window, found.first.replace(tzinfo=tz), stamp=stamp)
@@ -199,6 +193,17 @@ def window_events(window: WindowRecord, occs: Iterable[OccurrenceRecord], *,
             events.append(_override(window, local.replace(tzinfo=tz), occ.times.start,
                                     occ.times.end, stamp))
     return events
+
+
+def _one_time(window: WindowRecord, occ: OccurrenceRecord | None) -> Event:
+    """A one-time window at its occurrence's times (CANCELLED when that is gone)."""
+    tz = window.series.tz
+    start = occ.times.start if occ else localise(window.start_local, tz)
+    event = _event(window, _written(start, tz), stamp=window.updated_at)
+    event.add("dtend", _written(occ.times.end if occ else start + window.duration, tz))
+    if occ is not None and _gone(occ):
+        event["STATUS"] = "CANCELLED"
+    return event
 
 
 def _override(window: WindowRecord, slot: datetime, start: datetime, end: datetime,
