@@ -92,3 +92,29 @@ async def test_until_is_written_in_utc_and_exceptions_name_their_slot(operator, 
     assert "RRULE:FREQ=DAILY;UNTIL=20260310T080000Z" in text
     assert "EXDATE;TZID=Europe/Berlin:20260302T090000" in text
     assert "DTSTART;TZID=Europe/Berlin:20260302T090000" in text
+
+
+async def test_time_zones_are_written_as_one_onset_per_change_in_the_time_before_it(
+        operator, anon):
+    """ical.js reads only the first value of a comma-separated RDATE, and an onset is the
+    local time before the change: Berlin's 2026 spring change (01:00Z) is 02:00 at +0100,
+    Lord Howe's autumn one (15:30Z) is 02:00 at +1030."""
+    await create(operator, start="2026-03-02T09:00:00", timezone="Europe/Berlin",
+                 rrule="FREQ=WEEKLY")
+    await create(operator, start="2026-03-02T09:00:00", timezone="Australia/Lord_Howe",
+                 rrule="FREQ=WEEKLY")
+    cal = Calendar.from_ical((await anon.get("/v1/calendar.ics")).content)
+    onsets = {}
+    for zone in cal.walk("VTIMEZONE"):
+        for block in zone.subcomponents:
+            assert "RDATE" not in block and "RRULE" not in block
+            onsets[(str(zone["TZID"]), block["DTSTART"].dt)] = (
+                block["TZOFFSETFROM"].td, block["TZOFFSETTO"].td)
+    hours = timedelta(hours=1)
+    assert onsets[("Europe/Berlin", datetime(2026, 3, 29, 2))] == (hours, 2 * hours)
+    assert onsets[("Europe/Berlin", datetime(2026, 10, 25, 3))] == (2 * hours, hours)
+    assert onsets[("Australia/Lord_Howe", datetime(2026, 10, 4, 2))] == (
+        timedelta(hours=10, minutes=30), 11 * hours)
+    assert onsets[("Australia/Lord_Howe", datetime(2026, 4, 5, 2))] == (
+        11 * hours, timedelta(hours=10, minutes=30))
+    assert min(at for zone, at in onsets if zone == "Europe/Berlin") <= datetime(2026, 3, 2)

@@ -77,6 +77,8 @@ async def test_a_one_time_window_beyond_the_horizon_has_its_occurrence_at_once(o
     ({"rrule": "DTSTART:20260301T140000\nRRULE:FREQ=DAILY"}, "rrule", "DTSTART"),
     ({"rrule": "FREQ=DAILY;UNTIL=20250101T000000Z"}, "rrule", "no occurrence"),
     ({"rrule": "FREQ=MINUTELY"}, "rrule", "at most hourly"),
+    ({"rrule": "FREQ=HOURLY;BYMINUTE=0,30"}, "rrule", "at most hourly"),
+    ({"rrule": "FREQ=DAILY;BYSECOND=0,30"}, "rrule", "BYSECOND may hold one value"),
     ({"start": "2026-03-01T14:00:00+01:00"}, "start", "without an offset"),
     ({"start": "2026-02-01T14:00:00"}, "start", "past"),
     ({"affects": [{"selector": "box:1"}]}, "affects", "affects[0].selector"),

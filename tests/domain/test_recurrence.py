@@ -75,6 +75,8 @@ def test_until_in_utc_is_read_in_the_window_zone():
     ({"rule": "FREQ=SOMETIMES"}, "rrule", "invalid rrule"),
     ({"rule": "DTSTART:20260101T000000\nRRULE:FREQ=DAILY"}, "rrule", "DTSTART"),
     ({"rule": "FREQ=DAILY;UNTIL=20200101T000000"}, "rrule", "no occurrence"),
+    ({"rule": "FREQ=MINUTELY;INTERVAL=60"}, "rrule", "at most hourly"),
+    ({"rule": "FREQ=HOURLY;BYMINUTE=0,15,30,45"}, "rrule", "at most hourly"),
     ({"timezone": "Mars/Olympus"}, "timezone", "unknown time zone"),
     ({"duration": timedelta(0)}, "duration", "positive"),
     ({"start_local": datetime(2026, 1, 1, tzinfo=UTC)}, "start", "without an offset"),

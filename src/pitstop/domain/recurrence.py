@@ -140,6 +140,12 @@ class Series:  # not slotted: caches its parsed rule
 # Longer than any maintenance; it also keeps the stored duration_s within an INTEGER.
 MAX_DURATION = timedelta(days=366)
 MAX_INTERVAL = 1000
+# Windows recur at most hourly: at most one start in any hour of the day, so FREQ is
+# HOURLY or slower and BYMINUTE and BYSECOND (which would add starts within an hour) hold
+# one value at most.
+TOO_FREQUENT = ("maintenance windows recur at most hourly (one start per hour at most): "
+                "FREQ must be HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY, and BYMINUTE and "
+                "BYSECOND may hold one value each")
 
 
 def parse_series(
@@ -186,9 +192,10 @@ def _normalise_rule(rule: str, tz: ZoneInfo) -> str:
             from None
     except (ValueError, TypeError) as exc:
         raise RecurrenceError(f"invalid rrule {rule!r}: {exc}", "rrule") from None
-    if getattr(parsed, "_freq", HOURLY) > HOURLY:
-        raise RecurrenceError("maintenance windows recur at most hourly: use FREQ=HOURLY, "
-                              "DAILY, WEEKLY, MONTHLY or YEARLY", "rrule")
+    if getattr(parsed, "_freq", HOURLY) > HOURLY or \
+            len(getattr(parsed, "_byminute", None) or ()) > 1 or \
+            len(getattr(parsed, "_bysecond", None) or ()) > 1:
+        raise RecurrenceError(TOO_FREQUENT, "rrule")
     if not 1 <= getattr(parsed, "_interval", 1) <= MAX_INTERVAL:
         # dateutil computes the next start in a C int: a larger step overflows it
         raise RecurrenceError(f"INTERVAL must be from 1 to {MAX_INTERVAL}", "rrule")
