@@ -75,11 +75,14 @@ async def test_an_asyncio_sleep_wakes_when_the_clock_passes_its_deadline():
     assert clock.sleeping() == 0
 
 
-def test_clients_default_to_the_real_clock_and_pass_theirs_on():
+def test_clients_and_gates_default_to_the_real_clock_and_pass_theirs_on():
     assert Client("http://pitstop.test", "t").clock is SYSTEM
     clock = FrozenClock(AT)
     client = Client("http://pitstop.test", "t", clock=clock)
     assert client.async_twin().clock is clock
+    assert Gate([], url="http://pitstop.test").clock is SYSTEM  # the client it makes too
+    made = Gate([], url="http://pitstop.test", clock=clock)
+    assert made.clock is clock and made.client.clock is clock
 
 
 def test_a_gate_ages_its_answers_by_its_clients_clock():

@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 import httpx
 
 from pitstop.sdk.client import AsyncClient, Client
-from pitstop.sdk.clock import Clock
+from pitstop.sdk.clock import SYSTEM, Clock
 from pitstop.sdk.errors import InMaintenance, PitstopError
 from pitstop.sdk.gate_state import TargetState
 from pitstop.sdk.leases import AsyncLease, Lease
@@ -69,7 +69,7 @@ class Gate:
                  poll_interval_s: float = 10.0, state_file: str | os.PathLike[str] | None = None,
                  clock: Clock | None = None) -> None:
         self.targets = tuple(targets)
-        self.client = client or Client(url, token, clock=clock)
+        self.client = client or Client(url, token, clock=clock or SYSTEM)
         self.clock = clock or self.client.clock  # ages, expiries and the poll's backoff
         self.fail_open = fail_open
         self.stale_after_s = stale_after_s
