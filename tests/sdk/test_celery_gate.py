@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
 import pytest
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
 from celery.exceptions import TaskRevokedError
+from celery.signals import task_received
 
 from pitstop.sdk import Client, Gate
 from pitstop.sdk.celery import GatedTask, gate_tasks
@@ -71,7 +71,8 @@ def test_a_task_for_a_target_in_maintenance_is_put_off_until_it_ends(app, api, c
         assert "ledger migration" in str(held[0].info) and "disk swap" in str(held[1].info)
         assert reimage.delay(node="a").get(**RESULT) == "a"  # another node's runs
         assert untargeted.delay().get(**RESULT) == "ok"  # a task naming no target too
-        time.sleep(1)  # put off again and again while maintenance lasts
+        # Put off again and again while maintenance lasts (each time for defer_max_s).
+        until(lambda: all(caplog.text.count(f"[{r.id}] by") >= 3 for r in held), within=10)
         assert ran == ["invoice 1", "reimage a", "untargeted"]
         api.exit("service:billing", "migrated")
         api.exit("node:b", "swapped")
@@ -116,17 +117,26 @@ def test_a_task_prefetched_before_the_enter_is_judged_when_it_starts(app, api):
         ran.append(f"invoice {customer}")
         return customer
 
-    with _worker(app, pool="threads", concurrency=1):
-        slow.delay()
-        assert busy.wait(10)
-        queued = invoice.delay(7)  # received by the worker, waiting for the busy thread
-        time.sleep(0.3)
-        api.enter("service:billing", "ledger migration")
-        finish.set()
-        until(lambda: queued.state == "RETRY", within=10)
-        assert ran == []
-        api.exit("service:billing", "migrated")
-        assert queued.get(**RESULT) == 7
+    received: set[str] = set()
+
+    def on_received(request, **_) -> None:
+        received.add(request.id)
+
+    task_received.connect(on_received, weak=False)
+    try:
+        with _worker(app, pool="threads", concurrency=1):
+            slow.delay()
+            assert busy.wait(10)
+            queued = invoice.delay(7)
+            until(lambda: queued.id in received)  # prefetched, waiting for the busy thread
+            api.enter("service:billing", "ledger migration")
+            finish.set()
+            until(lambda: queued.state == "RETRY", within=10)
+            assert ran == []
+            api.exit("service:billing", "migrated")
+            assert queued.get(**RESULT) == 7
+    finally:
+        task_received.disconnect(on_received)
 
 
 def test_skip_drops_a_refused_task_as_revoked(server, api):

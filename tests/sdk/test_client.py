@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
-import time
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from pitstop import sdk
+from pitstop import clock, sdk
 
 
 def test_sdk_imports_nothing_from_the_server():
@@ -24,22 +25,72 @@ def test_sdk_imports_nothing_from_the_server():
     assert heavy == "[]"
 
 
-def test_sync_client_and_a_lease_that_outlives_its_ttl(live):
-    with sdk.Client(live.url, live.token) as client:
-        client.put_target("node:a", {"region": "eu"})
-        with client.lease("node:a", "build", "runner", ttl_s=1, phase="compile") as lease:
-            time.sleep(2.5)  # several TTLs: only the background heartbeats keep it alive
-            assert not lease.lost
-            assert client.drain("node:a")["in_flight"] == 1
-            lease.set_phase("link")
-            assert client.get_target("node:a")["drain"]["current_phase"] == "link"
-        assert client.drain("node:a")["in_flight"] == 0
-        entered = client.enter("node:a", "swap disk", wait_ms=1000)
-        assert entered["waited"]["safe_to_deploy"] is True
-        with pytest.raises(sdk.InMaintenance) as refused:
-            client.acquire("node:a", "build", "runner")
-        assert refused.value.causes[0]["reason"] == "swap disk"
-        assert refused.value.target == "node:a"
+class _OnLoop(httpx.BaseTransport):
+    """A sync client's requests, served by the in-process app on the test's event loop: the
+    client is used from other threads (the test's work, its lease's heartbeats)."""
+
+    def __init__(self, app, loop: asyncio.AbstractEventLoop) -> None:
+        self._asgi, self._loop = httpx.ASGITransport(app=app), loop
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        async def serve() -> httpx.Response:
+            response = await self._asgi.handle_async_request(request)
+            return httpx.Response(response.status_code, headers=response.headers,
+                                  content=await response.aread())
+        return asyncio.run_coroutine_threadsafe(serve(), self._loop).result(30)
+
+
+TTL = timedelta(seconds=3)  # the leases' ttl_s: a heartbeat every second
+
+
+def _advance(sdk_clock: sdk.FrozenClock, delta: timedelta) -> None:
+    """The server's time and the SDK's move together."""
+    clock.advance(delta)
+    sdk_clock.advance(delta)
+
+
+async def test_sync_client_and_a_lease_that_outlives_its_ttl(frozen, app, secrets):
+    sdk_clock = sdk.FrozenClock(frozen)
+    transport = _OnLoop(app, asyncio.get_running_loop())
+
+    def work() -> None:
+        with sdk.Client("http://test", secrets["admin"], transport=transport,
+                        clock=sdk_clock) as client:
+            client.put_target("node:a", {"region": "eu"})
+            with client.lease("node:a", "build", "runner", ttl_s=3, phase="compile") as lease:
+                for _ in range(9):  # three TTLs: only the background heartbeats keep it alive
+                    sdk_clock.block_until(1)  # the heartbeat thread waits for its next beat
+                    _advance(sdk_clock, TTL / 3)
+                sdk_clock.block_until(1)
+                assert not lease.lost
+                assert client.drain("node:a")["in_flight"] == 1
+                [held] = client.list_leases("node:a")["items"]  # renewed by the last beat
+                assert datetime.fromisoformat(held["expires_at"]) == frozen + 4 * TTL
+                lease.set_phase("link")
+                assert client.get_target("node:a")["drain"]["current_phase"] == "link"
+            assert client.drain("node:a")["in_flight"] == 0
+            entered = client.enter("node:a", "swap disk", wait_ms=1000)
+            assert entered["waited"]["safe_to_deploy"] is True
+            with pytest.raises(sdk.InMaintenance) as refused:
+                client.acquire("node:a", "build", "runner")
+            assert refused.value.causes[0]["reason"] == "swap disk"
+            assert refused.value.target == "node:a"
+
+    await asyncio.to_thread(work)
+
+
+async def test_an_async_lease_outlives_its_ttl(frozen, app, secrets):
+    sdk_clock = sdk.FrozenClock(frozen)
+    transport = httpx.ASGITransport(app=app)
+    c = sdk.AsyncClient("http://test", secrets["worker"], transport=transport, clock=sdk_clock)
+    async with c, c.lease("platform", "job", "w", ttl_s=3) as lease:
+        for _ in range(9):  # three TTLs: only the heartbeat task keeps it alive
+            await sdk_clock.ablock_until(1)
+            _advance(sdk_clock, TTL / 3)
+        await sdk_clock.ablock_until(1)
+        assert not lease.lost
+        [held] = (await c.list_leases())["items"]  # renewed by the last beat
+        assert datetime.fromisoformat(held["expires_at"]) == frozen + 4 * TTL
 
 
 async def test_async_client_typed_errors(app, secrets):
@@ -80,8 +131,7 @@ def test_unreachable_server_is_a_typed_error():
 
 
 def test_windows_through_the_sdk_and_a_typed_maintenance_soon(live):
-    from datetime import UTC, datetime, timedelta
-
+    # The live server's own (real) clock decides: 30 minutes is far enough either way.
     start = (datetime.now(UTC) + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%S")
     with sdk.Client(live.url, live.token) as client:
         window = client.create_window(title="patch", start=start, timezone="UTC",

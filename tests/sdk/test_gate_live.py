@@ -9,13 +9,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from pitstop.sdk import Client, InMaintenance
+from pitstop.sdk import Client, FrozenClock, InMaintenance
 from pitstop.sdk.gate import Gate
 from tests.live import LiveServer, until
 
-STALE = 6.0  # seconds: the state file is fresh enough at first, stale a few seconds later
-
-
+STALE = 6.0  # seconds: the state file is fresh enough at first, stale once it is advanced
 
 
 def _client(server: LiveServer) -> Client:
@@ -46,31 +44,38 @@ def test_state_survives_a_restart_and_the_policy_answers_while_down(server, tmp_
     api.put_target("node:a")
     api.enter("node:a", "swap disk")
     state = tmp_path / "gate.json"
-    with Gate(["node:a"], client=_client(server), state_file=state) as gate:
+    clock = FrozenClock()
+    with Gate(["node:a"], client=_client(server), state_file=state, clock=clock) as gate:
         until(lambda: gate.health()["mode"] == "stream")
         assert not gate.allows("node:a")
     server.stop()
     # Restarted workers know the last state before they reach the server.
     gates = {policy: Gate(["node:a"], client=_client(server), state_file=state,
-                          fail_open=policy, stale_after_s=STALE, poll_interval_s=0.2).start()
+                          fail_open=policy, stale_after_s=STALE, poll_interval_s=0.2,
+                          clock=clock).start()
              for policy in (True, False)}
     try:
+        clock.block_until(2)  # both have failed to reach it and wait to poll again
         for gate in gates.values():
             check = gate.check("node:a")
             assert (check.allowed, check.reason, check.stale) == (False, "swap disk", True)
+        clock.advance(STALE)  # as old as stale_after_s: still the last state read
+        clock.block_until(2)
+        assert all(g.check("node:a").reason == "swap disk" for g in gates.values())
         # Beyond stale_after_s with the server still down, the policy answers.
-        until(lambda: all(g.check("node:a").reason != "swap disk" for g in gates.values()),
-               within=STALE + 1)
+        clock.advance(1)
+        clock.block_until(2)
         for policy, gate in gates.items():
             check = gate.check("node:a")
-            assert check.allowed is policy and check.stale
+            assert check.allowed is policy and check.stale and check.reason != "swap disk"
+            assert check.age_s == STALE + 1
             assert gate.health()["mode"] == "poll" and gate.health()["policy"]
     finally:
         for gate in gates.values():
             gate.close()
     server.start()
     with Gate(["node:a"], client=_client(server), state_file=state, fail_open=True,
-              stale_after_s=1.0) as gate:
+              stale_after_s=1.0, clock=clock) as gate:
         until(lambda: gate.health()["mode"] == "stream")
         assert not gate.allows("node:a") and not gate.check("node:a").stale
 
@@ -186,14 +191,20 @@ class _NoStreaming(httpx.HTTPTransport):
 def test_without_streaming_the_gate_polls_and_says_its_answers_are_stale(server):
     api = _client(server)
     api.put_target("node:a")
-    blocked = Client(server.url, server.token, transport=_NoStreaming())
+    clock = FrozenClock()
+    blocked = Client(server.url, server.token, transport=_NoStreaming(), clock=clock)
     with Gate(["node:a"], client=blocked, poll_interval_s=0.3, stale_after_s=30) as gate:
-        until(lambda: gate.health()["mode"] == "poll")
+        clock.block_until(1)  # the stream was refused: it waits to poll
+        assert gate.health()["mode"] == "poll"
         assert gate.allows("node:a")
         api.enter("node:a", "firmware")
-        until(lambda: not gate.allows("node:a"), within=2.0)  # within a poll interval
+        assert gate.allows("node:a")  # not polled yet: it cannot know
+        clock.advance(0.5)  # the first backoff: it polls
+        clock.block_until(1)
+        assert not gate.allows("node:a")
+        clock.advance(0.1)  # less than a poll interval: no read since
         check = gate.check("node:a")
         assert (check.allowed, check.reason, check.stale) == (False, "firmware", True)
-        assert check.age_s < 2.0
+        assert check.age_s == pytest.approx(0.1)
         health = gate.health()
         assert health["stale"] and not health["policy"]  # polled recently: within the limit

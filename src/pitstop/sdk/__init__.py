@@ -1,6 +1,7 @@
 """pitstop's Python SDK: speaks HTTP only and imports nothing from the server."""
 
 from pitstop.sdk.client import AsyncClient, Client
+from pitstop.sdk.clock import Clock, FrozenClock
 from pitstop.sdk.errors import (
     BadRequest,
     Conflict,
@@ -26,8 +27,10 @@ __all__ = [
     "BadRequest",
     "Check",
     "Client",
+    "Clock",
     "Conflict",
     "Forbidden",
+    "FrozenClock",
     "Gate",
     "InMaintenance",
     "Lease",

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from typing import Any, Protocol
 
 import httpx
 
 from pitstop.sdk.client import _settings
+from pitstop.sdk.clock import SYSTEM, Clock
 from pitstop.sdk.errors import RateLimited, Unreachable, error_from_response
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,10 @@ class Workloads(Protocol):
 class Agent:
     def __init__(self, url: str | None, token: str | None, workloads: Workloads, *,
                  version: str | None = None, push: bool = True,
-                 poll_interval_s: float = 30.0, timeout_s: float = 10.0) -> None:
+                 poll_interval_s: float = 30.0, timeout_s: float = 10.0,
+                 clock: Clock = SYSTEM) -> None:
         base, headers = _settings(url, token)
+        self.clock = clock  # the report interval and the waits between polls
         self.workloads, self.version, self.push = workloads, version, push
         self.poll_interval_s = poll_interval_s
         self.etag: str | None = None
@@ -83,23 +85,23 @@ class Agent:
 
     def run(self) -> None:
         """Poll, apply and report until :meth:`stop`; errors are logged and retried."""
-        last_report = 0.0
+        last_report = -float("inf")
         while not self._stop.is_set():
             try:
                 hold = min(HOLD_S, self.poll_interval_s) if self.push else 0
                 changed = self.poll(hold)
-                if not changed and time.monotonic() - last_report >= self.poll_interval_s:
+                if not changed and self.clock.monotonic() - last_report >= self.poll_interval_s:
                     self.heartbeat()
-                    last_report = time.monotonic()
+                    last_report = self.clock.monotonic()
                 elif changed:
-                    last_report = time.monotonic()
+                    last_report = self.clock.monotonic()
                 if not self.push:
-                    self._stop.wait(self.poll_interval_s)
+                    self.clock.wait(self._stop, self.poll_interval_s)
             except RateLimited as exc:
-                self._stop.wait(exc.retry_after or self.poll_interval_s)
+                self.clock.wait(self._stop, exc.retry_after or self.poll_interval_s)
             except Exception as exc:  # keep the node's workloads as they are and retry
                 log.warning("pitstop agent: %s; retrying in %.0f s", exc, self.poll_interval_s)
-                self._stop.wait(min(5.0, self.poll_interval_s))
+                self.clock.wait(self._stop, min(5.0, self.poll_interval_s))
 
     def stop(self) -> None:
         self._stop.set()

@@ -37,7 +37,6 @@ import inspect
 import logging
 import os
 import threading
-import time
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -100,7 +99,7 @@ class GatedTask(Task):  # type: ignore[misc]
         gate.watch(target)
         check = gate.check(target, self.pitstop_expected_duration)
         if not check.allowed:
-            wait = max(1.0, check.until - time.time()) if check.until else config.defer_max_s
+            wait = max(1.0, check.until - gate.clock.time()) if check.until else config.defer_max_s
             self._refuse(config, target, f"{check.source or 'gate'}: {check.reason}", wait)
         work = gate.work(target, self.name, self.pitstop_expected_duration,
                          holder=f"celery:{request.hostname}:{request.id}")

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from pitstop.sdk.clock import SYSTEM, Clock
 from pitstop.sdk.errors import Unreachable, error_from_response
 from pitstop.sdk.holds import AsyncMaintenanceHold, MaintenanceHold
 from pitstop.sdk.leases import AsyncLease, Lease
@@ -243,15 +244,18 @@ class Client(_Api):
     """Blocking client. ``url`` and ``token`` default to $PITSTOP_URL and $PITSTOP_TOKEN."""
 
     def __init__(self, url: str | None = None, token: str | None = None, *,
-                 timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> None:
+                 timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
+                 clock: Clock = SYSTEM) -> None:
         self.url, headers = _settings(url, token)
+        self.clock = clock  # what its leases' heartbeats (and a Gate made on it) wait by
         self._token = token or os.environ.get("PITSTOP_TOKEN")
         self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout,
                                   transport=transport)
 
     def async_twin(self) -> AsyncClient:
         """An :class:`AsyncClient` for the same server with the same credentials."""
-        return AsyncClient(self.url, self._token, timeout=self._http.timeout)
+        return AsyncClient(self.url, self._token, timeout=self._http.timeout,
+                           clock=self.clock)
 
     def _send(self, request: _Request) -> Any:
         timeout = _timeout_for(self._http.timeout, request)
@@ -286,8 +290,10 @@ class AsyncClient(_Api):
 
     def __init__(self, url: str | None = None, token: str | None = None, *,
                  timeout: float | httpx.Timeout = 30.0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 clock: Clock = SYSTEM) -> None:
         self.url, headers = _settings(url, token)
+        self.clock = clock  # what its leases' heartbeats wait by
         self._http = httpx.AsyncClient(base_url=self.url, headers=headers, timeout=timeout,
                                        transport=transport)
 

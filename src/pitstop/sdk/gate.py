@@ -27,7 +27,6 @@ import logging
 import os
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ from typing import Any, TypeVar
 import httpx
 
 from pitstop.sdk.client import AsyncClient, Client
+from pitstop.sdk.clock import SYSTEM, Clock
 from pitstop.sdk.errors import InMaintenance, PitstopError
 from pitstop.sdk.gate_state import TargetState
 from pitstop.sdk.leases import AsyncLease, Lease
@@ -66,10 +66,11 @@ class Gate:
     def __init__(self, targets: Iterable[str], *, url: str | None = None,
                  token: str | None = None, client: Client | None = None,
                  fail_open: bool = True, stale_after_s: float = 60.0,
-                 poll_interval_s: float = 10.0, state_file: str | os.PathLike[str] | None = None
-                 ) -> None:
+                 poll_interval_s: float = 10.0, state_file: str | os.PathLike[str] | None = None,
+                 clock: Clock | None = None) -> None:
         self.targets = tuple(targets)
-        self.client = client or Client(url, token)
+        self.client = client or Client(url, token, clock=clock or SYSTEM)
+        self.clock = clock or self.client.clock  # ages, expiries and the poll's backoff
         self.fail_open = fail_open
         self.stale_after_s = stale_after_s
         self.poll_interval_s = poll_interval_s
@@ -114,18 +115,18 @@ class Gate:
     def allows(self, target: str, expected_duration: float | None = None) -> bool:
         """True when work on ``target`` (lasting ``expected_duration`` seconds) may start."""
         state = self._states.get(target)
-        if state is None or time.monotonic() > self._fresh_until:
+        if state is None or self.clock.monotonic() > self._fresh_until:
             return self.check(target, expected_duration).allowed
         if not state.blocks:
             return True
-        return state.refusal(time.time(), expected_duration) is None
+        return state.refusal(self.clock.time(), expected_duration) is None
 
     def check(self, target: str, expected_duration: float | None = None) -> Check:
         """The decision with its reason. Unless the stream is live, the answer comes from
         the last state read of the target (``stale`` and its age); beyond ``stale_after_s``,
         or for a target never read, the policy answers (fail-open allows, fail-closed
         refuses)."""
-        now = time.monotonic()
+        now = self.clock.monotonic()
         state = self._states.get(target)
         live = self._mode == "stream" and now <= self._fresh_until
         age = 0.0 if live else now - self._read_at.get(target, -INF)
@@ -133,10 +134,10 @@ class Gate:
             what = "unknown" if state is None else f"{age:.0f} s old"
             return Check(self.fail_open, None if self.fail_open else
                          f"the gate's state of {target} is {what}", stale=True, age_s=age)
-        block = state.refusal(time.time(), expected_duration)
+        block = state.refusal(self.clock.time(), expected_duration)
         if block is None:
             return Check(True, stale=not live, age_s=age)
-        soon = block.kind == "window" and block.start > time.time()
+        soon = block.kind == "window" and block.start > self.clock.time()
         return Check(False, block.reason, block.source, soon, not live, age,
                      None if block.end == INF else block.end)
 
@@ -145,7 +146,7 @@ class Gate:
         ``stale`` (answers come from state not kept live by the stream, as in
         :class:`Check`), ``age_s`` of the last read, and ``policy`` (True once that is
         older than ``stale_after_s``, so fail-open or fail-closed answers instead)."""
-        now = time.monotonic()
+        now = self.clock.monotonic()
         age = now - self._synced_at
         return {"mode": self._mode, "stale": self._mode != "stream" or now > self._fresh_until,
                 "policy": now > self._fresh_until,
@@ -213,10 +214,10 @@ class Gate:
         with self._lock:  # the stream's thread and watch() may both be refreshing
             newer = {t: st for t, st in read.items() if self._stored.get(t, 0) < ticket}
             self._stored.update(dict.fromkeys(newer, ticket))
-            self._read_at.update(dict.fromkeys(newer, time.monotonic()))
+            self._read_at.update(dict.fromkeys(newer, self.clock.monotonic()))
             self._states = {**self._states, **newer}  # a check sees the old map or the new
             if targets is None or self._mode == "stream":  # else the others are as old
-                self._synced_at = time.monotonic()
+                self._synced_at = self.clock.monotonic()
                 if self._mode != "stream":
                     self._fresh_until = self._synced_at + self.stale_after_s
         self._save()
@@ -233,14 +234,14 @@ class Gate:
                 log.info("gate stream unavailable (%s); polling", exc)
             with self._lock:
                 if self._mode == "stream":  # the stream vouched for every state until now
-                    self._synced_at = time.monotonic()
+                    self._synced_at = self.clock.monotonic()
                     self._read_at = dict.fromkeys(self._states, self._synced_at)
                 self._fresh_until = self._synced_at + self.stale_after_s
                 self._mode = "poll"
             self._save()
             with contextlib.suppress(PitstopError, httpx.HTTPError):
                 self.refresh()
-            self._stop.wait(backoff)
+            self.clock.wait(self._stop, backoff)
             backoff = min(backoff * 2, self.poll_interval_s)
 
     def _follow(self) -> None:
@@ -288,7 +289,8 @@ class Gate:
             saved = json.loads(self.state_file.read_text())
             self._states = {t: TargetState(doc) for t, doc in saved["docs"].items()}
             self._last_event = int(saved.get("last_event", 0))
-            self._synced_at = time.monotonic() - max(0.0, time.time() - saved["saved_at"])
+            age = max(0.0, self.clock.time() - saved["saved_at"])  # wall time: across restarts
+            self._synced_at = self.clock.monotonic() - age
             self._fresh_until = self._synced_at + self.stale_after_s
             self._read_at = dict.fromkeys(self._states, self._synced_at)
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -297,7 +299,7 @@ class Gate:
     def _save(self) -> None:
         if self.state_file is None:
             return
-        data = {"saved_at": time.time(), "last_event": self._last_event,
+        data = {"saved_at": self.clock.time(), "last_event": self._last_event,
                 "docs": {t: s.doc for t, s in self._states.items()}}
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.state_file.parent, prefix=".gate-")

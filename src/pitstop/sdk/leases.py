@@ -62,7 +62,7 @@ class Lease:
         return self
 
     def _beat(self) -> None:
-        while not self._stop.wait(_interval(self.data, self._ttl_s)):
+        while not self._client.clock.wait(self._stop, _interval(self.data, self._ttl_s)):
             try:
                 self.data = self._client.heartbeat(self.id)
             except (Conflict, NotFound):
@@ -106,7 +106,7 @@ class AsyncLease:
 
     async def _beat(self) -> None:
         while True:
-            await asyncio.sleep(_interval(self.data, self._ttl_s))
+            await self._client.clock.asleep(_interval(self.data, self._ttl_s))
             try:
                 self.data = await self._client.heartbeat(self.id)
             except (Conflict, NotFound):
