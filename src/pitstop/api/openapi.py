@@ -5,7 +5,9 @@ adds what every operation shares, derived from the operation itself rather than 
 sixty routes:
 
 - every error answer is ``application/problem+json`` with the :class:`Problem` schema
-  (FastAPI writes ``application/json`` and its own validation-error shape for 422);
+  (FastAPI writes ``application/json`` and its own validation-error shape for 422), except
+  where a route declares its own error model (the compatible deploy API's ``{error,
+  message}``);
 - an operation with a request body may answer 400 (malformed JSON), 413 (too large) and 415
   (not JSON), which the input guard and the error mapping give before the route runs;
 - an operation with a body or parameters may answer 422 (invalid input);
@@ -52,7 +54,8 @@ def _exact(path: str, operation: dict[str, Any]) -> None:
         if int(status) >= 400:
             content = answer.get("content") or {}
             schema = next(iter(content.values()), {}).get("schema", PROBLEM_REF)
-            answer["content"] = {PROBLEM: {"schema": schema}}
+            if schema == PROBLEM_REF:  # not a route's own error shape (the deploy API's)
+                answer["content"] = {PROBLEM: {"schema": schema}}
     if "401" in answers:
         operation["security"] = [{"bearer": []}]
 
