@@ -39,6 +39,8 @@ CHANGE: dict[int | str, dict[str, Any]] = {
     503: {"model": DeployError, "description": "the database is unavailable",
           "headers": {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}}},
 }
+# The admin code as CI pipelines send it, or the same token as a bearer token.
+SECURITY = {"security": [{"adminCode": []}, {"bearer": []}]}
 router = APIRouter(prefix="/admin/maintenance", tags=["deploy API"], responses=AUTH)
 DEFAULT_ENTER_REASON = "deployment"
 DEFAULT_EXIT_REASON = "deployment finished"
@@ -93,7 +95,8 @@ def _failed(action: str, exc: Exception) -> Response:
                           "message": f"Failed to {action} maintenance mode: {exc}"}, 500)
 
 
-@router.post("/enter", response_model=DeployResult, responses=CHANGE)
+@router.post("/enter", response_model=DeployResult, responses=CHANGE, openapi_extra=SECURITY,
+             summary="Enter maintenance")
 async def enter(rt: RT, request: Request, body: DeployEnterBody | None = None) -> Response:
     who = _admin(request)
     if isinstance(who, Response):
@@ -116,7 +119,8 @@ async def enter(rt: RT, request: Request, body: DeployEnterBody | None = None) -
                           "status": deploy_status(result.view)})
 
 
-@router.get("/status", response_model=DeployStatus)
+@router.get("/status", response_model=DeployStatus, openapi_extra=SECURITY,
+            summary="Maintenance status")
 async def status(rt: RT, request: Request) -> Response:
     who = _admin(request)
     if isinstance(who, Response):
@@ -124,7 +128,8 @@ async def status(rt: RT, request: Request) -> Response:
     return json_response(deploy_status(describe_target(rt.state, PLATFORM)))
 
 
-@router.post("/exit", response_model=DeployResult, responses={**CHANGE,
+@router.post("/exit", response_model=DeployResult, openapi_extra=SECURITY,
+             summary="Exit maintenance", responses={**CHANGE,
     409: {"model": DeployError, "description": "others hold the maintenance, not this code"}})
 async def exit_(rt: RT, request: Request) -> Response:
     who = _admin(request)

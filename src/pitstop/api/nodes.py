@@ -95,7 +95,7 @@ async def enter(rt: RT, who: Admin, name: NodeName, body: NodeEnterBody) -> Resp
     return json_response(_toggled(rt, name, result))
 
 
-@router.post("/{name}/maintenance/exit", response_model=NodeMaintenanceChange,
+@router.post("/{name}/maintenance/exit", response_model=NodeMaintenanceChange, summary="Exit",
              responses=problems(404, 409))
 async def exit_(rt: RT, who: Admin, name: NodeName, body: ExitBody) -> Response:
     result = await nodes.toggle(rt=rt, name=name, enter=False, reason=body.reason,

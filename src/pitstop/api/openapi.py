@@ -13,7 +13,8 @@ sixty routes:
 - an operation with a body or parameters may answer 422 (invalid input);
 - every ``/v1`` operation may answer 503 ``database_unavailable`` during an outage;
 - an operation that documents 401 needs a bearer token: it gets the ``bearer`` security
-  requirement, so generated clients send the token.
+  requirement, so generated clients send the token (unless the route names its own: the
+  deploy API also takes the token as ``x-admin-code``).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def _exact(path: str, operation: dict[str, Any]) -> None:
             if schema == PROBLEM_REF:  # not a route's own error shape (the deploy API's)
                 answer["content"] = {PROBLEM: {"schema": schema}}
     if "401" in answers:
-        operation["security"] = [{"bearer": []}]
+        operation.setdefault("security", [{"bearer": []}])
 
 
 def document(app: FastAPI) -> dict[str, Any]:
@@ -76,7 +77,9 @@ def document(app: FastAPI) -> dict[str, Any]:
     schemas.setdefault("Problem", problem)
     components["securitySchemes"] = {"bearer": {
         "type": "http", "scheme": "bearer",
-        "description": "an API token (`pst_…`), or a node's agent token on /v1/agent"}}
+        "description": "an API token (`pst_…`), or a node's agent token on /v1/agent"},
+        "adminCode": {"type": "apiKey", "in": "header", "name": "x-admin-code",
+                      "description": "the deploy API's admin code: an admin token"}}
     return doc
 
 

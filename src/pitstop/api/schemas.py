@@ -295,7 +295,8 @@ class NodeBody(Body):
 
 # A node's desired config, as services.nodes checks it (its size is checked against the
 # server's limit: 413).
-CONFIG_SCHEMA = {"properties": {"workloads": {"type": "array"}}, "required": ["workloads"]}
+CONFIG_SCHEMA = {"properties": {"workloads": {"type": "array", "items": {}}},
+                 "required": ["workloads"]}
 
 
 class BulkConfigBody(Body):

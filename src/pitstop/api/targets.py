@@ -103,7 +103,7 @@ async def enter(rt: RT, who: Operator, target: TargetId, body: EnterBody) -> Res
     return json_response(result.to_json())
 
 
-@router.post("/{target}/maintenance/exit", response_model=MaintenanceChange,
+@router.post("/{target}/maintenance/exit", response_model=MaintenanceChange, summary="Exit",
              responses=problems(404, 409))
 async def exit_(rt: RT, who: Operator, target: TargetId, body: ExitBody) -> Response:
     """Release the caller's hold (or, with ``all``, every hold: admins only)."""
