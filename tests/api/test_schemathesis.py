@@ -32,11 +32,16 @@ from tests.live import LiveServer
 EXAMPLES = 20  # per operation and mode: about a minute per database on 2 cores
 ENDLESS = {"/v1/events", "/v1/stream"}
 WAITING = {"wait_ms", "wait_s", "timeoutMs"}
+# 5xx answers given by design, not server errors: lease admission refuses work with 503 (and
+# Retry-After) while its target is in maintenance, or will be before the work ends.
+BY_DESIGN = {"POST /v1/leases": {503}}
 
 
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    live = LiveServer(tmp_path, database_url).start()
+    # No wait for safe either where the document cannot leave the wait out: the deploy API's
+    # enter waits up to timeoutMs, 5 minutes when the body omits it.
+    live = LiveServer(tmp_path, database_url, PITSTOP_MAX_WAIT_MS="0").start()
     yield live
     live.stop()
 
@@ -66,6 +71,8 @@ def run_operation(operation: Any, mode: GenerationMode, server: LiveServer,
     def check(case: schemathesis.Case) -> None:
         response = case.call(base_url=server.url, session=session, headers=headers,
                              timeout=30)
+        if response.status_code in BY_DESIGN.get(operation.label, ()):
+            return
         try:
             case.validate_response(response, checks=[not_a_server_error], headers=headers)
         except FailureGroup:  # keep going, to report every operation at once
