@@ -31,7 +31,8 @@ class Settings(BaseSettings):
         None, min_length=16, description="admin token to create when no admin token exists"
     )
     lease_ttl_s: int = Field(60, ge=1, le=3600, description="default lease TTL")
-    max_wait_ms: int = Field(3_600_000, ge=0, description="longest wait an enter may ask for")
+    max_wait_ms: int = Field(3_600_000, ge=0, description="longest an enter or a drain read "
+                             "waits for safe; a longer ask is cut to it")
     auth_failures_per_minute: int = Field(5, ge=1)
     auth_block_s: int = Field(300, ge=1)
     log_level: str = "info"

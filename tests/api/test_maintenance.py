@@ -8,7 +8,10 @@ import httpx
 import pytest
 
 from pitstop import clock
+from pitstop.app import create_app
 from pitstop.scheduler import jobs
+from pitstop.services.tokens import create_token
+from tests.conftest import client_for, make_settings
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -182,3 +185,24 @@ async def test_viewer_cannot_switch(app, secrets):
         r = await enter(viewer, "platform")
     assert r.status_code == 403
     assert "role viewer" in r.json()["detail"]
+
+
+async def test_a_wait_longer_than_the_server_allows_is_cut_to_its_limit(sqlite_url):
+    """PITSTOP_MAX_WAIT_MS bounds every wait for safe: with work in flight, an enter that
+    asks for an hour answers at once (here the limit is 0), saying the wait timed out."""
+    app = create_app(make_settings(sqlite_url, max_wait_ms=0), run_scheduler=False)
+    async with app.router.lifespan_context(app):
+        token = (await create_token(rt=app.state.rt, name="ops", role="admin",
+                                    actor="test")).secret
+        async with client_for(app, token) as admin:
+            r = await admin.post("/v1/leases", json={"target": "platform", "kind": "job",
+                                                     "holder": "w1"})
+            assert r.status_code == 201
+            r = await admin.post("/v1/targets/platform/maintenance/enter",
+                                 json={"reason": "deploy", "wait_ms": 3_600_000})
+            assert r.json()["waited"] == {"safe_to_deploy": False, "timed_out": True}
+            drain = await admin.get("/v1/targets/platform/drain?wait_ms=3600000")
+            assert drain.json()["in_flight"] == 1
+        async with client_for(app, **{"x-admin-code": token}) as deploy:
+            r = await deploy.post("/admin/maintenance/enter", json={"reason": "deploy"})
+            assert r.json()["status"]["safeToDeploy"] is False

@@ -215,3 +215,14 @@ async def test_a_held_poll_answers_as_soon_as_the_config_changes(admin, edge):
     assert r.status_code == 200 and r.json()["workloads"] == []
     bad = await edge.get("/v1/agent/config", params={"wait_s": "soon"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "wait_s"
+
+
+async def test_a_config_with_a_huge_float_reads_back_as_that_float(admin, edge):
+    """PostgreSQL's jsonb writes 1e300 back as 301 digits: read as an int, no encoder could
+    write it again, and every answer that shows the node (or any node's config) failed."""
+    config = {"workloads": [], "limit": 1e300, "tiny": -2.5e-300, "big_int": 2**63 - 1}
+    r = await admin.put("/v1/nodes/edge-1/config", json=config)
+    assert r.status_code == 200, r.text
+    assert r.json()["config"] == config
+    assert (await edge.get("/v1/agent/config")).json() == config
+    assert (await admin.put("/v1/services/api/status", json={"status": "UP"})).status_code == 200

@@ -11,6 +11,8 @@ from starlette.responses import Response
 
 from pitstop import clock
 from pitstop.api.deps import principal_for, runtime_of
+from pitstop.api.models.agent import AgentConfig, HeartbeatReceipt
+from pitstop.api.problems import problems
 from pitstop.api.responses import json_response
 from pitstop.api.schemas import HeartbeatBody
 from pitstop.api.stale import stale_as_of, stale_headers
@@ -18,7 +20,10 @@ from pitstop.errors import Forbidden, InvalidInput
 from pitstop.services import agent
 from pitstop.services.runtime import Runtime
 
-router = APIRouter(prefix="/v1/agent", tags=["agent"])
+# Authenticated by principal_for with the node's agent token (not through the deps).
+router = APIRouter(prefix="/v1/agent", tags=["agent"], responses=problems(401, 403, 429))
+ETAG = {"ETag": {"description": "the config's version: send it back in If-None-Match",
+                 "schema": {"type": "string"}}}
 
 
 def _node_of(request: Request) -> tuple[Runtime, str]:
@@ -32,7 +37,11 @@ def _node_of(request: Request) -> tuple[Runtime, str]:
     return rt, principal.node
 
 
-@router.get("/config")
+@router.get("/config", response_model=AgentConfig, responses={
+    200: {"headers": ETAG},
+    304: {"description": "Not Modified: `If-None-Match` names the current ETag (no body)",
+          "headers": ETAG},
+    **problems(404)})
 async def config(
     request: Request,
     if_none_match: Annotated[str | None, Header()] = None,
@@ -90,8 +99,9 @@ def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
     return resolve(schema)  # type: ignore[no-any-return]
 
 
-@router.post("/heartbeat", openapi_extra={"requestBody": {"content": {"application/json": {
-    "schema": _inlined(HeartbeatBody.model_json_schema())}}, "required": True}})
+@router.post("/heartbeat", response_model=HeartbeatReceipt, responses=problems(404),
+             openapi_extra={"requestBody": {"content": {"application/json": {
+                 "schema": _inlined(HeartbeatBody.model_json_schema())}}, "required": True}})
 async def heartbeat(request: Request) -> Response:
     """What the agent runs now (``{version, running: [{workload, started_at}]}``): its
     node's in-flight work for the drain."""

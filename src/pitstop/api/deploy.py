@@ -15,6 +15,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from pitstop.api.deps import RT, principal_for
+from pitstop.api.models.deploy import DeployError, DeployResult, DeployStatus
+from pitstop.api.problems import problems
 from pitstop.api.responses import json_response
 from pitstop.api.schemas import DeployEnterBody
 from pitstop.domain.switches import Change
@@ -26,7 +28,20 @@ from pitstop.services.targets import TargetView, describe_target
 from pitstop.storage.outage import log_unavailable
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/admin/maintenance", tags=["deploy API"])
+# 401, 409, 500 and 503 answer in this API's own {error, message} shape (application/json);
+# a valid token of another role (403) and a blocked address (429) are problems, as on /v1.
+AUTH: dict[int | str, dict[str, Any]] = {
+    **problems(403, 429),
+    401: {"model": DeployError, "description": "missing or invalid admin code"},
+}
+CHANGE: dict[int | str, dict[str, Any]] = {
+    500: {"model": DeployError, "description": "the change failed"},
+    503: {"model": DeployError, "description": "the database is unavailable",
+          "headers": {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}}},
+}
+# The admin code as CI pipelines send it, or the same token as a bearer token.
+SECURITY = {"security": [{"adminCode": []}, {"bearer": []}]}
+router = APIRouter(prefix="/admin/maintenance", tags=["deploy API"], responses=AUTH)
 DEFAULT_ENTER_REASON = "deployment"
 DEFAULT_EXIT_REASON = "deployment finished"
 HELD_BY_OTHERS = ("Maintenance mode was entered by others and is not held by this admin "
@@ -80,7 +95,8 @@ def _failed(action: str, exc: Exception) -> Response:
                           "message": f"Failed to {action} maintenance mode: {exc}"}, 500)
 
 
-@router.post("/enter")
+@router.post("/enter", response_model=DeployResult, responses=CHANGE, openapi_extra=SECURITY,
+             summary="Enter maintenance")
 async def enter(rt: RT, request: Request, body: DeployEnterBody | None = None) -> Response:
     who = _admin(request)
     if isinstance(who, Response):
@@ -103,7 +119,8 @@ async def enter(rt: RT, request: Request, body: DeployEnterBody | None = None) -
                           "status": deploy_status(result.view)})
 
 
-@router.get("/status")
+@router.get("/status", response_model=DeployStatus, openapi_extra=SECURITY,
+            summary="Maintenance status")
 async def status(rt: RT, request: Request) -> Response:
     who = _admin(request)
     if isinstance(who, Response):
@@ -111,7 +128,9 @@ async def status(rt: RT, request: Request) -> Response:
     return json_response(deploy_status(describe_target(rt.state, PLATFORM)))
 
 
-@router.post("/exit")
+@router.post("/exit", response_model=DeployResult, openapi_extra=SECURITY,
+             summary="Exit maintenance", responses={**CHANGE,
+    409: {"model": DeployError, "description": "others hold the maintenance, not this code"}})
 async def exit_(rt: RT, request: Request) -> Response:
     who = _admin(request)
     if isinstance(who, Response):

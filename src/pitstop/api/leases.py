@@ -3,24 +3,40 @@ an admin's force-release."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.responses import Response
 
 from pitstop import clock
 from pitstop.api.deps import RT, Admin, Reader, Worker, principal_for, runtime_of
+from pitstop.api.models.leases import ForcedRelease, InFlightList, Lease
+from pitstop.api.problems import Problem, problems
 from pitstop.api.responses import json_response
-from pitstop.api.schemas import LeaseBody, PhaseBody, ReleaseBody
+from pitstop.api.schemas import LeaseBody, PhaseBody, ReleaseBody, TargetIdField
 from pitstop.services import leases
 from pitstop.services.runtime import Runtime
 from pitstop.services.targets import check_target_id
 
-router = APIRouter(prefix="/v1/leases", tags=["leases"])
+router = APIRouter(prefix="/v1/leases", tags=["leases"], responses=problems(401, 403, 429))
+LOCATION = {"Location": {"description": "the new lease's URL", "schema": {"type": "string"}}}
+ENDED = {409: {"model": Problem, "description": "Problem types: `/problems/conflict` (the "
+               "lease has ended: released, lost or force-released; acquire a new one)"}}
 
 
-@router.post("")
+@router.post("", response_model=Lease, status_code=201, responses={
+    201: {"headers": LOCATION}, **problems(404),
+    503: {"model": Problem, "headers": {"Retry-After": {
+        "description": "seconds until the maintenance is known to end (absent when unknown)",
+        "schema": {"type": "integer"}}}, "description": "Problem types: "
+        "`/problems/maintenance` (the target is in maintenance: `causes` says why), "
+        "`/problems/maintenance_soon` (a gating window starts before the work's expected "
+        "end: `occurrence` names it), `/problems/database_unavailable`"}})
 async def acquire(rt: RT, _: Worker, body: LeaseBody) -> Response:
+    """Admit one unit of work on a target, or refuse it while the target is in maintenance
+    or will be before the work's expected end."""
     return await _acquire(rt, body)
 
 
@@ -51,15 +67,18 @@ async def release_hot(request: Request) -> Response:
     return Response(status_code=204)
 
 
-@router.get("")
-async def list_in_flight(rt: RT, _: Reader, target: str | None = None) -> Response:
+@router.get("", response_model=InFlightList)
+async def list_in_flight(rt: RT, _: Reader, target: Annotated[
+        TargetIdField | None, Query(description="only the work on this target or under it "
+                                    "(`platform`: all)")] = None) -> Response:
     """Every lease and every run an agent reports (``reported: true``) that holds up a
     drain now: on ``target`` or under it (``platform``: all), oldest first."""
     wanted = check_target_id(target) if target else None
     return json_response({"items": leases.list_in_flight(rt, wanted, clock.now())})
 
 
-@router.post("/{lease_id:path}/release")
+@router.post("/{lease_id:path}/release", response_model=ForcedRelease,
+             responses=problems(404, 409))
 async def force_release(rt: RT, who: Admin, lease_id: str, body: ReleaseBody) -> Response:
     """Admins only: end a lease, or stop counting a reported run, that holds up a drain
     (its holder is gone or stuck). Audited as ``lease.force_released``."""
@@ -68,23 +87,24 @@ async def force_release(rt: RT, who: Admin, lease_id: str, body: ReleaseBody) ->
     return json_response(result)
 
 
-@router.get("/{lease_id}")
+@router.get("/{lease_id}", response_model=Lease, responses=problems(404))
 async def get_lease(rt: RT, _: Reader, lease_id: str) -> Response:
     return json_response(leases.lease_json(leases.get_lease_view(rt, lease_id)))
 
 
-@router.post("/{lease_id}/heartbeat")
+@router.post("/{lease_id}/heartbeat", response_model=Lease,
+             responses={**problems(404), **ENDED})
 async def heartbeat(rt: RT, _: Worker, lease_id: str) -> Response:
     return json_response(leases.lease_json(await leases.renew_lease(rt=rt, lease_id=lease_id)))
 
 
-@router.patch("/{lease_id}")
+@router.patch("/{lease_id}", response_model=Lease, responses={**problems(404), **ENDED})
 async def set_phase(rt: RT, _: Worker, lease_id: str, body: PhaseBody) -> Response:
     lease = await leases.renew_lease(rt=rt, lease_id=lease_id, phase=body.phase, set_phase=True)
     return json_response(leases.lease_json(lease))
 
 
-@router.delete("/{lease_id}", status_code=204)
+@router.delete("/{lease_id}", status_code=204, responses=problems(404))
 async def release(rt: RT, _: Worker, lease_id: str) -> Response:
     await leases.release_lease(rt=rt, lease_id=lease_id)
     return Response(status_code=204)

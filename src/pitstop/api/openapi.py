@@ -6,13 +6,15 @@ sixty routes:
 
 - every error answer is ``application/problem+json`` with the :class:`Problem` schema
   (FastAPI writes ``application/json`` and its own validation-error shape for 422), except
-  one a route documents with a schema of its own (the deploy API's ``{error, message}``);
+  where a route declares its own error model (the compatible deploy API's ``{error,
+  message}``);
 - an operation with a request body may answer 400 (malformed JSON), 413 (too large) and 415
   (not JSON), which the input guard and the error mapping give before the route runs;
 - an operation with a body or parameters may answer 422 (invalid input);
 - every ``/v1`` operation may answer 503 ``database_unavailable`` during an outage;
 - an operation that documents 401 needs a bearer token: it gets the ``bearer`` security
-  requirement, so generated clients send the token;
+  requirement, so generated clients send the token (unless the route names its own: the
+  deploy API also takes the token as ``x-admin-code``);
 - operation ids are the route functions' names (``get_target``, ``create_window``), with the
   tag in front where a name is shared or is one bare verb (``targets_enter``,
   ``tokens_create``): they become the function names of generated clients.
@@ -58,12 +60,12 @@ def _exact(path: str, operation: dict[str, Any]) -> None:
         answers.setdefault("503", _problem_answer(_types(503, ("database_unavailable",))))
     for status, answer in answers.items():
         content = answer.get("content") or {}
-        schema = content.get("application/json", {}).get("schema")
-        if int(status) >= 400 and (not content or schema == PROBLEM_REF or
-                                   schema == {"$ref": FASTAPI_422}):
+        schema = next(iter(content.values()), {}).get("schema", PROBLEM_REF)
+        if int(status) >= 400 and schema in (PROBLEM_REF, {"$ref": FASTAPI_422}):
+            # not a route's own error shape (the deploy API's {error, message})
             answer["content"] = {PROBLEM: {"schema": PROBLEM_REF}}
     if "401" in answers:
-        operation["security"] = [{"bearer": []}]
+        operation.setdefault("security", [{"bearer": []}])
 
 
 def unique_id(route: APIRoute) -> str:
@@ -98,7 +100,9 @@ def document(app: FastAPI) -> dict[str, Any]:
     schemas.setdefault("Problem", problem)
     components["securitySchemes"] = {"bearer": {
         "type": "http", "scheme": "bearer",
-        "description": "an API token (`pst_…`), or a node's agent token on /v1/agent"}}
+        "description": "an API token (`pst_…`), or a node's agent token on /v1/agent"},
+        "adminCode": {"type": "apiKey", "in": "header", "name": "x-admin-code",
+                      "description": "the deploy API's admin code: an admin token"}}
     return doc
 
 

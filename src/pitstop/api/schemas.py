@@ -16,10 +16,33 @@ from pydantic import (
     ValidationError,
 )
 
-from pitstop.domain.targets import validate_reason
+from pitstop.domain.targets import (
+    HOLD_KEY_PATTERN,
+    LABEL_KEY_PATTERN,
+    LABEL_VALUE_MAX,
+    LABEL_VALUE_PATTERN,
+    NAME_PATTERN,
+    TARGET_PATTERN,
+    validate_reason,
+)
 from pitstop.storage.types import INTEGER_MAX
 
-Reason = Annotated[str, AfterValidator(validate_reason)]
+# Patterns that document a rule the domain checks itself, with a message saying what to
+# change: they go into the schema only (JSON Schema regexes, read as Python's would).
+TRIMMED_1_500 = r"^\s*\S([\s\S]{0,498}\S)?\s*$"
+BLANK_OR_TRIMMED_500 = r"^\s*(\S([\s\S]{0,498}\S)?)?\s*$"
+Reason = Annotated[str, AfterValidator(validate_reason), Field(
+    description="why, for operators and the audit: 1-500 characters after trimming",
+    json_schema_extra={"pattern": TRIMMED_1_500})]
+Labels = Annotated[dict[str, str], Field(
+    description="keys: a-z 0-9 first, then up to 62 of a-z 0-9 _ . / -; values: up to 63 "
+    "characters, without control or invisible formatting characters", json_schema_extra={
+        "propertyNames": {"pattern": LABEL_KEY_PATTERN},
+        "additionalProperties": {"type": "string", "maxLength": LABEL_VALUE_MAX,
+                                 "pattern": LABEL_VALUE_PATTERN}})]
+TargetIdField = Annotated[str, Field(
+    min_length=1, max_length=80, description="`platform`, `node:<name>` or `service:<name>`",
+    json_schema_extra={"pattern": TARGET_PATTERN})]
 
 # The instants and days an input may name. Within them every sum made later (a duration, a
 # lead time, a zone's offset) stays inside the range Python and both databases can hold.
@@ -39,10 +62,29 @@ def _day_in_range(value: date) -> date:
     return value
 
 
+def _json_integer(value: Any) -> Any:
+    """A JSON integer, as the schema says: lax mode would also take ``true`` as 1 and
+    ``"5"`` as 5 (``5.0`` is an integer in JSON Schema too, and stays accepted)."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be a valid integer: a JSON number, not a string or a boolean")
+    return value
+
+
+def _json_time(value: Any) -> Any:
+    """An RFC 3339 string: lax mode would also take a number as a Unix time."""
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an RFC 3339 date-time string, such as 2026-03-01T12:00:00Z")
+    return value
+
+
 Instant = Annotated[AwareDatetime, AfterValidator(_in_range)]
+# In a JSON body: a string only, and the range as the schema can say it (the local year).
+BodyInstant = Annotated[AwareDatetime, BeforeValidator(_json_time), AfterValidator(_in_range),
+                        Field(json_schema_extra={"pattern": r"^(19[7-9][0-9]|[2-8][0-9]{3})-"})]
 WallOrInstant = Annotated[datetime, AfterValidator(_in_range)]
 Day = Annotated[date, AfterValidator(_day_in_range)]
 WaitMs = Annotated[int, Field(ge=0, le=3_600_000, description="wait up to this long for safe")]
+BodyWaitMs = Annotated[WaitMs, BeforeValidator(_json_integer)]
 
 
 class Body(BaseModel):
@@ -53,24 +95,33 @@ HOLD_HELP = ("a name for this hold (1-63 of A-Z a-z 0-9 - _ .), so a tool acting
              "(a deploy) can end exactly its own; omitted: your own hold")
 
 
+HoldKey = Annotated[str | None, Field(
+    max_length=63, description=HOLD_HELP,
+    json_schema_extra={"anyOf": [{"type": "string", "pattern": "^$|" + HOLD_KEY_PATTERN},
+                                 {"type": "null"}]})]
+
+
 class NodeEnterBody(Body):
-    reason: Reason = Field(description="why, for operators and the audit (1-500 characters)")
+    reason: Reason
     public_message: str | None = Field(
         None, max_length=2000, description="what the public status page may show instead of "
-        "the reason (at most 500 characters after trimming); a neutral text when omitted")
-    hold: str | None = Field(None, max_length=63, description=HOLD_HELP)
+        "the reason (at most 500 characters after trimming); a neutral text when omitted",
+        json_schema_extra={"anyOf": [{"type": "string", "maxLength": 2000,
+                                      "pattern": BLANK_OR_TRIMMED_500}, {"type": "null"}]})
+    hold: HoldKey = None
 
 
 class EnterBody(NodeEnterBody):
-    expires_at: Instant | None = Field(
+    expires_at: BodyInstant | None = Field(
         None, description="end this hold by itself at this time (with a time zone)")
-    wait_ms: WaitMs | None = None
+    wait_ms: BodyWaitMs | None = None
 
 
 class ExitBody(Body):
     reason: Reason
-    hold: str | None = Field(None, max_length=63, description=HOLD_HELP)
-    all: bool = Field(False, description="admin only: end the maintenance for every holder")
+    hold: HoldKey = None
+    all: bool = Field(False, strict=True,
+                      description="admin only: end the maintenance for every holder")
 
 
 class ReleaseBody(Body):
@@ -78,18 +129,19 @@ class ReleaseBody(Body):
 
 
 class TargetBody(Body):
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: Labels = Field(default_factory=dict)
 
 
 class LeaseBody(Body):
-    target: str = Field(min_length=1, max_length=80)
+    target: TargetIdField
     kind: str = Field(min_length=1, max_length=100)
     holder: str = Field(min_length=1, max_length=200)
-    expected_duration_s: float | None = Field(None, gt=0, le=7 * 86400)
+    expected_duration_s: float | None = Field(None, gt=0, le=7 * 86400, strict=True)
     phase: str | None = Field(None, min_length=1, max_length=100)
-    ttl_s: int | None = Field(None, ge=1, le=3600)
-    force: bool = Field(False, description="admit even if a gating window starts before "
-                        "expected_duration_s has passed (never while in maintenance)")
+    # The bounds come before the check of the type, or pydantic writes them as ge/le.
+    ttl_s: Annotated[int, Field(ge=1, le=3600), BeforeValidator(_json_integer)] | None = None
+    force: bool = Field(False, strict=True, description="admit even if a gating window starts "
+                        "before expected_duration_s has passed (never while in maintenance)")
 
 
 class PhaseBody(Body):
@@ -104,8 +156,13 @@ class TokenBody(Body):
 class DeployEnterBody(BaseModel):
     """The deploy API's body, as CI pipelines already send it (extra fields are ignored)."""
 
-    reason: str | None = None
-    timeoutMs: int = Field(300_000, ge=0, le=3_600_000)
+    reason: str | None = Field(None, description="the reason, shown publicly too: 1-500 "
+                               "characters after trimming; `deployment` when empty",
+                               json_schema_extra={"anyOf": [{
+                                   "type": "string", "pattern": "^$|" + TRIMMED_1_500},
+                                   {"type": "null"}]})
+    timeoutMs: Annotated[int, Field(ge=0, le=3_600_000),
+                         BeforeValidator(_json_integer)] = 300_000
 
 
 _TIMEDELTA = TypeAdapter(timedelta)
@@ -227,22 +284,29 @@ class ServiceStatusBody(Body):
 
 
 NodeName = Annotated[str, Field(min_length=1, max_length=63,
-                                description="lowercase letters, digits and -")]
+                                description="1-63 of a-z 0-9 - _ .",
+                                json_schema_extra={"pattern": NAME_PATTERN})]
 
 
 class NodeBody(Body):
     name: NodeName
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: Labels = Field(default_factory=dict)
+
+
+# A node's desired config, as services.nodes checks it (its size is checked against the
+# server's limit: 413).
+CONFIG_SCHEMA = {"properties": {"workloads": {"type": "array", "items": {}}},
+                 "required": ["workloads"]}
 
 
 class BulkConfigBody(Body):
     selector: LabelMatch
-    config: dict[str, Any]
+    config: dict[str, Any] = Field(json_schema_extra=CONFIG_SCHEMA)
 
 
 class RunningItem(Body):
     workload: str = Field(min_length=1, max_length=200)
-    started_at: Instant
+    started_at: BodyInstant
 
 
 class HeartbeatBody(Body):

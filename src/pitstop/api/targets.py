@@ -4,22 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from pitstop import clock
 from pitstop.api.deps import RT, Operator, Reader, principal_for, runtime_of
+from pitstop.api.models.targets import Gate, MaintenanceChange, Target, TargetDrain, TargetList
+from pitstop.api.problems import problems
 from pitstop.api.responses import dumps, json_response
 from pitstop.api.schemas import EnterBody, ExitBody, TargetBody, WaitMs
 from pitstop.api.stale import mark_stale, stale_as_of
+from pitstop.domain.targets import TARGET_PATTERN
 from pitstop.errors import Forbidden
 from pitstop.services import gate, labels, maintenance, targets
 from pitstop.services.snapshot import Principal
 
-router = APIRouter(prefix="/v1/targets", tags=["targets"])
+router = APIRouter(prefix="/v1/targets", tags=["targets"], responses=problems(401, 403, 429))
+# The pattern documents what services.targets.check_target_id enforces (with a message that
+# says what a target id looks like); a well-formed id of no target is a 404.
+TargetId = Annotated[str, Path(description="`platform`, `node:<name>` or `service:<name>`",
+                               json_schema_extra={"pattern": TARGET_PATTERN})]
+STALE = {"Warning": {"description": "`110 - \"Response is Stale\"` while the answer, from "
+                     "memory, may be out of date", "schema": {"type": "string"}}}
 
 
-@router.get("")
+@router.get("", response_model=TargetList, responses={200: {"headers": STALE}})
 async def list_targets(
     rt: RT, _: Reader, kind: Literal["platform", "node", "service"] | None = None
 ) -> Response:
@@ -28,16 +37,18 @@ async def list_targets(
     return json_response(body, headers=mark_stale(body, rt))
 
 
-@router.get("/{target}/gate")
-async def get_gate(rt: RT, _: Reader, target: str) -> Response:
+@router.get("/{target}/gate", response_model=Gate,
+            responses={200: {"headers": STALE}, **problems(404)})
+async def get_gate(rt: RT, _: Reader, target: TargetId) -> Response:
     """What the SDK's Gate decides from: the switches covering the target and the gating
     occurrences affecting it (those generated so far: the window horizon)."""
     body = gate.gate_state(rt, target, clock.now())
     return json_response(body, headers=mark_stale(body, rt))
 
 
-@router.get("/{target}")
-async def get_target(rt: RT, _: Reader, target: str) -> Response:
+@router.get("/{target}", response_model=Target,
+            responses={200: {"headers": STALE}, **problems(404)})
+async def get_target(rt: RT, _: Reader, target: TargetId) -> Response:
     body = targets.describe_target(rt.state, target).to_json()
     return json_response(body, headers=mark_stale(body, rt))
 
@@ -63,8 +74,11 @@ async def get_target_hot(request: Request) -> Response:
     return Response(body, media_type="application/json")
 
 
-@router.put("/{target}")
-async def put_target(rt: RT, who: Operator, target: str, body: TargetBody) -> Response:
+@router.put("/{target}", response_model=Target, responses={
+    201: {"model": Target, "description": "Created"}})
+async def put_target(rt: RT, who: Operator, target: TargetId, body: TargetBody) -> Response:
+    """Create a node or service target (201), or replace its labels (200). The platform
+    target always exists."""
     created, view = await labels.put_target(rt=rt, target=target, labels=body.labels,
                                              actor=who.name)
     return json_response(view.to_json(), 201 if created else 200)
@@ -77,8 +91,11 @@ def _node_needs_admin(rt: RT, who: Principal, target: str) -> None:
                         "needs an admin token", role=who.role)
 
 
-@router.post("/{target}/maintenance/enter")
-async def enter(rt: RT, who: Operator, target: str, body: EnterBody) -> Response:
+@router.post("/{target}/maintenance/enter", response_model=MaintenanceChange,
+             responses=problems(404))
+async def enter(rt: RT, who: Operator, target: TargetId, body: EnterBody) -> Response:
+    """Take a hold on the target's maintenance switch (a node's needs an admin); with
+    ``wait_ms``, answer once it is safe to deploy or the wait runs out (``waited``)."""
     _node_needs_admin(rt, who, target)
     result = await maintenance.enter_and_wait(
         rt=rt, target=target, reason=body.reason, actor=who.name, expires_at=body.expires_at,
@@ -86,8 +103,10 @@ async def enter(rt: RT, who: Operator, target: str, body: EnterBody) -> Response
     return json_response(result.to_json())
 
 
-@router.post("/{target}/maintenance/exit")
-async def exit_(rt: RT, who: Operator, target: str, body: ExitBody) -> Response:
+@router.post("/{target}/maintenance/exit", response_model=MaintenanceChange, summary="Exit",
+             responses=problems(404, 409))
+async def exit_(rt: RT, who: Operator, target: TargetId, body: ExitBody) -> Response:
+    """Release the caller's hold (or, with ``all``, every hold: admins only)."""
     _node_needs_admin(rt, who, target)
     if body.all and who.role != "admin":
         raise Forbidden(f"token {who.name!r} has role {who.role}; ending a maintenance for "
@@ -97,9 +116,9 @@ async def exit_(rt: RT, who: Operator, target: str, body: ExitBody) -> Response:
     return json_response(result.to_json())
 
 
-@router.get("/{target}/drain")
+@router.get("/{target}/drain", response_model=TargetDrain, responses=problems(404))
 async def drain(
-    rt: RT, _: Reader, target: str, wait_ms: Annotated[WaitMs, Query()] = 0
+    rt: RT, _: Reader, target: TargetId, wait_ms: Annotated[WaitMs, Query()] = 0
 ) -> Response:
     """Drain status; with ``wait_ms``, answers as soon as the target is safe (or has left
     maintenance), or when the wait runs out."""

@@ -7,8 +7,18 @@ from dataclasses import dataclass
 
 PLATFORM = "platform"
 KINDS = ("node", "service")
-NAME_RE = re.compile(r"^[a-z0-9_.-]{1,63}$")
-LABEL_KEY_RE = re.compile(r"^[a-z0-9]([a-z0-9_./-]{0,62})$")
+# The patterns are also the API's documented constraints (JSON Schema), so they stay plain.
+NAME_PATTERN = r"^[a-z0-9_.-]{1,63}$"
+TARGET_PATTERN = r"^(platform|(node|service):[a-z0-9_.-]{1,63})$"
+LABEL_KEY_PATTERN = r"^[a-z0-9][a-z0-9_./-]{0,62}$"
+# Values: up to 63 characters, none a control character (C0, DEL, C1) nor an invisible formatting
+# one (soft hyphen, zero-width and bidirectional marks, line and paragraph separators, BOM).
+LABEL_VALUE_PATTERN = (r"^[^\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+                       r"\u2060-\u206f\ufeff\ufff9-\ufffb]*$")
+LABEL_VALUE_MAX = 63
+NAME_RE = re.compile(NAME_PATTERN)
+LABEL_KEY_RE = re.compile(LABEL_KEY_PATTERN)
+LABEL_VALUE_RE = re.compile(LABEL_VALUE_PATTERN)
 REASON_MAX = 500
 
 
@@ -32,7 +42,7 @@ def parse_target(raw: str) -> TargetId:
         raise ValueError(
             f"unknown target {raw!r}: use 'platform', 'node:<name>' or 'service:<name>'"
         )
-    if not NAME_RE.match(name):
+    if not NAME_RE.fullmatch(name):
         raise ValueError(
             f"invalid name {name!r} in target {raw!r}: use 1-63 characters of a-z 0-9 - _ ."
         )
@@ -50,15 +60,19 @@ def scope_of(target: str) -> tuple[str, ...]:
 
 
 def validate_labels(labels: dict[str, str]) -> dict[str, str]:
-    """Keys like ``region`` or ``team.io/owner``; values 0-63 printable characters."""
+    """Keys like ``region`` or ``team.io/owner``; values 0-63 characters, none of them a
+    control or an invisible formatting character (see LABEL_VALUE_PATTERN: the API documents
+    the same pattern)."""
     for key, value in labels.items():
-        if not LABEL_KEY_RE.match(key):
+        if not LABEL_KEY_RE.fullmatch(key):
             raise ValueError(
                 f"invalid label key {key!r}: start with a-z or 0-9, "
                 "then up to 62 of a-z 0-9 _ . / -"
             )
-        if not isinstance(value, str) or len(value) > 63 or not value.isprintable():
-            raise ValueError(f"invalid value for label {key!r}: use up to 63 printable characters")
+        if not isinstance(value, str) or len(value) > LABEL_VALUE_MAX \
+                or not LABEL_VALUE_RE.fullmatch(value):
+            raise ValueError(f"invalid value for label {key!r}: use up to 63 characters, "
+                             "without control or invisible formatting characters")
     return dict(sorted(labels.items()))
 
 
@@ -86,13 +100,14 @@ def validate_public_message(message: str | None) -> str | None:
     return trimmed
 
 
-HOLD_KEY_RE = re.compile(r"^[A-Za-z0-9_.-]{1,63}$")
+HOLD_KEY_PATTERN = r"^[A-Za-z0-9_.-]{1,63}$"
+HOLD_KEY_RE = re.compile(HOLD_KEY_PATTERN)
 
 
 def validate_hold_key(key: str | None) -> str:
     """A tool's name for its own hold (``deploy-3f9a``); "" is the caller's own hold."""
     if not key:
         return ""
-    if not HOLD_KEY_RE.match(key):
+    if not HOLD_KEY_RE.fullmatch(key):
         raise ValueError(f"invalid hold {key!r}: use 1-63 characters of A-Z a-z 0-9 - _ .")
     return key

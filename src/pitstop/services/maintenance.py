@@ -287,21 +287,29 @@ async def enter_and_wait(
     expires_at: datetime | None = None, wait_s: float = 0, hold: str | None = None,
     public_message: str | None = None,
 ) -> SwitchResult:
-    """Enter maintenance and, with ``wait_s``, wait for the target to drain; the result
-    describes the target as it is when the call returns."""
+    """Enter maintenance and, with ``wait_s``, wait for the target to drain (at most the
+    server's ``max_wait_ms``); the result describes the target as it is when the call
+    returns."""
     result = await enter_maintenance(rt=rt, target=target, reason=reason, actor=actor,
                                      expires_at=expires_at, hold=hold,
                                      public_message=public_message)
     if not wait_s:
         return result
-    safe = await wait_until_drained(rt=rt, target=target, timeout_s=wait_s)
+    safe = await wait_until_drained(rt=rt, target=target, timeout_s=_capped(rt, wait_s))
     return SwitchResult(result.outcome, result.message,
                         describe_target(rt.state, result.view.record.id), safe)
 
 
+def _capped(rt: Runtime, wait_s: float) -> float:
+    """A wait a caller asked for, cut to the longest the server allows (PITSTOP_MAX_WAIT_MS):
+    the answer then says the wait timed out, as it would at the caller's own limit."""
+    return min(wait_s, rt.settings.max_wait_ms / 1000)
+
+
 async def drained_view(*, rt: Runtime, target: str, timeout_s: float) -> TargetView:
-    """The target's view once it is safe or has left maintenance, or when the wait ends."""
+    """The target's view once it is safe or has left maintenance, or when the wait ends
+    (at most the server's ``max_wait_ms``)."""
     describe_target(rt.state, target)  # 404 before waiting on a target that does not exist
     if timeout_s > 0:
-        await wait_until_drained(rt=rt, target=target, timeout_s=timeout_s)
+        await wait_until_drained(rt=rt, target=target, timeout_s=_capped(rt, timeout_s))
     return describe_target(rt.state, target)

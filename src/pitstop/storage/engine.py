@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import sqlite3
 import weakref
@@ -32,12 +33,25 @@ OWNER = "pitstop.database"  # conn.info key: the Database a connection belongs t
 CONNECT_TIMEOUT_S = 5
 
 
+def _number(literal: str) -> int | float:
+    """An integer literal read back from a JSON column: as an int when 64 bits hold it (what
+    the API's encoder can write), else as the float it was stored from. PostgreSQL's jsonb
+    keeps numbers as numeric and writes a stored 1e300 back as 301 digits, with no exponent:
+    read as an int, one node config with such a float broke every answer that encodes it."""
+    value = int(literal)
+    return value if -(2**63) <= value < 2**64 else float(literal)
+
+
+def load_json(text: str | bytes) -> object:
+    return json.loads(text, parse_int=_number)
+
+
 class Database:
     def __init__(self, url: str, *, echo: bool = False, busy_timeout_ms: int = 10_000) -> None:
         self.url = url
         self.busy_timeout_ms = busy_timeout_ms  # SQLite: how long a writer waits for the lock
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, object] = {"echo": echo}
+        kwargs: dict[str, object] = {"echo": echo, "json_deserializer": load_json}
         if self.is_sqlite:
             # Every transaction here ends in an explicit commit or rollback; the pool's
             # extra reset-rollback on check-in would be one more statement per request.
