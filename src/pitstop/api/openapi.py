@@ -49,9 +49,10 @@ def _exact(path: str, operation: dict[str, Any]) -> None:
     if path.startswith("/v1/"):
         answers.setdefault("503", _problem_answer(_types(503, ("database_unavailable",))))
     for status, answer in answers.items():
-        if int(status) >= 400:
-            content = answer.get("content") or {}
-            schema = next(iter(content.values()), {}).get("schema", PROBLEM_REF)
+        content = answer.get("content") or {}
+        schema = next(iter(content.values()), {}).get("schema", PROBLEM_REF)
+        # A route may answer an error status with its own JSON model (/health/ready's 503)
+        if int(status) >= 400 and schema == PROBLEM_REF:
             answer["content"] = {PROBLEM: {"schema": schema}}
     if "401" in answers:
         operation["security"] = [{"bearer": []}]

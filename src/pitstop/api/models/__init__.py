@@ -1,0 +1,1 @@
+"""Response models: the shapes the API answers, for the OpenAPI document and generated clients."""
