@@ -273,10 +273,11 @@ class OccurrencePatch(Body):
     """Either ``status`` (complete or cancel) or both ``start`` and ``end`` (move); the
     service says which is missing (services.occurrences._check_change)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"oneOf": [
-        {"required": ["status"], "not": {"anyOf": [{"required": ["start"]},
-                                                   {"required": ["end"]}]}},
-        {"required": ["start", "end"], "not": {"required": ["status"]}}]})
+    # The same rule as JSON Schema (in forms openapi-python-client still makes a model of):
+    # something given, start and end together, never status with either.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "minProperties": 1, "dependentRequired": {"start": ["end"], "end": ["start"]},
+        "not": {"anyOf": [{"required": ["status", "start"]}, {"required": ["status", "end"]}]}})
     # Checked by the service, whose message says why only these two.
     status: Annotated[str, NotNull] = _keep(
         description="the others follow from the times",
