@@ -11,8 +11,9 @@ from pitstop.services.calendar import build_calendar
 router = APIRouter(tags=["calendar"])
 
 
-@router.get("/v1/calendar.ics", response_class=Response,
-            responses={200: {"content": {"text/calendar": {}}}})
+@router.get("/v1/calendar.ics", response_class=Response, responses={200: {
+    "description": "an iCalendar (RFC 5545) document",
+    "content": {"text/calendar": {"schema": {"type": "string"}}}}})
 async def calendar(rt: RT) -> Response:
     """No token needed: public windows only (RRULE, EXDATE, RECURRENCE-ID, VTIMEZONE)."""
     return Response(await build_calendar(rt=rt), media_type="text/calendar; charset=utf-8",

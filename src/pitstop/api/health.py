@@ -14,6 +14,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from pitstop import __version__
 from pitstop.api.deps import RT, runtime_of
+from pitstop.api.models.health import Health, Liveness, Readiness
 from pitstop.api.responses import json_response
 from pitstop.api.stale import mark_stale
 from pitstop.domain.state import public_text
@@ -45,7 +46,7 @@ PROBLEM_DOCS = {
 }
 
 
-@router.get("/health")
+@router.get("/health", response_model=Health)
 async def health(rt: RT) -> Response:
     return health_response(rt)
 
@@ -81,7 +82,8 @@ def add_database_health(body: dict[str, Any], rt: Runtime) -> dict[str, str]:
     return mark_stale(body, rt)
 
 
-@router.get("/health/ready")
+@router.get("/health/ready", response_model=Readiness, responses={503: {
+    "model": Readiness, "description": "the database does not answer (with Retry-After)"}})
 async def ready(rt: RT) -> Response:
     """200 while the database answers, 503 while it does not (take this replica out of
     rotation). Probes at most about once a second, however often it is polled."""
@@ -94,7 +96,7 @@ async def ready(rt: RT) -> Response:
     return json_response(body, 503, {"Retry-After": str(check.error.retry_after)})
 
 
-@router.get("/health/live")
+@router.get("/health/live", response_model=Liveness)
 async def live() -> Response:
     """200 while the process serves requests, whatever the database does."""
     return json_response({"status": "ok"})

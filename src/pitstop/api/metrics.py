@@ -11,8 +11,9 @@ from pitstop.api.deps import RT
 router = APIRouter(tags=["metrics"])
 
 
-@router.get("/metrics", response_class=Response,
-            responses={200: {"content": {"text/plain": {}}}})
+@router.get("/metrics", response_class=Response, responses={200: {
+    "description": "Prometheus text exposition format",
+    "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}})
 async def metrics(rt: RT) -> Response:
     """No token needed: counts by kind and status only, no names."""
     return Response(rt.metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -14,8 +15,10 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    WithJsonSchema,
 )
 
+from pitstop.domain.notifications import KINDS as NOTIFICATION_KINDS
 from pitstop.domain.targets import (
     HOLD_KEY_PATTERN,
     LABEL_KEY_PATTERN,
@@ -190,6 +193,38 @@ def _reminder(value: timedelta) -> timedelta:
     return value
 
 
+# Date-time texts as a pattern, so the schema holds exactly what is accepted: the years
+# _in_range allows, real calendar days (29 February in leap years only), no leap second.
+_YEAR = r"(19[7-9][0-9]|[2-8][0-9]{3})"
+_LEAP_YEAR = (r"(19(7[26]|8[048]|9[26])|[2-8][0-9](0[48]|[2468][048]|[13579][26])"
+              r"|([2468][048]|[3579][26])00)")
+_DAY = (rf"({_YEAR}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]"
+        rf"|30)|02-(0[1-9]|1[0-9]|2[0-8]))|{_LEAP_YEAR}-02-29)")
+_TIME = r"T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+_SECONDS = r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"  # RFC 3339's
+_OFFSET = r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+LOCAL_PATTERN = f"^{_DAY}{_TIME}$"
+WALL_OR_INSTANT_PATTERN = f"^{_DAY}{_TIME}{_OFFSET}?$"
+INSTANT_PATTERN = f"^{_DAY}{_SECONDS}{_OFFSET}$"
+
+
+def _text_matching(pattern: str, what: str):  # type: ignore[no-untyped-def]
+    """A BeforeValidator: only a string matching ``pattern`` (pydantic alone would also take
+    a number of seconds since 1970, or days the pattern leaves out)."""
+    compiled = re.compile(pattern)
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, str) or not compiled.fullmatch(value):
+            raise ValueError(f"must be {what}, from 1970-01-01 up to 9000-01-01")
+        return value
+
+    return BeforeValidator(check)
+
+
+TextInstant = Annotated[Instant, _text_matching(
+    INSTANT_PATTERN, "a date-time with its offset, such as 2026-05-01T22:00:00Z"),
+                        WithJsonSchema({"type": "string", "format": "date-time",
+                                        "pattern": INSTANT_PATTERN})]
 Lead = Annotated[timedelta, BeforeValidator(_elapsed), AfterValidator(_lead)]
 Reminder = Annotated[timedelta, BeforeValidator(_elapsed), AfterValidator(_reminder)]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
@@ -199,8 +234,17 @@ Rule = Annotated[str, Field(min_length=1, max_length=500,
                             description="RFC 5545 RRULE without DTSTART")]
 Duration = Annotated[timedelta, BeforeValidator(_elapsed),
                      Field(description="elapsed time: ISO 8601 (PT2H) or seconds")]
-LocalStart = Annotated[datetime, AfterValidator(_in_range), Field(
-    description="local wall-clock date-time in `timezone`, without an offset")]
+LocalStart = Annotated[
+    datetime, _text_matching(
+    LOCAL_PATTERN, "a local date-time without an offset, such as 2026-05-01T22:00 (timezone "
+    "says where)"), AfterValidator(_in_range),
+    WithJsonSchema({"type": "string", "pattern": LOCAL_PATTERN}),
+    Field(description="local wall-clock date-time in `timezone`, without an offset")]
+WallOrInstantText = Annotated[
+    WallOrInstant, _text_matching(
+    WALL_OR_INSTANT_PATTERN, "a date-time such as 2026-05-01T22:00:00Z, or wall time in the "
+    "window's zone such as 2026-05-01T22:00"),
+    WithJsonSchema({"type": "string", "pattern": WALL_OR_INSTANT_PATTERN})]
 
 
 class Affect(Body):
@@ -237,37 +281,65 @@ class WindowBody(Body):
         return {**self.model_dump(), "affects": [a.model_dump() for a in self.affects]}
 
 
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("cannot be null; omit it to keep it unchanged")
+    return value
+
+
+def _keep(default: Any = None, schema: dict[str, Any] | None = None, **constraints: Any
+          ) -> Any:
+    """A patch field that may be omitted but not null: the schema says so (not nullable,
+    no default, plus ``schema``), and a null is refused with a message saying to omit it."""
+    def adjust(s: dict[str, Any]) -> None:
+        s.pop("default", None)
+        s.update(schema or {})
+
+    return Field(default, json_schema_extra=adjust, **constraints)
+
+
+NotNull = BeforeValidator(_not_null)
+
+
 class WindowPatch(Body):
     """Only the fields given change; ``rrule: null`` makes a window one-time."""
 
-    title: Title | None = None
+    title: Annotated[Title, NotNull] = _keep()
     description: Description | None = None
-    start: LocalStart | None = None
-    timezone: Zone | None = None
-    duration: Duration | None = None
+    start: Annotated[LocalStart, NotNull] = _keep()
+    timezone: Annotated[Zone, NotNull] = _keep()
+    duration: Annotated[Duration, NotNull] = _keep()
     rrule: Rule | None = None
-    affects: list[Affect] | None = Field(None, min_length=1, max_length=100)
-    gates_work: bool | None = None
-    ready_lead: Lead | None = None
-    reminders: list[Reminder] | None = Field(None, max_length=10)
-    public: bool | None = None
-    status: Literal["ACTIVE", "PAUSED"] | None = None
+    affects: Annotated[list[Affect], NotNull] = _keep(min_length=1, max_length=100)
+    gates_work: Annotated[bool, NotNull] = _keep()
+    ready_lead: Annotated[Lead, NotNull] = _keep()
+    reminders: Annotated[list[Reminder], NotNull] = _keep(max_length=10)
+    public: Annotated[bool, NotNull] = _keep()
+    status: Annotated[Literal["ACTIVE", "PAUSED"], NotNull] = _keep()
 
     def changes(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in self.model_fields_set}
-        for key, value in out.items():
-            if value is None and key not in ("rrule", "description"):
-                raise ValueError(f"{key} cannot be null; omit it to keep it unchanged")
         if "affects" in out:
             out["affects"] = [a.model_dump() for a in self.affects or ()]
         return out
 
 
 class OccurrencePatch(Body):
-    status: Literal["SCHEDULED", "READY", "ONGOING", "COMPLETED", "CANCELLED"] | None = None
-    start: WallOrInstant | None = Field(None, description="with an offset, or wall time in the "
-                                   "window's zone")
-    end: WallOrInstant | None = None
+    """Either ``status`` (complete or cancel) or both ``start`` and ``end`` (move); the
+    service says which is missing (services.occurrences._check_change)."""
+
+    # The same rule as JSON Schema (in forms openapi-python-client still makes a model of):
+    # something given, start and end together, never status with either.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "minProperties": 1, "dependentRequired": {"start": ["end"], "end": ["start"]},
+        "not": {"anyOf": [{"required": ["status", "start"]}, {"required": ["status", "end"]}]}})
+    # Checked by the service, whose message says why only these two.
+    status: Annotated[str, NotNull] = _keep(
+        description="the others follow from the times",
+        schema={"enum": ["COMPLETED", "CANCELLED"]})
+    start: Annotated[WallOrInstantText, NotNull] = _keep(
+        description="with an offset, or wall time in the window's zone")
+    end: Annotated[WallOrInstantText, NotNull] = _keep()
 
 
 class PreviewBody(Body):
@@ -325,7 +397,12 @@ class ChannelBody(Body):
 
 class SubscriptionBody(Body):
     channel: str = Field(min_length=1, max_length=32)
+    # Checked by services.channels (whose messages name the unknown kinds and the target
+    # rule); the schema states the same rules.
     events: list[str] | None = Field(
-        None, description="notification kinds; all of them when omitted")
-    target: str | None = Field(None, min_length=1, max_length=80)
+        None, description="notification kinds; all of them when omitted",
+        json_schema_extra=lambda s: s["anyOf"][0].update(
+            minItems=1, items={"type": "string", "enum": list(NOTIFICATION_KINDS)}))
+    target: str | None = Field(None, min_length=1, max_length=80, json_schema_extra=lambda s: (
+        s["anyOf"][0].update(pattern=TARGET_PATTERN)))
     window: int | None = Field(None, ge=1, le=INTEGER_MAX)

@@ -17,7 +17,7 @@ from starlette.responses import StreamingResponse
 
 from pitstop.api.deps import runtime_of
 from pitstop.api.params import EVENT_ID_MAX
-from pitstop.api.problems import close_reason, domain_problem, refuse_websocket
+from pitstop.api.problems import close_reason, domain_problem, problems, refuse_websocket
 from pitstop.errors import InvalidInput, PitstopError
 from pitstop.services.auth import authenticate, authorize
 from pitstop.services.gate import GATE_EVENTS
@@ -112,8 +112,33 @@ class _FellBehind(Exception):
         self.last = last
 
 
+# /v1/events reads its parameters itself (the WebSocket shares them): documented here.
+_AFTER = {"type": "integer", "minimum": 0, "maximum": EVENT_ID_MAX}
+SSE_PARAMETERS = [
+    {"name": "types", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "comma-separated event types to keep (all when omitted)"},
+    {"name": "target", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "keep the events about this target"},
+    {"name": "after", "in": "query", "required": False, "schema": _AFTER,
+     "description": "resume after this event id (the log's missed events come first)"},
+    {"name": "Last-Event-ID", "in": "header", "required": False, "schema": _AFTER,
+     "description": "as `after`; sent by browsers when they reconnect"},
+    {"name": "token", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "the API token, for clients that cannot set Authorization "
+                    "(EventSource)"},
+]
+SSE_200 = {
+    "description": "An endless text/event-stream: a `retry:` line, then per event `id:` "
+    "(its id), `event:` (its type) and `data:` (JSON: id, type, target, at, data); "
+    "`: keepalive` comments while idle; `event: overflow` before the server ends a stream "
+    "whose client fell behind (reconnect with `after`).",
+    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+}
+
+
 @router.get("/v1/events", response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {}}}})
+            responses={200: SSE_200, **problems(401, 403, 422, 429)},
+            openapi_extra={"parameters": SSE_PARAMETERS})
 async def sse(request: Request) -> StreamingResponse:
     """Server-Sent Events: ``id``, ``event`` (the type) and ``data`` (JSON) per event.
     Filters: ``?types=a,b`` and ``?target=``; resume with ``Last-Event-ID`` or ``?after=``."""
