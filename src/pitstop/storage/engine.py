@@ -64,7 +64,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(engine_url, **kwargs)
         self._write_engine = self.engine.execution_options(**{_WRITE: True})
         self._write_lock = _FileLock(self.engine.url.database or "") if self.is_sqlite else None
-        self._raw: sqlite3.Connection | None = None
+        self._fast: FastConnection | None = None  # SQLite: write_fast's raw connection
         # Told the ids a write transaction appends to the event log, before it commits (the
         # replica backplane's: its own events must never read as another replica's).
         self.on_logged: Callable[[list[int]], None] | None = None
@@ -88,7 +88,8 @@ class Database:
         """A write transaction for the hottest paths (lease admission and release).
 
         On SQLite: a dedicated raw connection, still inside the write lock and under
-        BEGIN IMMEDIATE (see sqlite_fast.py). Elsewhere: the same as :meth:`write`.
+        BEGIN IMMEDIATE, that executes the same Core statements (see sqlite_fast.py).
+        Elsewhere: the same as :meth:`write`.
         """
         if self._write_lock is None:
             async with self.write() as conn:
@@ -96,15 +97,17 @@ class Database:
             return
         with self._outages():
             async with self._write_lock:
-                if self._raw is None:
-                    self._raw = open_raw(self.engine.url.database or "", self.busy_timeout_ms)
-                self._raw.execute("BEGIN IMMEDIATE")
+                if self._fast is None:
+                    raw = open_raw(self.engine.url.database or "", self.busy_timeout_ms)
+                    self._fast = FastConnection(raw, self.engine.dialect)
+                raw = self._fast.raw
+                raw.execute("BEGIN IMMEDIATE")
                 try:
-                    yield FastConnection(self._raw)
+                    yield self._fast
                 except BaseException:
-                    self._raw.execute("ROLLBACK")
+                    raw.execute("ROLLBACK")
                     raise
-                _commit(self._raw)
+                _commit(raw)
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -146,9 +149,9 @@ class Database:
         return domain
 
     async def dispose(self) -> None:
-        if self._raw is not None:
-            self._raw.close()
-            self._raw = None
+        if self._fast is not None:
+            self._fast.raw.close()
+            self._fast = None
         await self.engine.dispose()
 
 

@@ -9,7 +9,6 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pitstop.storage import sqlite_fast
 from pitstop.storage.sqlite_fast import FastConnection
 from pitstop.storage.tables import leases
 
@@ -17,6 +16,7 @@ ACTIVE, RELEASED, LOST, FORCE_RELEASED = "active", "released", "lost", "force_re
 
 
 # Hot statements are built once: constructing a statement costs more than SQLite running it.
+# These three also run on SQLite's fast path (FastConnection), which compiles them once.
 _INSERT = leases.insert()
 _RELEASE = (
     update(leases)
@@ -29,15 +29,10 @@ _GET = select(leases).where(leases.c.id == bindparam("lease_id"))
 
 async def insert_lease(*, conn: AsyncConnection | FastConnection, values: dict[str, Any]
                        ) -> None:
-    if isinstance(conn, FastConnection):
-        sqlite_fast.insert_lease(conn, {"state": ACTIVE, **values})
-        return
     await conn.execute(_INSERT, {"state": ACTIVE, **values})
 
 
 async def get_lease(*, conn: AsyncConnection | FastConnection, lease_id: str) -> Any:
-    if isinstance(conn, FastConnection):
-        return sqlite_fast.get_lease(conn, lease_id)
     return (await conn.execute(_GET, {"lease_id": lease_id})).mappings().first()
 
 
@@ -82,8 +77,6 @@ async def release_active_lease(
     *, conn: AsyncConnection | FastConnection, lease_id: str, now: datetime
 ) -> Any:
     """End an active lease as released in one statement; None if it was not active."""
-    if isinstance(conn, FastConnection):
-        return sqlite_fast.release_active_lease(conn, lease_id, now)
     result = await conn.execute(_RELEASE, {"lease_id": lease_id, "now": now})
     return result.mappings().first()
 

@@ -8,7 +8,6 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pitstop.storage import sqlite_fast
 from pitstop.storage.sqlite_fast import FastConnection
 from pitstop.storage.tables import targets
 
@@ -43,8 +42,6 @@ async def lock_targets(
     On PostgreSQL the lock makes enter and lease admission serialize on these rows; on SQLite
     the write transaction already holds the database write lock and FOR ... is not rendered.
     """
-    if isinstance(conn, FastConnection):  # SQLite: the write lock is already exclusive
-        return sqlite_fast.lock_targets(conn, ids)
     result = await conn.execute(_LOCK_EXCLUSIVE if exclusive else _LOCK_SHARE, {"ids": ids})
     return {row["id"]: row for row in result.mappings()}
 

@@ -13,7 +13,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pitstop.storage import sqlite_fast
 from pitstop.storage.sqlite_fast import FastConnection
 from pitstop.storage.tables import occurrences, windows
 
@@ -176,8 +175,6 @@ async def gating_occurrences(*, conn: AsyncConnection | FastConnection, now: dat
                              limit: datetime) -> list[Any]:
     """Occurrences of gating windows that have not ended and start by ``limit``, with what
     admission needs of their window. Read inside the admission's transaction."""
-    if isinstance(conn, FastConnection):
-        return sqlite_fast.gating_occurrences(conn, now, limit)
     return list((await conn.execute(_GATING, {"now": now, "limit": limit})).mappings())
 
 
