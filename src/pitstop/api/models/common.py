@@ -9,7 +9,7 @@ OpenAPI test (``additionalProperties: false``) fails.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +18,16 @@ class Shape(BaseModel):
     """Every response model: a field the model does not name is a mistake."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def _drop_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def sometimes(description: str) -> Any:
+    """A member that is absent in some answers, never null: optional in the schema, not
+    nullable (the ``None`` default is only how pydantic spells "absent")."""
+    return Field(None, description=description, json_schema_extra=_drop_default)
 
 
 class Hold(Shape):
@@ -105,7 +115,5 @@ class Stale(Shape):
     """Answers served from memory carry ``stale``/``as_of`` while that memory may be out of
     date (the database or the backplane is unreachable); they are absent otherwise."""
 
-    stale: Literal[True] | None = Field(None, description="present, true, while this answer "
-                                        "may be out of date")
-    as_of: datetime | None = Field(None, description="present with `stale`: when the state "
-                                   "was last known current")
+    stale: Literal[True] = sometimes("present, true, while this answer may be out of date")
+    as_of: datetime = sometimes("present with `stale`: when the state was last known current")

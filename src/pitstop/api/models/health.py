@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from pitstop.api.models.windows import Strict, sometimes
+from pitstop.api.models.common import Shape, sometimes
 
 
-class DatabaseHealth(Strict):
+class DatabaseHealth(Shape):
     """The last database check: ``latency_ms`` while ok, ``error`` (its kind, never its
     message) while unreachable."""
 
@@ -21,11 +21,11 @@ class DatabaseHealth(Strict):
     last_ok: datetime = Field(description="when the database last answered")
 
 
-class HealthChecks(Strict):
+class HealthChecks(Shape):
     database: DatabaseHealth
 
 
-class Health(Strict):
+class Health(Shape):
     """Polled by load balancers; always 200. ``status`` is "degraded" while the database is
     unreachable (the maintenance fields then come from memory: ``stale``, ``as_of``)."""
 
@@ -43,10 +43,10 @@ class Health(Strict):
     as_of: datetime = sometimes("while stale: when the state was last known current")
 
 
-class Readiness(Strict):
+class Readiness(Shape):
     status: Literal["ready", "unavailable"]
     checks: HealthChecks
 
 
-class Liveness(Strict):
+class Liveness(Shape):
     status: Literal["ok"]

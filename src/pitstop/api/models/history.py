@@ -7,10 +7,10 @@ from typing import Any
 
 from pydantic import Field
 
-from pitstop.api.models.windows import Strict
+from pitstop.api.models.common import Shape
 
 
-class HistoryEntry(Strict):
+class HistoryEntry(Shape):
     id: int
     at: datetime
     actor: str
@@ -20,7 +20,7 @@ class HistoryEntry(Strict):
     details: dict[str, Any] = Field(description="what changed (before/after), by action")
 
 
-class HistoryPage(Strict):
+class HistoryPage(Shape):
     items: list[HistoryEntry] = Field(description="newest first")
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null "
                                     "at the end")

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from pitstop.api.models.windows import Strict
+from pitstop.api.models.common import Shape
 
 NotificationKind = Literal["maintenance_entered", "maintenance_exited", "reminder",
                            "starting_soon", "in_progress", "completed", "cancelled",
@@ -16,7 +16,7 @@ NotificationKind = Literal["maintenance_entered", "maintenance_exited", "reminde
 DeliveryStatus = Literal["pending", "delivered", "dead"]
 
 
-class Channel(Strict):
+class Channel(Shape):
     """Where notifications go. Its secrets are never shown."""
 
     id: str
@@ -29,11 +29,11 @@ class Channel(Strict):
     created_by: str
 
 
-class ChannelList(Strict):
+class ChannelList(Shape):
     items: list[Channel]
 
 
-class ChannelTest(Strict):
+class ChannelTest(Shape):
     """A test message that reached the receiver (a failure is a 502 problem with the same
     members)."""
 
@@ -44,7 +44,7 @@ class ChannelTest(Strict):
     delivered: bool
 
 
-class Subscription(Strict):
+class Subscription(Shape):
     """Which notifications a channel gets: kinds, optionally about one target or window."""
 
     id: str
@@ -56,18 +56,18 @@ class Subscription(Strict):
     created_by: str
 
 
-class SubscriptionList(Strict):
+class SubscriptionList(Shape):
     items: list[Subscription]
 
 
-class DeliveryAttempt(Strict):
+class DeliveryAttempt(Shape):
     at: datetime
     status_code: int | None = Field(description="the receiver's HTTP status, if any")
     error: str | None
     duration_ms: int
 
 
-class Delivery(Strict):
+class Delivery(Shape):
     """One notification to one channel, with every attempt to send it."""
 
     id: int
@@ -87,6 +87,6 @@ class Delivery(Strict):
     history: list[DeliveryAttempt]
 
 
-class DeliveryList(Strict):
+class DeliveryList(Shape):
     items: list[Delivery]
     next: int | None = Field(description="pass as `before` for the next page; null at the end")

@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from pitstop.api.models.windows import Strict
+from pitstop.api.models.common import Shape
 
 
-class Token(Strict):
+class Token(Shape):
     id: str
     name: str
     role: Literal["admin", "operator", "viewer", "worker", "agent"]
@@ -26,5 +26,5 @@ class NewToken(Token):
     token: str = Field(description="the secret (pst_…): send it as 'Authorization: Bearer'")
 
 
-class TokenList(Strict):
+class TokenList(Shape):
     items: list[Token]

@@ -4,39 +4,27 @@ preview route write them."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from pitstop.api.models.common import Shape, sometimes
 
 OccurrenceStatus = Literal["SCHEDULED", "READY", "ONGOING", "COMPLETED", "CANCELLED"]
 WindowStatus = Literal["ACTIVE", "PAUSED"]
 
 
-def _drop_default(schema: dict[str, Any]) -> None:
-    schema.pop("default", None)
-
-
-def sometimes(description: str) -> Any:
-    """A member that is absent in some answers, never null: optional in the schema, not
-    nullable (the ``None`` default is only how pydantic spells "absent")."""
-    return Field(None, description=description, json_schema_extra=_drop_default)
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SelectorLabels(Strict):
+class SelectorLabels(Shape):
     labels: dict[str, str] = Field(description="every label must match")
 
 
-class WindowAffect(Strict):
+class WindowAffect(Shape):
     selector: str | SelectorLabels = Field(
         description="a target id (platform, node:a, service:api) or a label match")
     impact: Literal["MAINTENANCE", "DEGRADED", "DOWN"]
 
 
-class Occurrence(Strict):
+class Occurrence(Shape):
     """One occurrence of a window, stored or projected (``id`` null, ``projected`` true)."""
 
     id: int | None = Field(description="null for a projected occurrence (not stored yet)")
@@ -58,11 +46,11 @@ class Occurrence(Strict):
     version: int = sometimes("stored occurrences only")
 
 
-class OccurrenceList(Strict):
+class OccurrenceList(Shape):
     items: list[Occurrence]
 
 
-class Window(Strict):
+class Window(Shape):
     """A maintenance window: when (a start, a zone, a duration, an optional rule) and what it
     affects."""
 
@@ -91,11 +79,11 @@ class Window(Strict):
         description="its live occurrences (in a list of windows: the next one only)")
 
 
-class WindowList(Strict):
+class WindowList(Shape):
     items: list[Window]
 
 
-class PreviewOccurrence(Strict):
+class PreviewOccurrence(Shape):
     recurrence_id: datetime
     start: datetime
     end: datetime
@@ -103,7 +91,7 @@ class PreviewOccurrence(Strict):
     end_local: datetime = Field(description="the end as wall time in the zone")
 
 
-class RecurrencePreview(Strict):
+class RecurrencePreview(Shape):
     """The next occurrences of a rule; nothing is saved."""
 
     start: str = Field(description="the local start, without an offset")
