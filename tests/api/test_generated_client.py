@@ -15,10 +15,11 @@ import importlib
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -26,6 +27,7 @@ import pytest
 from tests.live import LiveServer
 
 PACKAGE = "pitstop_api_client"
+BERLIN = ZoneInfo("Europe/Berlin")
 CONFIG = f"post_hooks: []\nproject_name_override: {PACKAGE}\npackage_name_override: {PACKAGE}\n"
 
 
@@ -63,8 +65,9 @@ def generated(server: LiveServer, tmp_path: Path) -> Iterator[ModuleType]:
         _forget_client()
 
 
-def _api(name: str) -> Any:
-    return importlib.import_module(f"{PACKAGE}.api.{name}")
+def _call(tag: str, operation: str) -> Any:
+    """The generated module of one operation (its ``sync_detailed`` sends it)."""
+    return importlib.import_module(f"{PACKAGE}.api.{tag}.{operation}").sync_detailed
 
 
 def _models() -> Any:
@@ -96,44 +99,54 @@ def _normal(value: Any) -> Any:
     return value
 
 
+def _next_monday_0230() -> datetime:
+    """02:30 Berlin wall time on a Monday at least a week ahead (the window is in the
+    future whenever the test runs)."""
+    day = datetime.now(BERLIN).date() + timedelta(days=7)
+    return datetime.combine(day + timedelta(days=-day.weekday() % 7), time(2, 30))
+
+
 def test_a_generated_client_drives_maintenance_leases_and_windows(
         server: LiveServer, generated: ModuleType) -> None:
     models = _models()
     client = generated.AuthenticatedClient(base_url=server.url, token=server.token,
                                            raise_on_unexpected_status=True)
     with client:
-        targets = _api("targets")
-        entered = parsed(targets.targets_enter.sync_detailed(
+        target = parsed(_call("targets", "put_target")(
             target="service:checkout", client=client,
-            body=models.EnterBody(reason="upgrade postgres")), "SwitchResult")
+            body=models.TargetBody.from_dict({"labels": {"team": "payments"}})), "Target")
+        assert target.id == "service:checkout" and target.in_maintenance is False
+        entered = parsed(_call("targets", "targets_enter")(
+            target="service:checkout", client=client,
+            body=models.EnterBody(reason="upgrade postgres")), "MaintenanceChange")
         assert entered.outcome == "entered"
 
-        leases = _api("leases")
-        refused = leases.leases_acquire.sync_detailed(client=client, body=models.LeaseBody(
+        acquire = _call("leases", "leases_acquire")
+        refused = acquire(client=client, body=models.LeaseBody(
             target="service:checkout", kind="job", holder="runner-1"))
         assert refused.status_code == 503
         assert isinstance(refused.parsed, models.Problem)
         assert refused.parsed.type_ == "/problems/maintenance"
 
-        exited = parsed(targets.targets_exit.sync_detailed(
+        exited = parsed(_call("targets", "targets_exit")(
             target="service:checkout", client=client,
-            body=models.ExitBody(reason="upgrade done")), "SwitchResult")
+            body=models.ExitBody(reason="upgrade done")), "MaintenanceChange")
         assert exited.outcome == "exited"
 
-        lease = parsed(leases.leases_acquire.sync_detailed(client=client, body=models.LeaseBody(
+        lease = parsed(acquire(client=client, body=models.LeaseBody(
             target="service:checkout", kind="job", holder="runner-1")), "Lease")
         assert isinstance(lease.acquired_at, datetime)
-        released = leases.leases_release.sync_detailed(lease_id=lease.id, client=client)
+        released = _call("leases", "leases_release")(lease_id=lease.id, client=client)
         assert released.status_code == 204
 
-        windows = _api("windows")
-        window = parsed(windows.create_window.sync_detailed(client=client, body=models.WindowBody(
-            title="kernel patching", start=datetime(2027, 1, 4, 2, 30), timezone="Europe/Berlin",
+        first = _next_monday_0230()  # Europe/Berlin; DST never changes on a Monday
+        window = parsed(_call("windows", "create_window")(client=client, body=models.WindowBody(
+            title="kernel patching", start=first.isoformat(), timezone="Europe/Berlin",
             duration="PT1H", rrule="FREQ=WEEKLY;BYDAY=MO;COUNT=3",
             affects=[models.Affect(selector="platform")])), "Window")
-        occurrences = parsed(windows.window_occurrences.sync_detailed(
-            window_id=window.id, client=client), "OccurrenceList")
+        occurrences = parsed(_call("windows", "window_occurrences")(
+            window_id=window.id, client=client, projected=True,
+            to=(first + timedelta(weeks=4)).strftime("%Y-%m-%dT%H:%M:%SZ")), "OccurrenceList")
         assert [o.start for o in occurrences.items] == [
-            datetime.fromisoformat(s) for s in
-            ("2027-01-04T01:30:00+00:00", "2027-01-11T01:30:00+00:00",
-             "2027-01-18T01:30:00+00:00")]
+            (first + timedelta(weeks=n)).replace(tzinfo=BERLIN).astimezone(UTC)
+            for n in range(3)]
