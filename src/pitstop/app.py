@@ -123,9 +123,9 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         Route("/v1/leases/{lease_id}", leases.release_hot, methods=["DELETE"]),
         Route("/v1/agent/config", agent.config_hot, methods=["GET"]),
     ]
-    for module in (health, targets, leases, windows, services, calendar, nodes, agent, stream,
-                   history, tokens, notifications, deploy, metrics, pages, console, fleet, plans,
-                   admin):
+    for module in (problems, health, targets, leases, windows, services, calendar, nodes, agent,
+                   stream, history, tokens, notifications, deploy, metrics, pages, console, fleet,
+                   plans, admin):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     docs.install(app)

@@ -1,4 +1,4 @@
-"""/health, /health/ready, /health/live (no auth) and the problem type documentation.
+"""/health, /health/ready, /health/live (no auth).
 
 /health is polled by load balancers and never waits on the database: its database check is
 the last result of services.dbhealth's check, which transactions and a background probe keep
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 
 from pitstop import __version__
 from pitstop.api.deps import RT, runtime_of
@@ -19,31 +19,11 @@ from pitstop.api.responses import json_response
 from pitstop.api.stale import mark_stale
 from pitstop.domain.state import public_text
 from pitstop.domain.targets import PLATFORM
-from pitstop.errors import NotFound
 from pitstop.services.runtime import Runtime
 from pitstop.services.targets import describe_target
 
 router = APIRouter(tags=["health"])
 
-PROBLEM_DOCS = {
-    "invalid-input": "A field breaks a rule. `errors` lists each field and what to change.",
-    "malformed-json": "The body is not JSON. Send a JSON object with Content-Type "
-                      "application/json.",
-    "too-large": "The request body, or a node's config, is over its size limit "
-                 "(PITSTOP_MAX_BODY_BYTES, PITSTOP_MAX_NODE_CONFIG_BYTES). Send less.",
-    "not-found": "The target, lease, token or endpoint does not exist.",
-    "conflict": "The request clashes with the current state (a duplicate name, an ended lease).",
-    "invalid-transition": "The object's current status does not allow this change.",
-    "maintenance": "New work is refused: the target is in maintenance. `causes` says why; "
-                   "`Retry-After` says when to retry, if the end is known.",
-    "unauthorized": "Missing, invalid or revoked token. Send 'Authorization: Bearer <token>'.",
-    "forbidden": "The token's role does not allow this request.",
-    "rate-limited": "Too many failed attempts. Wait `Retry-After` seconds.",
-    "internal": "An unexpected server error; the server log has the details.",
-    "database_unavailable": "The database is unreachable (connection refused or lost, a "
-                            "timeout, a locked SQLite file). Retry after `Retry-After` "
-                            "seconds; reads served from memory still answer, marked stale.",
-}
 
 
 @router.get("/health", response_model=Health)
@@ -107,10 +87,3 @@ def _leadership(rt: Runtime) -> dict[str, object]:
     the single SQLite process, which always leads)."""
     return {"leader": rt.leader,
             "replica": rt.backplane.origin if rt.backplane is not None else None}
-
-
-@router.get("/problems/{slug}", include_in_schema=False)
-async def problem_doc(slug: str) -> Response:
-    if slug not in PROBLEM_DOCS:
-        raise NotFound(f"no problem type {slug!r}")
-    return PlainTextResponse(f"{slug}\n\n{PROBLEM_DOCS[slug]}\n")

@@ -6,12 +6,12 @@ import json
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 
@@ -41,6 +41,39 @@ MAPPING: list[tuple[type[errors.PitstopError], int, str, str]] = [
 ]
 HTTP_SLUGS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed",
               413: "too-large", 415: "unsupported-media-type"}
+# What each problem type means and what to do, served at /problems/<slug> (its ``type``).
+DOCS = {
+    "invalid-input": "A field breaks a rule. `errors` lists each field and what to change.",
+    "malformed-json": "The body is not JSON. Send a JSON object with Content-Type "
+                      "application/json.",
+    "too-large": "The request body, or a node's config, is over its size limit "
+                 "(PITSTOP_MAX_BODY_BYTES, PITSTOP_MAX_NODE_CONFIG_BYTES). Send less.",
+    "not-found": "The target, lease, token or endpoint does not exist.",
+    "conflict": "The request clashes with the current state (a duplicate name, an ended lease).",
+    "invalid-transition": "The object's current status does not allow this change.",
+    "maintenance": "New work is refused: the target is in maintenance. `causes` says why; "
+                   "`Retry-After` says when to retry, if the end is known.",
+    "unauthorized": "Missing, invalid or revoked token. Send 'Authorization: Bearer <token>'.",
+    "forbidden": "The token's role does not allow this request.",
+    "rate-limited": "Too many failed attempts. Wait `Retry-After` seconds.",
+    "internal": "An unexpected server error; the server log has the details.",
+    "maintenance_soon": "New work is refused: a maintenance window that gates work starts "
+                        "before `expected_duration_s` would end. `causes` names it; "
+                        "`force: true` admits the work anyway.",
+    "delivery-superseded": "A newer notification about the same subject exists on this "
+                           "channel (`superseded_by`); it carries the current state, so this "
+                           "one is not sent again.",
+    "channel-failed": "The channel's receiver failed (or could not be reached): `attempt` "
+                      "has its status code or error. pitstop itself is fine.",
+    "bad-request": "The request could not be read as HTTP pitstop understands.",
+    "method-not-allowed": "This path does not answer this method; `Allow` lists those it "
+                          "does.",
+    "unsupported-media-type": "The body is not JSON: send Content-Type application/json.",
+    "http-error": "An HTTP error the server's framework answered; the detail says which.",
+    "database_unavailable": "The database is unreachable (connection refused or lost, a "
+                            "timeout, a locked SQLite file). Retry after `Retry-After` "
+                            "seconds; reads served from memory still answer, marked stale.",
+}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Problem types answered outside MAPPING, by status (for the OpenAPI document).
 OTHER_SLUGS = {400: ("malformed-json",), 422: ("invalid-input",), 500: ("internal",)}
@@ -80,6 +113,17 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     problem types of each status listed (see :mod:`pitstop.api.openapi`)."""
     return {status: {"model": Problem, "description": "Problem types: " + ", ".join(
         f"`{problem_type(s)}`" for s in slugs_for(status))} for status in statuses}
+
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/problems/{slug}")
+async def problem_doc(slug: str) -> Response:
+    """The documentation of one problem type: a problem's ``type`` resolves here."""
+    if slug not in DOCS:
+        raise errors.NotFound(f"no problem type {slug!r}; see the README for every type")
+    return PlainTextResponse(f"{slug}\n\n{DOCS[slug]}\n")
 
 
 def problem_type(slug: str) -> str:
