@@ -23,12 +23,10 @@ from pitstop.services.auth import authenticate, authorize
 from pitstop.services.gate import GATE_EVENTS
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Principal
-from pitstop.services.stream import Filter, Frame, Subscriber
-from pitstop.storage import events as events_q
+from pitstop.services.stream import FellBehind, Filter, Subscriber, frames, replay
 
 router = APIRouter(tags=["stream"])
 KEEPALIVE_S = 15.0
-PAGE = 1_000
 
 
 def _principal(conn: HTTPConnection) -> Principal:
@@ -62,54 +60,6 @@ def _after(conn: HTTPConnection) -> int | None:
         raise InvalidInput(f"after / Last-Event-ID must be an event id from 0 to "
                            f"{EVENT_ID_MAX} (got {raw[:40]!r})", field="after")
     return int(raw)
-
-
-async def _replay(rt: Runtime, sub: Subscriber, after: int | None) -> AsyncIterator[Frame]:
-    """The events after ``after`` from the log, in order (nothing when ``after`` is None)."""
-    if after is None:
-        return
-    last = after
-    while True:
-        async with rt.db.read() as conn:
-            rows = await events_q.events_after(
-                conn=conn, after=last, limit=PAGE,
-                types=sorted(sub.filter.types) if sub.filter.types else None,
-                target=sub.filter.target)
-        for row in rows:
-            last = row["id"]
-            yield Frame.of(row["id"], row["type"], row["target"], {
-                "id": row["id"], "type": row["type"], "target": row["target"],
-                "at": row["at"], "data": row["data"]})
-        if len(rows) < PAGE:
-            return
-
-
-async def _frames(rt: Runtime, sub: Subscriber, after: int | None
-                  ) -> AsyncIterator[Frame | None]:
-    """Missed events from the log, then the live tail; None on a keepalive tick. Raises
-    :class:`_FellBehind` when the client's queue overflowed."""
-    last = after if after is not None else 0
-    async for frame in _replay(rt, sub, after):
-        last = frame.id
-        yield frame
-    while True:
-        try:
-            async with asyncio.timeout(KEEPALIVE_S):
-                frame = await sub.queue.get()
-        except TimeoutError:
-            yield None  # a keepalive
-            continue
-        if frame is None:
-            raise _FellBehind(last)
-        if frame.id > last:
-            last = frame.id
-            yield frame
-
-
-class _FellBehind(Exception):
-    def __init__(self, last: int) -> None:
-        super().__init__(f"this client fell behind; reconnect with after={last}")
-        self.last = last
 
 
 # /v1/events reads its parameters itself (the WebSocket shares them): documented here.
@@ -154,9 +104,9 @@ async def sse(request: Request) -> StreamingResponse:
             # but some clients (httpx-sse) yield it as an empty message event. The reconnect
             # time applies as soon as it is read; the first real event ends its block.
             yield b"retry: 2000\n"
-            async for frame in _frames(rt, sub, after):
+            async for frame in frames(rt.db, sub, after, KEEPALIVE_S):
                 yield b": keepalive\n" if frame is None else frame.sse
-        except _FellBehind as exc:
+        except FellBehind as exc:
             yield b"event: overflow\ndata: %s\n\n" % str(exc).encode()
         finally:
             rt.stream.unsubscribe(sub)
@@ -198,7 +148,7 @@ async def _send_frames(ws: WebSocket, rt: Runtime, sub: Subscriber, after: int |
     once per client for every event — and needs no keepalive: uvicorn pings the socket."""
     last = after if after is not None else 0
     try:
-        async for frame in _replay(rt, sub, after):
+        async for frame in replay(rt.db, sub.filter, after):
             last = frame.id
             await ws.send_text(frame.text)
         get, send = sub.queue.get, ws.send
@@ -206,8 +156,8 @@ async def _send_frames(ws: WebSocket, rt: Runtime, sub: Subscriber, after: int |
             if frame.id > last:  # not already sent from the log
                 last = frame.id
                 await send({"type": "websocket.send", "text": frame.text})
-        raise _FellBehind(last)
-    except _FellBehind as exc:
+        raise FellBehind(last)
+    except FellBehind as exc:
         with contextlib.suppress(Exception):
             await ws.close(code=4008, reason=close_reason(str(exc)))
     except WebSocketDisconnect:
