@@ -35,6 +35,8 @@ async def test_no_lease_is_granted_after_the_gate_closes(settings, gate):
         results: list[tuple[float, int]] = []
         stop = asyncio.Event()
         granted = asyncio.Event()
+        ack: list[float] = []  # when the gate closed, once it has
+        answered_after_ack = asyncio.Event()
 
         async def acquirer(i: int) -> None:
             client = a if i % 2 else b
@@ -44,6 +46,8 @@ async def test_no_lease_is_granted_after_the_gate_closes(settings, gate):
                 r = await client.post("/v1/leases", json={"target": target, "kind": "job",
                                                            "holder": f"w{i}", "ttl_s": 600})
                 results.append((started, r.status_code))
+                if ack and started > ack[0]:
+                    answered_after_ack.set()
                 if r.status_code == 201:
                     granted.set()
                 else:
@@ -64,7 +68,10 @@ async def test_no_lease_is_granted_after_the_gate_closes(settings, gate):
         assert r.status_code in (200, 201), r.text
         reported_in_flight = r.json()["target"]["drain"]["in_flight"] \
             if gate == "enter" else None
-        await asyncio.sleep(0.5)
+        # Race on until a request begun after the ack has been answered (under load the
+        # requests in flight at the ack can take a while to drain).
+        ack.append(acknowledged)
+        await asyncio.wait_for(answered_after_ack.wait(), 30)
         stop.set()
         await asyncio.gather(*tasks)
 
