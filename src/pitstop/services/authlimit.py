@@ -42,16 +42,18 @@ class FailureLimiter:
 
 
 class AgentLimiter:
-    """A token bucket per node: ``rate`` requests per second, ``burst`` at once."""
+    """A token bucket per node: ``rate`` requests per second, ``burst`` at once. It runs on
+    pitstop's clock (frozen in tests, so a slow test machine refills nothing); a clock set
+    back refills nothing either."""
 
     def __init__(self, rate: float, burst: int) -> None:
         self.rate, self.burst = rate, burst
         self._buckets: dict[str, tuple[float, float]] = {}
 
     def check(self, node: str) -> None:
-        now = clock.monotonic()
+        now = clock.now().timestamp()
         tokens, at = self._buckets.get(node, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - at) * self.rate)
+        tokens = min(float(self.burst), tokens + max(0.0, now - at) * self.rate)
         if tokens < 1:
             wait = int((1 - tokens) / self.rate) + 1
             self._buckets[node] = (tokens, now)
