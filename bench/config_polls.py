@@ -23,6 +23,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import free_port, median, require_wrk, uvicorn, wait_up, wrk_rps
 
+from pitstop.services import nodes
+from pitstop.services.loader import load_snapshot
+from pitstop.services.tokens import ensure_admin
+from pitstop.services.wiring import wire
+from pitstop.settings import Settings
+from pitstop.storage.engine import Database
+from pitstop.storage.migrate import upgrade
+
 ADMIN = "pst_bench-admin-token-0123456789"
 NODES, ROUNDS, SECONDS = 1000, 3, 5
 CONFIG = {"workloads": [{"name": "shipper", "image": "vector:0.40"}, {"name": "metrics"}],
@@ -31,14 +39,6 @@ CONFIG = {"workloads": [{"name": "shipper", "image": "vector:0.40"}, {"name": "m
 
 
 async def _prepare(url: str) -> list[str]:
-    from pitstop.services import nodes
-    from pitstop.services.loader import load_snapshot
-    from pitstop.services.tokens import ensure_admin
-    from pitstop.services.wiring import wire
-    from pitstop.settings import Settings
-    from pitstop.storage.engine import Database
-    from pitstop.storage.migrate import upgrade
-
     db = Database(url)
     await upgrade(db)
     rt = wire(Settings(database_url=url), db)

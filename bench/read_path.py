@@ -19,19 +19,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import compare, report, require_wrk, wrk_rps
 
+from pitstop.services.labels import put_target
+from pitstop.services.loader import load_snapshot
+from pitstop.services.tokens import ensure_admin
+from pitstop.services.wiring import wire
+from pitstop.settings import Settings
+from pitstop.storage.engine import Database
+from pitstop.storage.migrate import upgrade
+
 TOKEN = "pst_bench-admin-token-0123456789"
 ROUNDS, SECONDS = 3, 5
 
 
 async def _prepare(url: str) -> None:
-    from pitstop.services.loader import load_snapshot
-    from pitstop.services.targets import put_target
-    from pitstop.services.tokens import ensure_admin
-    from pitstop.services.wiring import wire
-    from pitstop.settings import Settings
-    from pitstop.storage.engine import Database
-    from pitstop.storage.migrate import upgrade
-
     db = Database(url)
     await upgrade(db)
     rt = wire(Settings(database_url=url), db)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from starlette.responses import Response
 
 from pitstop.api.deps import RT
+from pitstop.api.openapi import api_router
 from pitstop.services.calendar import build_calendar
 
-router = APIRouter(tags=["calendar"])
+router = api_router(tags=["calendar"])
 
 
 @router.get("/v1/calendar.ics", response_class=Response, responses={200: {

@@ -11,11 +11,12 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from pitstop.api.deps import RT, principal_for
 from pitstop.api.models.deploy import DeployError, DeployResult, DeployStatus
+from pitstop.api.openapi import api_router
 from pitstop.api.problems import problems
 from pitstop.api.responses import json_response
 from pitstop.api.schemas import DeployEnterBody
@@ -41,7 +42,7 @@ CHANGE: dict[int | str, dict[str, Any]] = {
 }
 # The admin code as CI pipelines send it, or the same token as a bearer token.
 SECURITY = {"security": [{"adminCode": []}, {"bearer": []}]}
-router = APIRouter(prefix="/admin/maintenance", tags=["deploy API"], responses=AUTH)
+router = api_router(prefix="/admin/maintenance", tags=["deploy API"], responses=AUTH)
 DEFAULT_ENTER_REASON = "deployment"
 DEFAULT_EXIT_REASON = "deployment finished"
 HELD_BY_OTHERS = ("Maintenance mode was entered by others and is not held by this admin "

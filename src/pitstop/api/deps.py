@@ -44,8 +44,8 @@ def principal_for(request: Request, permission: str) -> Principal:
             if request.method not in SAFE_METHODS:
                 check_csrf(session, request.headers.get("x-csrf-token"))
             return authorize(session.principal, permission)
-    address = request.client.host if request.client else "unknown"
-    principal = authenticate(rt, secret, address)
+    client = request.client
+    principal = authenticate(rt, secret, client.host if client else "unknown")
     if admin_code and principal.role != "admin":  # a valid token: not a failed attempt
         raise Forbidden(f"x-admin-code must be an admin token; token {principal.name!r} has "
                         f"role {principal.role}: send it as 'Authorization: Bearer <token>'",

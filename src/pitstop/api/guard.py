@@ -4,9 +4,9 @@ form body (422 naming the field).
 
 PostgreSQL cannot store NUL in text and its driver cannot encode a lone surrogate, and neither
 is ever meant in a name, a reason or a filter. Checking here covers every route alike — the
-documented ones, the hot plain routes mounted ahead of them, the console's forms and the deploy
-API — so none of them can reach the database with one. The body check costs one byte search
-unless the body has an escaped NUL or surrogate in it.
+routes FastAPI validates, the Direct routes that read their own input, the console's forms
+and the deploy API — so none of them can reach the database with one. The body check costs
+one byte search unless the body has an escaped NUL or surrogate in it.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def text_problem(value: str) -> str | None:
 
 
 class InputGuard:
-    """Pure ASGI middleware: the hot routes pay for one byte search per body, no more."""
+    """Pure ASGI middleware: the polled routes pay for one byte search per body, no more."""
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from pitstop import __version__
 from pitstop.api.deps import RT, runtime_of
+from pitstop.api.direct import direct
 from pitstop.api.models.health import Health, Liveness, Readiness
+from pitstop.api.openapi import api_router
 from pitstop.api.responses import json_response
 from pitstop.api.stale import mark_stale
 from pitstop.domain.state import public_text
@@ -22,21 +24,15 @@ from pitstop.domain.targets import PLATFORM
 from pitstop.services.runtime import Runtime
 from pitstop.services.targets import describe_target
 
-router = APIRouter(tags=["health"])
+router = api_router(tags=["health"])
 
 
-
-@router.get("/health", response_model=Health)
-async def health(rt: RT) -> Response:
-    return health_response(rt)
-
-
-async def health_hot(request: Request) -> Response:
-    """/health without the dependency solver (load balancers poll it)."""
-    return health_response(runtime_of(request))
-
-
-def health_response(rt: Runtime) -> Response:
+@direct(router, "GET", "/health", response_model=Health)
+async def health(request: Request) -> Response:
+    """Whether the platform is in maintenance (with its public message only) and whether
+    the database answers; no auth. Always 200: ``status`` is "degraded" during an outage."""
+    # Load balancers poll this: a Direct route.
+    rt = runtime_of(request)
     view = describe_target(rt.state, PLATFORM)
     public = (w.id for w in rt.state.windows.values() if w.public)
     body = {

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from starlette.responses import Response
 
 from pitstop.api.deps import RT, Auditor
 from pitstop.api.models.history import HistoryPage
+from pitstop.api.openapi import api_router
 from pitstop.api.problems import problems
 from pitstop.api.responses import json_response
 from pitstop.api.schemas import TARGET_PATTERN, TextInstant
@@ -16,7 +17,7 @@ from pitstop.services import history
 from pitstop.services.targets import check_target_id
 from pitstop.storage.audit import HistoryFilter
 
-router = APIRouter(prefix="/v1/history", tags=["history"], responses=problems(401, 403, 429))
+router = api_router(prefix="/v1/history", tags=["history"], responses=problems(401, 403, 429))
 # A target id, or window:<id>
 HISTORY_TARGET = TARGET_PATTERN.removesuffix(")$") + "|window:[0-9]+)$"
 

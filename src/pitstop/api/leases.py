@@ -5,28 +5,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from fastapi import Query, Request
 from starlette.responses import Response
 
 from pitstop import clock
 from pitstop.api.deps import RT, Admin, Reader, Worker, principal_for, runtime_of
+from pitstop.api.direct import body_schema, direct, read_body
 from pitstop.api.models.leases import ForcedRelease, InFlightList, Lease
+from pitstop.api.openapi import api_router
 from pitstop.api.problems import Problem, problems
 from pitstop.api.responses import json_response
 from pitstop.api.schemas import LeaseBody, PhaseBody, ReleaseBody, TargetIdField
 from pitstop.services import leases
-from pitstop.services.runtime import Runtime
 from pitstop.services.targets import check_target_id
 
-router = APIRouter(prefix="/v1/leases", tags=["leases"], responses=problems(401, 403, 429))
+router = api_router(prefix="/v1/leases", tags=["leases"], responses=problems(401, 403, 429))
 LOCATION = {"Location": {"description": "the new lease's URL", "schema": {"type": "string"}}}
 ENDED = {409: {"model": Problem, "description": "Problem types: `/problems/conflict` (the "
                "lease has ended: released, lost or force-released; acquire a new one)"}}
 
 
-@router.post("", response_model=Lease, status_code=201, responses={
+@direct(router, "POST", "", response_model=Lease, status_code=201,
+        openapi_extra=body_schema(LeaseBody), responses={
     201: {"headers": LOCATION}, **problems(404),
     503: {"model": Problem, "headers": {"Retry-After": {
         "description": "seconds until the maintenance is known to end (absent when unknown)",
@@ -34,37 +34,18 @@ ENDED = {409: {"model": Problem, "description": "Problem types: `/problems/confl
         "`/problems/maintenance` (the target is in maintenance: `causes` says why), "
         "`/problems/maintenance_soon` (a gating window starts before the work's expected "
         "end: `occurrence` names it), `/problems/database_unavailable`"}})
-async def acquire(rt: RT, _: Worker, body: LeaseBody) -> Response:
+async def acquire(request: Request) -> Response:
     """Admit one unit of work on a target, or refuse it while the target is in maintenance
     or will be before the work's expected end."""
-    return await _acquire(rt, body)
-
-
-async def _acquire(rt: Runtime, body: LeaseBody) -> Response:
+    # Executors call this per unit of work: a Direct route, which reads its body itself.
+    principal_for(request, "lease")
+    body: LeaseBody = await read_body(request, LeaseBody)
     lease = await leases.acquire_lease(
-        rt=rt, target=body.target, kind=body.kind, holder=body.holder,
+        rt=runtime_of(request), target=body.target, kind=body.kind, holder=body.holder,
         expected_duration_s=body.expected_duration_s, phase=body.phase, ttl_s=body.ttl_s,
         force=body.force)
     return json_response(leases.lease_json(lease), 201,
                          headers={"Location": f"/v1/leases/{lease.id}"})
-
-
-async def acquire_hot(request: Request) -> Response:
-    """:func:`acquire` without FastAPI's dependency solver: executors call it per unit of
-    work. Same token check, same schema, same errors."""
-    principal_for(request, "lease")
-    try:
-        body = LeaseBody.model_validate_json(await request.body())
-    except ValidationError as exc:
-        raise RequestValidationError(exc.errors(include_url=False)) from None
-    return await _acquire(runtime_of(request), body)
-
-
-async def release_hot(request: Request) -> Response:
-    """:func:`release` without the dependency solver."""
-    principal_for(request, "lease")
-    await leases.release_lease(rt=runtime_of(request), lease_id=request.path_params["lease_id"])
-    return Response(status_code=204)
 
 
 @router.get("", response_model=InFlightList)
@@ -104,7 +85,9 @@ async def set_phase(rt: RT, _: Worker, lease_id: str, body: PhaseBody) -> Respon
     return json_response(leases.lease_json(lease))
 
 
-@router.delete("/{lease_id}", status_code=204, responses=problems(404))
-async def release(rt: RT, _: Worker, lease_id: str) -> Response:
-    await leases.release_lease(rt=rt, lease_id=lease_id)
+@direct(router, "DELETE", "/{lease_id}", status_code=204, responses=problems(404))
+async def release(request: Request, lease_id: str) -> Response:
+    """End the work: the lease no longer holds up a drain."""
+    principal_for(request, "lease")
+    await leases.release_lease(rt=runtime_of(request), lease_id=lease_id)
     return Response(status_code=204)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.responses import Response
 
 from pitstop.api.deps import RT
+from pitstop.api.openapi import api_router
 
-router = APIRouter(tags=["metrics"])
+router = api_router(tags=["metrics"])
 
 
 @router.get("/metrics", response_class=Response, responses={200: {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path
+from fastapi import Body, Path
 from starlette.responses import Response
 
 from pitstop.api.deps import RT, Admin, Operator, Reader
@@ -16,6 +16,7 @@ from pitstop.api.models.nodes import (
     NodeToken,
     RegisteredNode,
 )
+from pitstop.api.openapi import api_router
 from pitstop.api.problems import problems
 from pitstop.api.responses import json_response
 from pitstop.api.schemas import CONFIG_SCHEMA, BulkConfigBody, ExitBody, NodeBody, NodeEnterBody
@@ -23,7 +24,7 @@ from pitstop.domain.targets import NAME_PATTERN
 from pitstop.errors import NotFound
 from pitstop.services import nodes
 
-router = APIRouter(prefix="/v1/nodes", tags=["nodes"], responses=problems(401, 403, 429))
+router = api_router(prefix="/v1/nodes", tags=["nodes"], responses=problems(401, 403, 429))
 # Documents what services.nodes checks (with a message saying what a name looks like).
 NodeName = Annotated[str, Path(description="1-63 of a-z 0-9 - _ .",
                                json_schema_extra={"pattern": NAME_PATTERN})]

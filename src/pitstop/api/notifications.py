@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, get_args
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from pydantic import WithJsonSchema
 from starlette.responses import Response
 
@@ -20,13 +20,14 @@ from pitstop.api.models.notifications import (
     Subscription,
     SubscriptionList,
 )
+from pitstop.api.openapi import api_router
 from pitstop.api.params import DeliveryBefore, DeliveryId
 from pitstop.api.problems import problems
 from pitstop.api.responses import json_response
 from pitstop.api.schemas import ChannelBody, SubscriptionBody
 from pitstop.services import channels, deliveries
 
-router = APIRouter(tags=["notifications"], responses=problems(401, 403, 429))
+router = api_router(tags=["notifications"], responses=problems(401, 403, 429))
 # Channel and subscription ids are ch_/sub_ and 12 hex digits; any other text is a 404.
 ObjectId = Annotated[str, Path(max_length=32)]
 # Checked by the service, whose message lists the statuses.

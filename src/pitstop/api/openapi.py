@@ -28,8 +28,9 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIRouter
 
+from pitstop.api.direct import BODIES
 from pitstop.api.problems import PROBLEM, Problem, problem_type, slugs_for
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -68,6 +69,11 @@ def _exact(path: str, operation: dict[str, Any]) -> None:
         operation.setdefault("security", [{"bearer": []}])
 
 
+def api_router(**options: Any) -> APIRouter:
+    """An APIRouter whose operations get readable ids (:func:`unique_id`)."""
+    return APIRouter(generate_unique_id_function=unique_id, **options)
+
+
 def unique_id(route: APIRoute) -> str:
     """FastAPI's ``generate_unique_id_function``: ``tag:name``, made readable by
     :func:`_name_operations` once every operation is known."""
@@ -95,9 +101,10 @@ def document(app: FastAPI) -> dict[str, Any]:
     schemas = components.setdefault("schemas", {})
     for name in FASTAPI_ONLY:
         schemas.pop(name, None)
-    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-    schemas.update(problem.pop("$defs", {}))
-    schemas.setdefault("Problem", problem)
+    for name, model in {"Problem": Problem, **BODIES}.items():
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas.setdefault(name, schema)
     components["securitySchemes"] = {"bearer": {
         "type": "http", "scheme": "bearer",
         "description": "an API token (`pst_…`), or a node's agent token on /v1/agent"},

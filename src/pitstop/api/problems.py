@@ -209,8 +209,8 @@ def _validation_error(request: Request, exc: RequestValidationError) -> Response
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route answers on this path. Starlette's 405 names only the first
-    route whose path matches, and the hot routes mounted ahead share paths with others."""
+    """Every method some route answers on this path: Starlette's 405 names only the first
+    route whose path matches, and several routes share most paths."""
     found = [method for method in METHODS if any(
         route.matches({**request.scope, "method": method})[0] is Match.FULL
         for route in request.app.router.routes)]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 from starlette.responses import Response
 
 from pitstop.api.deps import RT, Reader, Reporter
 from pitstop.api.models.services import Service, ServiceList
+from pitstop.api.openapi import api_router
 from pitstop.api.problems import problems
 from pitstop.api.responses import json_response
 from pitstop.api.schemas import ServiceStatusBody
@@ -16,7 +17,7 @@ from pitstop.domain.targets import NAME_PATTERN
 from pitstop.domain.windows import Realtime
 from pitstop.services import service_status
 
-router = APIRouter(prefix="/v1/services", tags=["services"], responses=problems(401, 403, 429))
+router = api_router(prefix="/v1/services", tags=["services"], responses=problems(401, 403, 429))
 # Documents what service_status checks (with a message saying what a name looks like).
 ServiceName = Annotated[str, Path(description="1-63 of a-z 0-9 - _ .",
                                   json_schema_extra={"pattern": NAME_PATTERN})]

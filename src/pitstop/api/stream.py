@@ -11,11 +11,12 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from fastapi import Request, WebSocket, WebSocketDisconnect
 from starlette.requests import HTTPConnection
 from starlette.responses import StreamingResponse
 
 from pitstop.api.deps import runtime_of
+from pitstop.api.openapi import api_router
 from pitstop.api.params import EVENT_ID_MAX
 from pitstop.api.problems import close_reason, domain_problem, problems, refuse_websocket
 from pitstop.errors import InvalidInput, PitstopError
@@ -25,7 +26,7 @@ from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Principal
 from pitstop.services.stream import FellBehind, Filter, Subscriber, frames, replay
 
-router = APIRouter(tags=["stream"])
+router = api_router(tags=["stream"])
 KEEPALIVE_S = 15.0
 
 

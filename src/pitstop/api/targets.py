@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from starlette.responses import Response
 
 from pitstop import clock
 from pitstop.api.deps import RT, Operator, Reader, principal_for, runtime_of
+from pitstop.api.direct import direct
 from pitstop.api.models.targets import Gate, MaintenanceChange, Target, TargetDrain, TargetList
+from pitstop.api.openapi import api_router
 from pitstop.api.problems import problems
 from pitstop.api.responses import dumps, json_response
 from pitstop.api.schemas import EnterBody, ExitBody, TargetBody, WaitMs
@@ -19,7 +21,7 @@ from pitstop.errors import Forbidden
 from pitstop.services import gate, labels, maintenance, targets
 from pitstop.services.snapshot import Principal
 
-router = APIRouter(prefix="/v1/targets", tags=["targets"], responses=problems(401, 403, 429))
+router = api_router(prefix="/v1/targets", tags=["targets"], responses=problems(401, 403, 429))
 # The pattern documents what services.targets.check_target_id enforces (with a message that
 # says what a target id looks like); a well-formed id of no target is a 404.
 TargetId = Annotated[str, Path(description="`platform`, `node:<name>` or `service:<name>`",
@@ -46,22 +48,14 @@ async def get_gate(rt: RT, _: Reader, target: TargetId) -> Response:
     return json_response(body, headers=mark_stale(body, rt))
 
 
-@router.get("/{target}", response_model=Target,
-            responses={200: {"headers": STALE}, **problems(404)})
-async def get_target(rt: RT, _: Reader, target: TargetId) -> Response:
-    body = targets.describe_target(rt.state, target).to_json()
-    return json_response(body, headers=mark_stale(body, rt))
-
-
-async def get_target_hot(request: Request) -> Response:
-    """The same as :func:`get_target`, served without FastAPI's dependency solver.
-
-    Executors and dashboards poll this route; it is mounted ahead of the documented one
-    (see ``pitstop.app``) and answers from memory with the same auth and the same body.
-    """
+@direct(router, "GET", "/{target}", response_model=Target,
+        responses={200: {"headers": STALE}, **problems(404)})
+async def get_target(request: Request, target: TargetId) -> Response:
+    """The target's state: in maintenance or not, why, and its drain."""
+    # Executors and dashboards poll this: a Direct route, answered from memory with the
+    # encoded body cached until the state can next change.
     principal_for(request, "read")
-    rt = runtime_of(request)
-    target, now = request.path_params["target"], clock.now()
+    rt, now = runtime_of(request), clock.now()
     if stale_as_of(rt) is not None:  # during an outage: marked, so not from the cache
         view = targets.describe_target(rt.state, target, now).to_json()
         return json_response(view, headers=mark_stale(view, rt))

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 from starlette.responses import Response
 
 from pitstop.api.deps import RT, Admin
 from pitstop.api.models.tokens import NewToken, TokenList
+from pitstop.api.openapi import api_router
 from pitstop.api.problems import problems
 from pitstop.api.responses import json_response
 from pitstop.api.schemas import TokenBody
 from pitstop.services import tokens
 
-router = APIRouter(prefix="/v1/tokens", tags=["tokens"], responses=problems(401, 403, 429))
+router = api_router(prefix="/v1/tokens", tags=["tokens"], responses=problems(401, 403, 429))
 
 
 @router.post("", status_code=201, response_model=NewToken, responses=problems(409))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from starlette.responses import Response
 
 from pitstop import clock
@@ -17,6 +17,7 @@ from pitstop.api.models.windows import (
     Window,
     WindowList,
 )
+from pitstop.api.openapi import api_router
 from pitstop.api.params import OccurrenceId, WindowId
 from pitstop.api.problems import problems
 from pitstop.api.responses import json_response
@@ -35,7 +36,7 @@ from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import WindowRecord
 from pitstop.services.targets import check_target_id
 
-router = APIRouter(tags=["windows"], responses=problems(401, 403, 429))
+router = api_router(tags=["windows"], responses=problems(401, 403, 429))
 OccStatus = Literal["SCHEDULED", "READY", "ONGOING", "COMPLETED", "CANCELLED"]
 From = Annotated[TextInstant | None, Query(alias="from",
                                            description="occurrences ending after this")]
