@@ -63,7 +63,7 @@ def _assert_database_unavailable(r: httpx.Response) -> None:
     assert r.headers["content-type"] == "application/problem+json"
     assert 1 <= int(r.headers["retry-after"]) <= 10
     problem = r.json()
-    assert problem["type"] == "/problems/database_unavailable"
+    assert problem["type"] == "/problems/database-unavailable"
     assert "database is unreachable" in problem["detail"]
     assert "retried" in problem["detail"]
 

@@ -91,7 +91,7 @@ async def test_lease_answers_are_documented(app, admin, anon, secrets, documente
             ).status_code == 201
     soon = documented("/v1/leases", "POST", await admin.post(
         "/v1/leases", json={**lease, "target": "node:b", "expected_duration_s": 3600}))
-    assert soon.status_code == 503 and soon.json()["type"].endswith("maintenance_soon")
+    assert soon.status_code == 503 and soon.json()["type"].endswith("/maintenance-soon")
 
     path = "/v1/leases/{lease_id}"
     lease_id = granted.json()["id"]

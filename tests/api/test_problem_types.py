@@ -27,3 +27,16 @@ async def test_an_unknown_problem_type_is_a_problem_itself(anon):
     assert r.status_code == 404
     assert r.json()["type"] == "/problems/not-found"
     assert "no problem type 'no-such-thing'" in r.json()["detail"]
+
+
+def test_every_slug_is_kebab_case():
+    assert all(slug == slug.lower() and "_" not in slug for slug in every_slug())
+
+
+async def test_an_earlier_spelling_redirects_to_the_type_it_became(anon):
+    for old, new in (("maintenance_soon", "maintenance-soon"),
+                     ("database_unavailable", "database-unavailable")):
+        r = await anon.get(f"/problems/{old}")
+        assert r.status_code == 308 and r.headers["location"] == f"/problems/{new}"
+        followed = await anon.get(f"/problems/{old}", follow_redirects=True)
+        assert followed.status_code == 200 and followed.text.startswith(f"{new}\n\n")

@@ -69,7 +69,7 @@ async def test_work_that_would_run_into_a_window_is_refused_ahead(operator):
     long = await lease(operator, "service:api", expected_duration_s=3600)
     assert long.status_code == 503
     problem = long.json()
-    assert problem["type"].endswith("maintenance_soon")
+    assert problem["type"].endswith("/maintenance-soon")
     assert problem["occurrence"]["id"] == occ["id"]
     assert problem["occurrence"]["start"] == "2026-03-01T12:30:00Z"
     assert "force" in problem["detail"]

@@ -130,6 +130,22 @@ def test_unreachable_server_is_a_typed_error():
         client.health()
 
 
+@pytest.mark.parametrize("spelling", ["maintenance-soon", "maintenance_soon"])
+def test_a_refusal_is_typed_in_both_spellings_of_its_type(spelling):
+    """A pitstop 0.1 server wrote ``maintenance_soon`` and ``database_unavailable``."""
+    def refusal(kind: str) -> httpx.Response:
+        return httpx.Response(503, headers={"Retry-After": "90"},
+                              json={"type": f"/problems/{kind}", "detail": "later"})
+
+    soon = sdk.errors.error_from_response(refusal(spelling))
+    assert isinstance(soon, sdk.MaintenanceSoon) and soon.retry_after == 90
+    down = sdk.errors.error_from_response(refusal(spelling.replace(
+        "maintenance", "database").replace("soon", "unavailable")))
+    assert isinstance(down, sdk.errors.Unavailable) and down.retry_after == 90
+    plain = sdk.errors.error_from_response(refusal("maintenance"))
+    assert type(plain) is sdk.InMaintenance
+
+
 def test_windows_through_the_sdk_and_a_typed_maintenance_soon(live):
     # The live server's own (real) clock decides: 30 minutes is far enough either way.
     start = (datetime.now(UTC) + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%S")

@@ -32,8 +32,8 @@ ENDED = {409: {"model": Problem, "description": "Problem types: `/problems/confl
         "description": "seconds until the maintenance is known to end (absent when unknown)",
         "schema": {"type": "integer"}}}, "description": "Problem types: "
         "`/problems/maintenance` (the target is in maintenance: `causes` says why), "
-        "`/problems/maintenance_soon` (a gating window starts before the work's expected "
-        "end: `occurrence` names it), `/problems/database_unavailable`"}})
+        "`/problems/maintenance-soon` (a gating window starts before the work's expected "
+        "end: `occurrence` names it), `/problems/database-unavailable`"}})
 async def acquire(request: Request) -> Response:
     """Admit one unit of work on a target, or refuse it while the target is in maintenance
     or will be before the work's expected end."""

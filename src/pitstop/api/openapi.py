@@ -11,7 +11,7 @@ sixty routes:
 - an operation with a request body may answer 400 (malformed JSON), 413 (too large) and 415
   (not JSON), which the input guard and the error mapping give before the route runs;
 - an operation with a body or parameters may answer 422 (invalid input);
-- every ``/v1`` operation may answer 503 ``database_unavailable`` during an outage;
+- every ``/v1`` operation may answer 503 ``database-unavailable`` during an outage;
 - an operation that documents 401 needs a bearer token: it gets the ``bearer`` security
   requirement, so generated clients send the token (unless the route names its own: the
   deploy API also takes the token as ``x-admin-code``);
@@ -58,7 +58,7 @@ def _exact(path: str, operation: dict[str, Any]) -> None:
     else:
         answers.pop("422", None)
     if path.startswith("/v1/"):
-        answers.setdefault("503", _problem_answer(_types(503, ("database_unavailable",))))
+        answers.setdefault("503", _problem_answer(_types(503, ("database-unavailable",))))
     for status, answer in answers.items():
         content = answer.get("content") or {}
         schema = next(iter(content.values()), {}).get("schema", PROBLEM_REF)

@@ -32,12 +32,12 @@ MAPPING: list[tuple[type[errors.PitstopError], int, str, str]] = [
      "A newer notification about the same subject exists"),
     (errors.Conflict, 409, "conflict", "Conflict"),
     (errors.InMaintenance, 503, "maintenance", "Target in maintenance"),
-    (errors.MaintenanceSoon, 503, "maintenance_soon", "Maintenance starts before the work ends"),
+    (errors.MaintenanceSoon, 503, "maintenance-soon", "Maintenance starts before the work ends"),
     (errors.Unauthorized, 401, "unauthorized", "Unauthorized"),
     (errors.Forbidden, 403, "forbidden", "Forbidden"),
     (errors.RateLimited, 429, "rate-limited", "Too many requests"),
     (errors.ChannelFailed, 502, "channel-failed", "The channel's receiver failed"),
-    (errors.DatabaseUnavailable, 503, "database_unavailable", "Database unavailable"),
+    (errors.DatabaseUnavailable, 503, "database-unavailable", "Database unavailable"),
 ]
 HTTP_SLUGS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed",
               413: "too-large", 415: "unsupported-media-type"}
@@ -57,7 +57,7 @@ DOCS = {
     "forbidden": "The token's role does not allow this request.",
     "rate-limited": "Too many failed attempts. Wait `Retry-After` seconds.",
     "internal": "An unexpected server error; the server log has the details.",
-    "maintenance_soon": "New work is refused: a maintenance window that gates work starts "
+    "maintenance-soon": "New work is refused: a maintenance window that gates work starts "
                         "before `expected_duration_s` would end. `causes` names it; "
                         "`force: true` admits the work anyway.",
     "delivery-superseded": "A newer notification about the same subject exists on this "
@@ -70,10 +70,12 @@ DOCS = {
                           "does.",
     "unsupported-media-type": "The body is not JSON: send Content-Type application/json.",
     "http-error": "An HTTP error the server's framework answered; the detail says which.",
-    "database_unavailable": "The database is unreachable (connection refused or lost, a "
+    "database-unavailable": "The database is unreachable (connection refused or lost, a "
                             "timeout, a locked SQLite file). Retry after `Retry-After` "
                             "seconds; reads served from memory still answer, marked stale.",
 }
+# Types spelled with "_" before every slug was kebab-case: their pages redirect.
+RENAMED = {"maintenance_soon": "maintenance-soon", "database_unavailable": "database-unavailable"}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Problem types answered outside MAPPING, by status (for the OpenAPI document).
 OTHER_SLUGS = {400: ("malformed-json",), 422: ("invalid-input",), 500: ("internal",)}
@@ -121,6 +123,8 @@ router = APIRouter(include_in_schema=False)
 @router.get("/problems/{slug}")
 async def problem_doc(slug: str) -> Response:
     """The documentation of one problem type: a problem's ``type`` resolves here."""
+    if slug in RENAMED:  # the earlier spelling of a type: its page moved
+        return Response(status_code=308, headers={"Location": problem_type(RENAMED[slug])})
     if slug not in DOCS:
         raise errors.NotFound(f"no problem type {slug!r}; see the README for every type")
     return PlainTextResponse(f"{slug}\n\n{DOCS[slug]}\n")

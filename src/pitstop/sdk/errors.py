@@ -82,7 +82,7 @@ class ServerError(PitstopError):
 
 
 class Unavailable(ServerError):
-    """503 ``database_unavailable``: the server is up but cannot reach its database; the
+    """503 ``database-unavailable``: the server is up but cannot reach its database; the
     call can be retried after ``retry_after`` seconds (reads from memory still answer)."""
 
     def __init__(self, detail: str, *, retry_after: float | None, **kw: Any) -> None:
@@ -118,11 +118,12 @@ def error_from_response(response: httpx.Response) -> PitstopError:
     detail = str(body.get("detail") or body.get("message") or response.reason_phrase
                  or f"HTTP {response.status_code}")
     status = response.status_code
-    kind = str(body.get("type", ""))
-    if status == 503 and kind.endswith(("maintenance", "maintenance_soon")):
-        cls = MaintenanceSoon if kind.endswith("maintenance_soon") else InMaintenance
+    # pitstop 0.1 servers spelled the last two types with "_": both spellings are read.
+    kind = str(body.get("type", "")).replace("_", "-")
+    if status == 503 and kind.endswith(("/maintenance", "/maintenance-soon")):
+        cls = MaintenanceSoon if kind.endswith("/maintenance-soon") else InMaintenance
         return cls(detail, retry_after=_retry_after(response), status=status, body=body)
-    if status == 503 and kind.endswith("database_unavailable"):
+    if status == 503 and kind.endswith("/database-unavailable"):
         return Unavailable(detail, retry_after=_retry_after(response), status=status, body=body)
     if status == 429:
         return RateLimited(detail, retry_after=_retry_after(response), status=status, body=body)

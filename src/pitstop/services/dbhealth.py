@@ -46,7 +46,7 @@ class DatabaseCheck:
     def failed(self, exc: DatabaseUnavailable) -> None:
         if self.error is None:
             log.warning("database unreachable (%s): writes and database reads answer 503 "
-                        "database_unavailable until it is back", exc.reason)
+                        "database-unavailable until it is back", exc.reason)
         self.error = exc
 
     def _succeeded(self, latency_ms: float) -> None:
