@@ -40,3 +40,11 @@ async def test_an_earlier_spelling_redirects_to_the_type_it_became(anon):
         assert r.status_code == 308 and r.headers["location"] == f"/problems/{new}"
         followed = await anon.get(f"/problems/{old}", follow_redirects=True)
         assert followed.status_code == 200 and followed.text.startswith(f"{new}\n\n")
+
+
+async def test_a_path_no_route_answers_is_a_not_found_problem(anon):
+    r = await anon.get("/v1/no-such-thing")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["type"] == "/problems/not-found"
+    assert r.json()["detail"] == "no such endpoint: GET /v1/no-such-thing (see /docs)"

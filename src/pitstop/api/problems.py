@@ -225,7 +225,7 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     slug = HTTP_SLUGS.get(exc.status_code, "http-error")
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     headers = dict(exc.headers or {})
-    if exc.status_code == 404 and detail == "Not Found":
+    if exc.status_code == 404:  # pitstop raises NotFound itself: this is the router's
         detail = f"no such endpoint: {request.method} {request.url.path} (see /docs)"
     if exc.status_code == 405:
         headers["Allow"] = ", ".join(allowed_methods(request))
