@@ -51,6 +51,14 @@ async def test_register_returns_the_agent_token_once(admin, operator):
     assert bad.status_code == 422
 
 
+async def test_a_config_may_not_hold_the_field_pitstop_adds_in_maintenance(admin, edge):
+    r = await admin.put("/v1/nodes/edge-1/config", json={**CONFIG, "maintenance": {"at": 2}})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "config.maintenance"
+    assert "reserved" in r.json()["detail"]
+    assert (await edge.get("/v1/agent/config")).json() == CONFIG  # unchanged
+
+
 async def test_config_outside_maintenance_is_the_desired_config(edge):
     r = await edge.get("/v1/agent/config")
     assert r.status_code == 200

@@ -99,6 +99,10 @@ def _config(raw: Any, *, limit: int) -> dict[str, Any]:
     if not isinstance(raw.get("workloads"), list):
         raise InvalidInput("config needs a workloads list (it may be empty)",
                            field="config.workloads")
+    if "maintenance" in raw:  # the agent could not tell the operator's from pitstop's
+        raise InvalidInput("config.maintenance is reserved: pitstop sets it while the node is "
+                           "in maintenance (its causes and end); give your field another name",
+                           field="config.maintenance")
     try:
         size = len(dumps(raw))
     except TypeError:  # orjson's only refusal of parsed JSON: an integer beyond 64 bits
