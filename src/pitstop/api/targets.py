@@ -10,7 +10,13 @@ from starlette.responses import Response
 from pitstop import clock
 from pitstop.api.deps import RT, Operator, Reader, principal_for, runtime_of
 from pitstop.api.direct import direct
-from pitstop.api.models.targets import Gate, MaintenanceChange, Target, TargetDrain, TargetList
+from pitstop.api.models.targets import (
+    Gate,
+    MaintenanceChange,
+    Target,
+    TargetDrain,
+    TargetList,
+)
 from pitstop.api.openapi import api_router
 from pitstop.api.problems import problems
 from pitstop.api.responses import dumps, json_response

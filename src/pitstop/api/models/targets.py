@@ -13,7 +13,7 @@ from pitstop.api.models.common import OUTCOME_HELP, Cause, Drain, Outcome, Shape
 TargetKind = Literal["platform", "node", "service"]
 
 
-class Target(Stale):
+class TargetState(Shape):
     """A target's effective maintenance state and drain status, as of the request."""
 
     id: str = Field(description="`platform`, `node:<name>` or `service:<name>`")
@@ -29,8 +29,12 @@ class Target(Stale):
     updated_at: datetime
 
 
+class Target(TargetState, Stale):
+    """One target, read from memory: marked while that memory may be out of date."""
+
+
 class TargetList(Stale):
-    items: list[Target] = Field(description="sorted by id")
+    items: list[TargetState] = Field(description="sorted by id")
 
 
 class GateSwitch(Shape):
@@ -84,5 +88,5 @@ class MaintenanceChange(Shape):
     changed: bool = Field(description="the target's maintenance began or ended")
     outcome: Outcome = Field(description=OUTCOME_HELP)
     message: str
-    target: Target
+    target: TargetState
     waited: Waited | None = Field(None, description="present when `wait_ms` was given")
