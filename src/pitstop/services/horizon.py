@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop.domain.lifecycle import Status
 from pitstop.domain.windows import PAUSED, due_steps
-from pitstop.services import eventlog
 from pitstop.services.events import Event
 from pitstop.services.generation import (
     cursor_values,
@@ -65,7 +64,7 @@ async def refresh_horizon(*, rt: Runtime, now: datetime) -> int:
             saved = await windows_q.save_cursors(conn=conn, cursors=cursors)
             inserted = await insert_generated(
                 conn, [row for wid in saved for row in rows[wid]])
-            events = await eventlog.record(
+            events = await rt.eventlog.record(
                 conn, [occurrence_event("occurrence.created", occ, now) for occ in inserted])
     except BaseException:
         for record, _ in due:  # the expanders ran ahead of what was stored
@@ -103,7 +102,7 @@ async def advance_occurrences(*, rt: Runtime, now: datetime) -> int:
                 stale.append(occ.id)
             else:
                 events.append(event)
-        events = await eventlog.record(conn, events)
+        events = await rt.eventlog.record(conn, events)
     rt.publish(events)
     if stale:
         await _reload_occurrences(rt, stale)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pitstop import clock
 from pitstop.domain.targets import parse_target, validate_labels
 from pitstop.errors import InvalidInput
-from pitstop.services import eventlog
 from pitstop.services.runtime import Runtime
 from pitstop.services.targets import TargetView, check_target_id, describe_target, save_labels
 
@@ -21,7 +20,7 @@ async def put_target(
         raise InvalidInput(str(exc), field="labels") from None
     async with rt.db.write() as conn:
         event = await save_labels(conn, target_id, labels, actor=actor, now=clock.now())
-        events = await eventlog.record(conn, [event] if event else [])
+        events = await rt.eventlog.record(conn, [event] if event else [])
     rt.publish(events)
     created = event is not None and event.type == "target.created"
     return created, describe_target(rt.state, target_id)

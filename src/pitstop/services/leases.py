@@ -19,7 +19,7 @@ from pitstop.domain.windows import (
     window_causes,
 )
 from pitstop.errors import Conflict, InMaintenance, MaintenanceSoon, NotFound
-from pitstop.services import eventlog, reported_work
+from pitstop.services import reported_work
 from pitstop.services.events import Event
 from pitstop.services.records import iso_z, lease_from_row, switch_from_row
 from pitstop.services.runtime import Runtime
@@ -192,7 +192,7 @@ async def expire_leases(*, rt: Runtime, now: datetime) -> int:
                                                   if k in ("id", "kind", "holder", "phase")}},
             )
             events.append(Event("lease.lost", row["target"], now, {"lease": row["id"]}, lease))
-        events = await eventlog.record(conn, events)
+        events = await rt.eventlog.record(conn, events)
     rt.publish(events)
     return len(events)
 
@@ -222,7 +222,7 @@ async def force_release(*, rt: Runtime, lease_id: str, reason: str, actor: str
         await audit_q.append_audit(conn=conn, at=now, actor=actor,
                                    action="lease.force_released", target=row["target"],
                                    reason=reason, details={"lease": details})
-        events = await eventlog.record(conn, [Event(
+        events = await rt.eventlog.record(conn, [Event(
             "lease.force_released", row["target"], now,
             {"lease": lease_id, "holder": row["holder"], "by": actor}, lease)])
     rt.publish(events)

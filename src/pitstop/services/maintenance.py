@@ -19,7 +19,6 @@ from pitstop.domain.targets import (
     validate_reason,
 )
 from pitstop.errors import Conflict, InvalidInput, NotFound
-from pitstop.services import eventlog
 from pitstop.services.events import Event
 from pitstop.services.records import (
     hold_to_json,
@@ -181,7 +180,7 @@ async def enter_maintenance(
                 data=_event_data(key, after if joined else None)))
         in_flight = await leases_q.active_leases(
             conn=conn, targets=None if target == PLATFORM else (target,))
-        events = await eventlog.record(conn, events)
+        events = await rt.eventlog.record(conn, events)
     # Leases first: what is published (drain.safe above all) must count every lease the
     # transaction saw, including those admitted on another replica a moment ago.
     rt.state.reconcile_leases(lease_from_row(r) for r in in_flight)
@@ -230,7 +229,7 @@ async def exit_maintenance(*, rt: Runtime, target: str, reason: str, actor: str,
                          "released": [hold_to_json(h) for h in released],
                          **({"forced": True} if every else {})},
                 data=_event_data(key, after if left else None)))
-        events = await eventlog.record(conn, events)
+        events = await rt.eventlog.record(conn, events)
     rt.publish(events)
     view = describe_target(rt.state, target)
     return SwitchResult(change, _exit_message(target, change, after, view,
@@ -272,7 +271,7 @@ async def expire_switches(*, rt: Runtime, now: datetime) -> int:
         for row in await targets_q.switches_on(conn=conn):
             if expired(switch_from_row(row), now):
                 events.extend((await _expire(conn, row, now))[1])
-        events = await eventlog.record(conn, events)
+        events = await rt.eventlog.record(conn, events)
     rt.publish(events)
     return len(events)
 

@@ -13,7 +13,7 @@ from pitstop.domain import nodes as fleet_rules
 from pitstop.domain.targets import TargetId, parse_target, validate_labels
 from pitstop.encoding import dumps
 from pitstop.errors import Conflict, InvalidInput, NotFound, TooLarge
-from pitstop.services import eventlog, maintenance
+from pitstop.services import maintenance
 from pitstop.services.events import Event
 from pitstop.services.fleet_records import NodeRecord
 from pitstop.services.records import node_from_row
@@ -139,7 +139,7 @@ async def register_node(*, rt: Runtime, name: str, labels: dict[str, str], actor
         created, token_event = await insert_token(conn=conn, name=f"agent {target}",
                                                   role="agent", actor=actor, node=target)
         record = node_from_row(await nodes_q.get_node(conn=conn, target=target))
-        events = await eventlog.record(conn, [
+        events = await rt.eventlog.record(conn, [
             *([target_event] if target_event else []), token_event,
             Event("node.registered", target, now, {"labels": labels}, record)])
     rt.publish(events)
@@ -179,7 +179,7 @@ async def delete_node(*, rt: Runtime, name: str, actor: str) -> None:
         await nodes_q.delete_node(conn=conn, target=node.target)
         await audit_q.append_audit(conn=conn, at=now, actor=actor, action="node.deleted",
                                    target=node.target, reason=None, details={})
-        events = await eventlog.record(
+        events = await rt.eventlog.record(
             conn, [*events, Event("node.deleted", node.target, now, {}, node)])
     rt.publish(events)
 
@@ -203,7 +203,7 @@ async def set_config(*, rt: Runtime, names: list[str], config: Any, actor: str
                                        action="node.config_set", target=target, reason=None,
                                        details={"after": config})
             events.append(Event("node.config_set", target, now, {}, node_from_row(row)))
-        events = await eventlog.record(conn, events)
+        events = await rt.eventlog.record(conn, events)
     rt.publish(events)
     return [e.payload for e in events]
 

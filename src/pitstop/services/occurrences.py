@@ -13,7 +13,6 @@ from pitstop.domain.lifecycle import Slot, Status, transition
 from pitstop.domain.recurrence import Occurrence, localise
 from pitstop.domain.windows import PAUSED
 from pitstop.errors import Conflict, InvalidInput, InvalidTransition, NotFound
-from pitstop.services import eventlog
 from pitstop.services.generation import first_status, lock_gate, occurrence_event
 from pitstop.services.records import iso_z, occurrence_from_row, window_from_row
 from pitstop.services.runtime import Runtime
@@ -153,7 +152,7 @@ async def change_occurrence(
             reason=None, details={"occurrence": occurrence_id, "before": _occurrence_audit(occ),
                                   "after": _occurrence_audit(record)})
         kind = "occurrence.moved" if status is None else "occurrence.transitioned"
-        events = await eventlog.record(conn, [occurrence_event(
+        events = await rt.eventlog.record(conn, [occurrence_event(
             kind, record, now, previous=str(occ.times.status), late=False, actor=actor,
             was_start=occ.times.start, was_end=occ.times.end)])
     rt.publish(events)
@@ -183,7 +182,7 @@ async def delete_occurrence(*, rt: Runtime, window_id: int, occurrence_id: int, 
             conn=conn, at=now, actor=actor, action="occurrence.deleted",
             target=f"window:{window_id}", reason=None,
             details={"occurrence": occurrence_id, "before": _occurrence_audit(occ)})
-        events = await eventlog.record(conn, [occurrence_event(
+        events = await rt.eventlog.record(conn, [occurrence_event(
             "occurrence.deleted", occurrence_from_row(updated), now)])
     rt.publish(events)
 

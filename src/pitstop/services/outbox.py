@@ -1,8 +1,8 @@
 """Writing notifications to the outbox, in the transaction of the change that causes them.
 
-Called by ``services.eventlog.record`` with the change's numbered events: the outbox rows
-commit with the change or not at all, so a crash after the commit delays a notification but
-never loses it, and one that never committed is never sent.
+A step of the event log (registered by ``services.wiring``), run with the change's numbered
+events: the outbox rows commit with the change or not at all, so a crash after the commit
+delays a notification but never loses it, and one that never committed is never sent.
 """
 
 from __future__ import annotations

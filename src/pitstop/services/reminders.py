@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pitstop.services import eventlog
 from pitstop.services.events import Event
 from pitstop.services.generation import occurrence_event
 from pitstop.services.records import occurrence_from_row
@@ -70,7 +69,7 @@ async def send_reminders(*, rt: Runtime, now: datetime) -> int:
             event = await _remind(conn, row, windows.get(row["window_id"]), now)
             if event is not None:
                 events.append(event)
-        events = await eventlog.record(conn, events)
+        events = await rt.eventlog.record(conn, events)
     rt.reminders.checked_at = now
     rt.publish(events)
     return len(events)

@@ -20,7 +20,6 @@ from pitstop import clock
 from pitstop.domain import nodes as fleet_rules
 from pitstop.domain.drain import LeaseView
 from pitstop.errors import Conflict, NotFound
-from pitstop.services import eventlog
 from pitstop.services.events import Event
 from pitstop.services.fleet_records import NodeRecord, Running
 from pitstop.services.records import iso_z, node_from_row, running_from_json
@@ -63,7 +62,7 @@ async def lose_offline_work(*, rt: Runtime, now: datetime) -> int:
     async with rt.db.write() as conn:
         for target in due:
             events.extend(await _lose_node_work(rt, conn, target, now))
-        events = await eventlog.record(conn, events)
+        events = await rt.eventlog.record(conn, events)
     rt.publish(events)
     return sum(1 for e in events if e.type == "lease.lost")
 
@@ -148,7 +147,7 @@ async def release_workload(*, rt: Runtime, work_id: str, reason: str, actor: str
         await audit_q.append_audit(conn=conn, at=now, actor=actor,
                                    action="lease.force_released", target=target,
                                    reason=reason, details={"workload": work})
-        events = await eventlog.record(conn, [
+        events = await rt.eventlog.record(conn, [
             Event("lease.force_released", target, now,
                   {"lease": work_id, "holder": work["holder"], "by": actor},
                   _as_lease(node, run)),

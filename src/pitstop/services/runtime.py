@@ -15,11 +15,11 @@ from pitstop import clock
 from pitstop.domain.drain import LeaseView
 from pitstop.notify.base import Notifier
 from pitstop.notify.worker import DeliveryWorker
-from pitstop.services import eventlog
 from pitstop.services.authlimit import AgentLimiter, FailureLimiter
 from pitstop.services.config_watch import ConfigWatch
 from pitstop.services.dbhealth import DatabaseCheck
 from pitstop.services.drain_watch import DrainWatch
+from pitstop.services.eventlog import EventLog
 from pitstop.services.events import Event, EventBus
 from pitstop.services.fleet_records import NodeRecord
 from pitstop.services.job_state import Horizon, ReminderClock
@@ -64,6 +64,7 @@ class Runtime:
     horizon: Horizon
     reminders: ReminderClock
     notifiers: Mapping[str, Notifier]
+    eventlog: EventLog  # use cases record their events through it, last in the transaction
     # The parts that need the runtime's own functions; set by wire() right after.
     metrics: Metrics = field(init=False)
     delivery: DeliveryWorker = field(init=False)
@@ -121,7 +122,7 @@ class Runtime:
         async def record() -> None:
             try:
                 async with self.db.write() as conn:
-                    numbered = await eventlog.record(conn, events)
+                    numbered = await self.eventlog.record(conn, events)
             except Exception:
                 log.exception("could not record %d derived events; they will be derived "
                               "again", len(events))

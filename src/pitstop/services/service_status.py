@@ -10,7 +10,6 @@ from pitstop import clock
 from pitstop.domain.targets import TargetId, parse_target
 from pitstop.domain.windows import Impact, Realtime, displayed_status, in_progress
 from pitstop.errors import InvalidInput, NotFound
-from pitstop.services import eventlog
 from pitstop.services.events import Event
 from pitstop.services.records import target_from_row
 from pitstop.services.runtime import Runtime
@@ -108,6 +107,6 @@ async def report_status(*, rt: Runtime, name: str, status: Realtime, message: st
                             else "service.status_reported", target, now,
                             {"status": str(status), "previous": before, "message": message},
                             target_from_row(fresh)))
-        events = await eventlog.record(conn, events)
+        events = await rt.eventlog.record(conn, events)
     rt.publish(events)
     return describe_service(rt.state, target_id.name, now)

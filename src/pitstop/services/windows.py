@@ -17,7 +17,6 @@ from pitstop import clock
 from pitstop.domain.recurrence import Expander, Occurrence, RecurrenceError, Series, parse_series
 from pitstop.domain.windows import ACTIVE, PAUSED, Selector, parse_affects
 from pitstop.errors import Conflict, InvalidInput, NotFound
-from pitstop.services import eventlog
 from pitstop.services.events import Event
 from pitstop.services.generation import (
     cursor_values,
@@ -141,7 +140,7 @@ async def create_window(*, rt: Runtime, fields: dict[str, Any], actor: str) -> W
         events.append(Event("window.created", f"window:{window_id}", now,
                             {"window": window_id}, record))
         events.extend(occurrence_event("occurrence.created", o, now) for o in inserted)
-        events = await eventlog.record(conn, events)
+        events = await rt.eventlog.record(conn, events)
     rt.publish(events)
     return record
 
@@ -200,7 +199,7 @@ async def update_window(*, rt: Runtime, window_id: int, changes: dict[str, Any],
             reason=None, details={"before": _window_audit(current),
                                   "after": _window_audit(record),
                                   "replaced_occurrences": len(replaced)})
-        events = await eventlog.record(conn, [
+        events = await rt.eventlog.record(conn, [
             Event("window.updated", f"window:{window_id}", now,
                   {"window": window_id, "action": action}, record),
             *(occurrence_event("occurrence.deleted", o, now, replaced=True) for o in replaced),
@@ -229,7 +228,7 @@ async def delete_window(*, rt: Runtime, window_id: int, actor: str) -> None:
         await audit_q.append_audit(conn=conn, at=now, actor=actor, action="window.deleted",
                                    target=f"window:{window_id}", reason=None,
                                    details={"before": _window_audit(record)})
-        events = await eventlog.record(conn, [Event("window.deleted", f"window:{window_id}", now,
+        events = await rt.eventlog.record(conn, [Event("window.deleted", f"window:{window_id}", now,
                                                {"window": window_id}, record)])
     rt.horizon.expanders.pop(window_id, None)
     rt.publish(events)

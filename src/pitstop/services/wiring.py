@@ -1,8 +1,9 @@
 """The composition root: builds a :class:`Runtime` and its parts, and connects them.
 
 Each part gets only what it needs (the snapshot, the database, a function of the runtime's);
-the parts do not import the runtime or each other. What happens after a commit is connected
-here: the bus wakes the delivery worker when a change wrote notifications and tells the
+the parts do not import the runtime or each other. What a change records in its transaction
+is connected here (the event log's steps: the outbox, the NOTIFY), and what happens after a
+commit: the bus wakes the delivery worker when a change wrote notifications and tells the
 reminder job to look again; the runtime's ``publish`` feeds the watches that derive events.
 """
 
@@ -10,11 +11,13 @@ from __future__ import annotations
 
 from pitstop.notify.registry import default_notifiers
 from pitstop.notify.worker import DeliveryWorker
+from pitstop.services import outbox
 from pitstop.services.agent import encoded_config
 from pitstop.services.authlimit import AgentLimiter, FailureLimiter
 from pitstop.services.config_watch import ConfigWatch
 from pitstop.services.dbhealth import DatabaseCheck
 from pitstop.services.drain_watch import DrainWatch
+from pitstop.services.eventlog import EventLog, announce
 from pitstop.services.events import EventBus
 from pitstop.services.job_state import Horizon, ReminderClock
 from pitstop.services.metrics import Metrics
@@ -35,7 +38,8 @@ def wire(settings: Settings, db: Database) -> Runtime:
                                block_s=settings.auth_block_s),
         agent_limiter=AgentLimiter(settings.agent_rate_per_s, settings.agent_burst),
         db_check=DatabaseCheck(db), horizon=Horizon(), reminders=ReminderClock(),
-        notifiers=default_notifiers())
+        notifiers=default_notifiers(),
+        eventlog=EventLog(steps=(outbox.enqueue, announce)))
     rt.metrics = Metrics(state, rt.stream, leads=lambda: rt.leader)
     rt.config_watch = ConfigWatch(state, lambda target, now: encoded_config(rt, target, now)[1])
     rt.drain_watch = DrainWatch(state, db, rt.record_derived)
