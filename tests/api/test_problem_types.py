@@ -46,5 +46,5 @@ async def test_a_path_no_route_answers_is_a_not_found_problem(anon):
     r = await anon.get("/v1/no-such-thing")
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("application/problem+json")
-    assert r.json()["type"] == "/problems/not-found"
+    assert r.json()["type"] == "/problems/not-found" and r.json()["title"] == "Not found"
     assert r.json()["detail"] == "no such endpoint: GET /v1/no-such-thing (see /docs)"

@@ -41,6 +41,8 @@ MAPPING: list[tuple[type[errors.PitstopError], int, str, str]] = [
 ]
 HTTP_SLUGS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed",
               413: "too-large", 415: "unsupported-media-type"}
+HTTP_TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed",
+               413: "Too large", 415: "Unsupported media type"}
 # What each problem type means and what to do, served at /problems/<slug> (its ``type``).
 DOCS = {
     "invalid-input": "A field breaks a rule. `errors` lists each field and what to change.",
@@ -230,8 +232,8 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     if exc.status_code == 405:
         headers["Allow"] = ", ".join(allowed_methods(request))
         detail = f"{request.method} is not answered here; use {headers['Allow']}"
-    return problem(request, exc.status_code, slug, "Method not allowed"
-                   if exc.status_code == 405 else detail, detail, headers)
+    return problem(request, exc.status_code, slug,
+                   HTTP_TITLES.get(exc.status_code, detail), detail, headers)
 
 
 def _unexpected(request: Request, exc: Exception) -> Response:
