@@ -75,3 +75,27 @@ def test_a_switch_maintenance_shows_its_updates_where_it_shows(pages, api):
     api.post("/v1/targets/service:api/maintenance/exit", json={"reason": "done"})
     expect(page.get_by_test_id("service-api").get_by_test_id("update")).to_have_count(
         0, timeout=3000)
+
+
+def test_an_operator_posts_an_update_from_the_console(pages, api):
+    start = datetime.now(UTC) - timedelta(minutes=5)
+    r = api.post("/v1/windows", json={
+        "title": "Router swap", "start": start.strftime("%Y-%m-%dT%H:%M:%S"),
+        "timezone": "UTC", "duration": "PT1H", "affects": [{"selector": "platform"}]})
+    window = r.json()["id"]
+    page = pages.login(pages.open("/console/login"))
+    page.goto(f"{pages.server.url}/console/windows/{window}")
+    page.get_by_test_id("occurrence").get_by_role("button", name="Post update").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Post an update")
+    dialog.get_by_role("button", name="Confirm").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("body")  # empty: said at the dialog
+    dialog.get_by_label("Update (markdown").fill("New router is **up**; moving links.")
+    dialog.get_by_label("Phase").select_option("verifying")
+    dialog.get_by_role("button", name="Confirm").click()
+    expect(dialog).to_be_hidden()
+    public = pages.open("/")
+    update = public.get_by_test_id("ongoing").get_by_test_id("update")
+    expect(update).to_contain_text("New router is up; moving links.")
+    expect(update).to_contain_text("Verifying")
+    expect(update.locator("strong")).to_have_text("up")
