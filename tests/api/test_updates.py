@@ -173,3 +173,12 @@ async def test_each_update_is_in_the_history(operator):
     assert (row["actor"], row["target"]) == ("operator-user", f"window:{wid}")
     assert row["details"] == {"update": update, "status": "in_progress", "body": "Half way.",
                               "occurrence": oid}
+
+
+async def test_a_window_with_updates_can_still_be_edited_and_deleted(operator):
+    wid, oid = await window(operator, start="2026-03-02T08:00:00")
+    await operator.post(path(wid, oid), json={"body": "Planned as announced."})
+    r = await operator.patch(f"/v1/windows/{wid}", json={"start": "2026-03-02T09:00:00"})
+    assert r.status_code == 200, r.text
+    assert (await operator.delete(f"/v1/windows/{wid}")).status_code == 204
+    assert (await operator.get(path(wid, oid))).status_code == 404
