@@ -121,6 +121,7 @@ async def test_a_switch_maintenance_takes_updates_only_while_its_switch_is_on(op
     items = (await operator.get(url)).json()["items"]
     assert [u["body"] for u in items] == ["Disk swapped, `fsck` running.", "Swapping the disk."]
     assert "<code>fsck</code>" in items[0]["html"]
+    clock.advance(60)
     await operator.post("/v1/targets/service:api/maintenance/exit", json={"reason": "done"})
     assert (await operator.post(url, json={"body": "late"})).status_code == 409
     assert (await operator.get(url)).json()["items"] == []  # the list is of the current one
@@ -182,3 +183,19 @@ async def test_a_window_with_updates_can_still_be_edited_and_deleted(operator):
     assert r.status_code == 200, r.text
     assert (await operator.delete(f"/v1/windows/{wid}")).status_code == 204
     assert (await operator.get(path(wid, oid))).status_code == 404
+
+
+async def test_updates_stay_while_anyone_holds_the_maintenance(app, secrets, operator):
+    url = "/v1/targets/platform/maintenance/updates"
+    await operator.post("/v1/targets/platform/maintenance/enter", json={"reason": "deploy"})
+    await operator.post(url, json={"body": "Deploying."})
+    clock.advance(60)
+    async with client_for(app, secrets["admin"]) as admin:
+        r = await admin.post("/v1/targets/platform/maintenance/enter", json={"reason": "db"})
+        assert r.json()["outcome"] == "joined"
+        clock.advance(60)
+        await operator.post("/v1/targets/platform/maintenance/exit", json={"reason": "done"})
+        # The first holder left; the maintenance, and what was said during it, go on.
+        await admin.post(url, json={"body": "Database next."})
+        items = (await admin.get(url)).json()["items"]
+        assert [u["body"] for u in items] == ["Database next.", "Deploying."]

@@ -130,24 +130,20 @@ async def list_occurrence_updates(*, rt: Runtime, window_id: int, occurrence_id:
     return [update_from_row(r) for r in rows]
 
 
-def switch_began(rt: Runtime, target: str) -> datetime | None:
-    """When ``target``'s current switch maintenance began (its oldest hold's start), or
-    None when its switch is off."""
+def _switch_on(rt: Runtime, target: str) -> bool:
     record = rt.state.targets.get(target)
     if record is None:
         raise NotFound(f"target {target!r} does not exist", target=target)
-    switch = live(record.switch, clock.now())
-    return None if switch is None else min(h.since for h in switch.holds)
+    return live(record.switch, clock.now()) is not None
 
 
 async def list_target_updates(*, rt: Runtime, target: str) -> list[UpdateRecord]:
     """The updates of ``target``'s current switch maintenance, newest first (none when it
     is not in switch maintenance)."""
-    began = switch_began(rt, check_target_id(target))
-    if began is None:
+    if not _switch_on(rt, check_target_id(target)):
         return []
     async with rt.db.read() as conn:
-        rows = await updates_q.target_updates(conn=conn, targets=((target, began),))
+        rows = await updates_q.target_updates(conn=conn, targets=(target,))
     return [update_from_row(r) for r in rows]
 
 
@@ -155,11 +151,10 @@ async def updates_for_page(rt: Runtime, occurrence_ids: list[int], targets: list
                            ) -> tuple[dict[int, list[UpdateRecord]], dict[str, list[UpdateRecord]]]:
     """The updates of these occurrences and of these targets' current switch maintenance,
     by subject, newest first."""
-    began = [(t, b) for t in targets
-             if t in rt.state.targets and (b := switch_began(rt, t)) is not None]
+    switched = [t for t in targets if t in rt.state.targets and _switch_on(rt, t)]
     async with rt.db.read() as conn:
         occ_rows = await updates_q.occurrence_updates(conn=conn, occurrence_ids=occurrence_ids)
-        target_rows = await updates_q.target_updates(conn=conn, targets=began)
+        target_rows = await updates_q.target_updates(conn=conn, targets=switched)
     by_occ: dict[int, list[UpdateRecord]] = {}
     for r in occ_rows:
         by_occ.setdefault(r["occurrence_id"], []).append(update_from_row(r))

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pitstop.storage.tables import audit
 from pitstop.storage.tables import maintenance_updates as updates
 
 LIMIT = 500
+# The audit actions of a switch going off (its last hold released, or expired).
+SWITCH_OFF = ("maintenance.exited", "node.maintenance_exited")
 
 
 async def insert_update(*, conn: AsyncConnection, values: dict[str, Any]) -> RowMapping:
@@ -31,15 +33,19 @@ async def occurrence_updates(*, conn: AsyncConnection, occurrence_ids: Iterable[
     return list((await conn.execute(stmt)).mappings())
 
 
-async def target_updates(*, conn: AsyncConnection, targets: Iterable[tuple[str, datetime]],
+async def target_updates(*, conn: AsyncConnection, targets: Iterable[str],
                          limit: int = LIMIT) -> list[RowMapping]:
-    """The updates posted to each target since the given time (its current switch
-    maintenance began), newest first."""
-    pairs = list(targets)
-    if not pairs:
+    """The updates of each target's current switch maintenance (posted since its switch
+    last went off, as the audit records it), newest first. Not since its oldest hold began:
+    the holder who entered first may leave while others keep the maintenance going."""
+    ids = list(targets)
+    if not ids:
         return []
+    last_off = (select(func.max(audit.c.at))
+                .where(audit.c.target == updates.c.target, audit.c.action.in_(SWITCH_OFF))
+                .scalar_subquery())
     stmt = (select(updates)
-            .where(or_(*(and_(updates.c.target == t, updates.c.created_at >= since)
-                         for t, since in pairs)))
+            .where(updates.c.target.in_(ids),
+                   or_(last_off.is_(None), updates.c.created_at > last_off))
             .order_by(updates.c.id.desc()).limit(limit))
     return list((await conn.execute(stmt)).mappings())
