@@ -30,6 +30,7 @@ from pitstop.api import (
     stream,
     targets,
     tokens,
+    updates,
     windows,
 )
 from pitstop.api.direct import Direct
@@ -125,7 +126,8 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
     _route(app, [module.router for module in (
         problems, health, targets, leases, windows, services, calendar, nodes, agent, stream,
-        history, tokens, notifications, deploy, metrics, pages, console, fleet, plans, admin)])
+        history, tokens, updates, notifications, deploy, metrics, pages, console, fleet,
+        plans, admin)])
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     docs.install(app)
     openapi.install(app)

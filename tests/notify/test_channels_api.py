@@ -76,7 +76,7 @@ async def test_subscriptions_are_validated(admin):
     assert r.status_code == 201
     assert r.json()["events"] == ["maintenance_entered", "maintenance_exited", "reminder",
                                   "starting_soon", "in_progress", "completed", "cancelled",
-                                  "rescheduled"]
+                                  "rescheduled", "maintenance_update"]
     assert len((await admin.get("/v1/subscriptions")).json()["items"]) == 1
     assert (await admin.delete(f"/v1/channels/{channel}")).status_code == 204
     assert (await admin.get("/v1/subscriptions")).json()["items"] == []

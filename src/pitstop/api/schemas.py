@@ -406,3 +406,13 @@ class SubscriptionBody(Body):
     target: str | None = Field(None, min_length=1, max_length=80, json_schema_extra=lambda s: (
         s["anyOf"][0].update(pattern=TARGET_PATTERN)))
     window: int | None = Field(None, ge=1, le=INTEGER_MAX)
+
+
+class UpdateBody(Body):
+    body: str = Field(
+        max_length=20_000, description="what to tell the public, markdown (no raw HTML; links "
+        "to http, https and mailto only): 1-5000 characters after trimming",
+        json_schema_extra={"pattern": r"^\s*\S([\s\S]{0,4998}\S)?\s*$"})
+    status: Literal["scheduled", "in_progress", "verifying", "completed"] | None = Field(
+        None, description="the maintenance's phase (Statuspage's scheduled maintenance "
+        "statuses); omitted: scheduled before the start, in_progress after it")

@@ -14,6 +14,7 @@ from pitstop.cli import (
     occurrences,
     server,
     tokens,
+    updates,
     windows,
     work,
 )
@@ -49,6 +50,7 @@ app.add_typer(leases.app, name="leases")
 app.add_typer(windows.app, name="windows")
 app.add_typer(occurrences.app, name="occurrences")
 app.add_typer(nodes.app, name="nodes")
+app.add_typer(updates.app, name="update")
 app.command()(windows.preview)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from pitstop.domain.targets import scope_of
 
 KINDS = ("maintenance_entered", "maintenance_exited", "reminder", "starting_soon",
-         "in_progress", "completed", "cancelled", "rescheduled")
+         "in_progress", "completed", "cancelled", "rescheduled", "maintenance_update")
 
 # The occurrence status each transition notification reports.
 STATUS_KINDS = {"READY": "starting_soon", "ONGOING": "in_progress", "COMPLETED": "completed",

@@ -172,6 +172,29 @@ class _Api:
         return self._send(_Request(
             "DELETE", f"/v1/windows/{window_id}/occurrences/{occurrence_id}"))
 
+    # updates during a maintenance
+    def post_occurrence_update(self, window_id: int, occurrence_id: int, body: str, *,
+                               status: str | None = None) -> Any:
+        """Tell the public how an upcoming or ongoing occurrence is going (markdown);
+        ``status``: scheduled, in_progress, verifying or completed."""
+        return self._send(_Request(
+            "POST", f"/v1/windows/{window_id}/occurrences/{occurrence_id}/updates",
+            {"body": body, "status": status}))
+
+    def list_occurrence_updates(self, window_id: int, occurrence_id: int) -> Any:
+        """The occurrence's updates, newest first."""
+        return self._send(_Request(
+            "GET", f"/v1/windows/{window_id}/occurrences/{occurrence_id}/updates"))
+
+    def post_target_update(self, target: str, body: str, *, status: str | None = None) -> Any:
+        """Tell the public how ``target``'s switch maintenance is going (markdown)."""
+        return self._send(_Request("POST", f"/v1/targets/{target}/maintenance/updates",
+                                   {"body": body, "status": status}))
+
+    def list_target_updates(self, target: str) -> Any:
+        """The updates of ``target``'s current switch maintenance, newest first."""
+        return self._send(_Request("GET", f"/v1/targets/{target}/maintenance/updates"))
+
     def preview(self, **fields: Any) -> Any:
         """The next occurrences of a rule, without saving it (POST /v1/recurrence/preview)."""
         return self._send(_Request("POST", "/v1/recurrence/preview", fields))

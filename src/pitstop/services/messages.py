@@ -11,6 +11,7 @@ from typing import Any
 
 from pitstop.domain.notifications import STATUS_KINDS, Notification
 from pitstop.services.events import Event
+from pitstop.services.markdown import render
 from pitstop.services.records import iso_z
 from pitstop.services.snapshot import OccurrenceRecord, TargetRecord, WindowRecord
 from pitstop.services.window_views import iso_duration, local_iso
@@ -136,6 +137,39 @@ def switch_note(kind: str, event: Event) -> Notification:
                         subject=f"target:{target}", message=message, targets=(target,))
 
 
+PHASES = {"scheduled": "Scheduled", "in_progress": "In progress", "verifying": "Verifying",
+          "completed": "Completed"}
+
+
+def update_note(event: Event, window: WindowRecord | None) -> Notification:
+    """The notification for an update posted to an occurrence of ``window``, or (without
+    a window) to a target's switch maintenance. ``text`` is the update's own text (its
+    markdown source); ``html`` is it rendered safely."""
+    data = event.data
+    about = window.title if window is not None else str(event.target)
+    lines = [f"Update on {about} ({PHASES.get(data['status'], data['status'])}), "
+             f"{_stamp(event.at, UTC)}:", "", data["body"]]
+    message: dict[str, Any] = {
+        "kind": "maintenance_update", "title": f"Update: {about}", "text": "\n".join(lines),
+        "event": {"id": event.id, "type": event.type, "at": iso_z(event.at)},
+        "update": {"id": data["update"], "status": data["status"], "body": data["body"],
+                   "html": render(data["body"]), "actor": data["actor"],
+                   "created_at": iso_z(event.at)}}
+    if window is None:
+        target = str(event.target)
+        message["target"] = target
+        return Notification(kind="maintenance_update", dedupe_key=f"update:{data['update']}",
+                            subject=f"target:{target}", message=message, targets=(target,))
+    message["window"] = {"id": window.id, "title": window.title, "timezone": window.timezone}
+    message["occurrence"] = {"id": data["occurrence"]}
+    message["affects"] = [sel.to_json() for sel in window.affects]
+    return Notification(
+        kind="maintenance_update", dedupe_key=f"update:{data['update']}",
+        subject=f"window:{window.id}", message=message, window_id=window.id,
+        targets=tuple(s.target for s in window.affects if s.target is not None),
+        label_selectors=tuple(s.labels for s in window.affects if s.labels is not None))
+
+
 def kind_of(event: Event) -> str | None:
     """The notification kind an event reports, or None."""
     if event.type == "maintenance.entered":
@@ -146,6 +180,8 @@ def kind_of(event: Event) -> str | None:
         return "rescheduled"
     if event.type == "occurrence.reminder":
         return "reminder"
+    if event.type == "maintenance_update.posted":
+        return "maintenance_update"
     if event.type == "occurrence.transitioned":
         return STATUS_KINDS.get(str(event.data.get("status")))
     return None

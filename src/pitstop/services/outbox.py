@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pitstop.domain.notifications import Notification, SubscriptionRule, needs_labels
 from pitstop.encoding import dumps
 from pitstop.services.events import Event
-from pitstop.services.messages import kind_of, occurrence_note, switch_note
+from pitstop.services.messages import kind_of, occurrence_note, switch_note, update_note
 from pitstop.services.records import window_from_row
 from pitstop.storage import notifications as notify_q
 from pitstop.storage import targets as targets_q
@@ -25,7 +25,7 @@ from pitstop.storage import windows as windows_q
 
 NOTIFYING_TYPES = frozenset({"maintenance.entered", "maintenance.exited",
                              "occurrence.transitioned", "occurrence.moved",
-                             "occurrence.reminder"})
+                             "occurrence.reminder", "maintenance_update.posted"})
 
 
 async def enqueue(conn: AsyncConnection, events: Sequence[Event]) -> int:
@@ -50,6 +50,11 @@ async def enqueue(conn: AsyncConnection, events: Sequence[Event]) -> int:
 
 
 async def _note(conn: AsyncConnection, event: Event, kind: str) -> Notification | None:
+    if kind == "maintenance_update":
+        if event.data.get("window") is None:
+            return update_note(event, None)
+        row = await windows_q.get_window(conn=conn, window_id=int(event.data["window"]))
+        return None if row is None else update_note(event, window_from_row(row))
     if kind.startswith("maintenance_"):
         return switch_note(kind, event)
     row = await windows_q.get_window(conn=conn, window_id=int(event.data["window"]))

@@ -16,6 +16,7 @@ from pitstop.services.runtime import Runtime
 from pitstop.services.service_status import list_services
 from pitstop.services.snapshot import WindowRecord
 from pitstop.services.targets import describe_target
+from pitstop.services.updates import UpdateRecord, updates_for_page
 from pitstop.storage import windows as windows_q
 
 PAST_PAGE = 10
@@ -37,6 +38,7 @@ class StatusPage:
     past_more: bool
     filters: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    updates: list[dict[str, Any]] = field(default_factory=list)  # the platform switch's
 
 
 def _affects_text(affects: Any) -> list[dict[str, str]]:
@@ -94,6 +96,12 @@ async def compose(rt: Runtime, now: datetime, *, since: datetime | None,
              "end": r["end"], "status": "COMPLETED" if r["status"] in ("ONGOING", "READY",
                                                                      "SCHEDULED")
              else r["status"], "affects": _affects_text(r["affects"])} for r in rows]
+    upcoming = _by_window(upcoming)[:UPCOMING]
+    switched = [PLATFORM, *(s["target"] for s in services)]
+    by_occ, by_target = await updates_for_page(
+        rt, [o["occurrence"] for o in [*ongoing, *upcoming]], switched)
+    for o in [*ongoing, *upcoming]:
+        o["updates"] = _timeline(by_occ.get(o["occurrence"], []))
     causes = [c for c in platform.state.causes if c.kind == "switch" or c.window in public]
     banner, headline = _banner(platform, services, ongoing, public)
     if not causes and ongoing:
@@ -102,10 +110,18 @@ async def compose(rt: Runtime, now: datetime, *, since: datetime | None,
         reason = public_text(causes, public)
         reason = None if reason == NEUTRAL_PUBLIC_TEXT else reason  # the headline says it
         since_at, until_at = (causes[0].since, causes[0].until) if causes else (None, None)
-    return StatusPage(banner, headline, reason, since_at, until_at,
-                      [_service_row(s) for s in services], ongoing,
-                      _by_window(upcoming)[:UPCOMING], past[:PAST_PAGE], page,
-                      len(past) > PAST_PAGE)
+    rows = [{**_service_row(s), "updates": _timeline(by_target.get(s["target"], []))}
+            for s in services]
+    return StatusPage(banner, headline, reason, since_at, until_at, rows, ongoing, upcoming,
+                      past[:PAST_PAGE], page, len(past) > PAST_PAGE,
+                      updates=_timeline(by_target.get(PLATFORM, [])))
+
+
+def _timeline(updates: list[UpdateRecord]) -> list[dict[str, Any]]:
+    """An update as the page shows it (newest first, as given): its phase, its time, its
+    text rendered safely (the operator's name is not for the public)."""
+    return [{"id": u.id, "status": u.status, "at": u.created_at, "html": u.html}
+            for u in updates]
 
 
 def _by_window(upcoming: list[dict[str, Any]]) -> list[dict[str, Any]]:

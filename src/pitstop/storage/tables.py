@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     Float,
     ForeignKey,
@@ -269,4 +270,24 @@ server_keys = Table(
     Column("name", String(40), primary_key=True),
     Column("value", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+# What operators tell the public during a maintenance (0011): about one occurrence of a
+# window, or about a target's switch maintenance (the one current when it was posted).
+maintenance_updates = Table(
+    "maintenance_updates",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("window_id", Integer),
+    Column("occurrence_id", Integer, ForeignKey("occurrences.id", ondelete="CASCADE")),
+    Column("target", String(80)),
+    Column("status", String(16), nullable=False),  # scheduled | in_progress | verifying | completed
+    Column("body", Text, nullable=False),  # the source text (markdown); rendered on output
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    CheckConstraint("(occurrence_id IS NULL) <> (target IS NULL)",
+                    name="ck_maintenance_updates_one_subject"),
+    Index("ix_maintenance_updates_occurrence_id_id", "occurrence_id", "id"),
+    Index("ix_maintenance_updates_target_created_at", "target", "created_at"),
+    sqlite_autoincrement=True,
 )

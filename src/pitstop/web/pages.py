@@ -26,7 +26,8 @@ PUBLIC_TYPES = frozenset({
     "maintenance.entered", "maintenance.exited", "maintenance.joined", "maintenance.left",
     "occurrence.created",
     "occurrence.transitioned", "occurrence.moved", "occurrence.deleted", "window.created",
-    "window.updated", "window.deleted", "service.status_changed", "target.created"})
+    "window.updated", "window.deleted", "service.status_changed", "target.created",
+    "maintenance_update.posted"})
 
 
 def _zone(name: str | None) -> ZoneInfo:

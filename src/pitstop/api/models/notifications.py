@@ -12,7 +12,7 @@ from pitstop.api.models.common import Shape
 
 NotificationKind = Literal["maintenance_entered", "maintenance_exited", "reminder",
                            "starting_soon", "in_progress", "completed", "cancelled",
-                           "rescheduled"]
+                           "rescheduled", "maintenance_update"]
 DeliveryStatus = Literal["pending", "delivered", "dead"]
 
 

@@ -130,6 +130,7 @@
     cancel: ["Cancel this occurrence?", "It will not run (if it is running, it ends now). It is never generated again."],
     move: ["Move this occurrence", "It keeps its place in the series; its reminders follow the new start."],
     delete: ["Delete this occurrence?", "It disappears from the schedule and is never generated again."],
+    update: ["Post an update", "Tell the public how this maintenance is going."],
   };
 
   document.addEventListener("click", (event) => {
@@ -143,9 +144,12 @@
     const moving = button.dataset.occ === "move";
     dialog.querySelector("[data-move]").hidden = !moving;
     if (moving) { dform.start.value = button.dataset.start; dform.end.value = button.dataset.end; }
+    const updating = button.dataset.occ === "update";
+    dialog.querySelector("[data-update]").hidden = !updating;
+    if (updating) { dform.body.value = ""; dform.phase.value = ""; }
     error.hidden = true;
     dialog.showModal();
-    (moving ? dform.start : dialog.querySelector("[data-submit]")).focus();
+    (moving ? dform.start : updating ? dform.body : dialog.querySelector("[data-submit]")).focus();
   });
   dialog.querySelector("[data-close]").addEventListener("click", () => dialog.close());
   dialog.addEventListener("close", () => window.pitstop.refocus(opener));
@@ -154,6 +158,9 @@
     const action = pending.dataset.occ, url = pending.dataset.url;
     let message;
     if (action === "delete") message = await send(url, undefined, "DELETE");
+    else if (action === "update") {
+      message = await send(`${url}/updates`, { body: dform.body.value, status: dform.phase.value || null });
+    }
     else if (action === "move") {
       message = await send(url, { start: dform.start.value + ":00", end: dform.end.value + ":00" }, "PATCH");
     } else message = await send(url, { status: action === "complete" ? "COMPLETED" : "CANCELLED" }, "PATCH");

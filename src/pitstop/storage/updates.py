@@ -1,0 +1,51 @@
+"""Queries on maintenance updates. Lists are newest first (the order a timeline shows)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pitstop.storage.tables import audit
+from pitstop.storage.tables import maintenance_updates as updates
+
+LIMIT = 500
+# The audit actions of a switch going off (its last hold released, or expired).
+SWITCH_OFF = ("maintenance.exited", "node.maintenance_exited")
+
+
+async def insert_update(*, conn: AsyncConnection, values: dict[str, Any]) -> RowMapping:
+    result = await conn.execute(insert(updates).values(**values).returning(*updates.c))
+    return result.mappings().one()
+
+
+async def occurrence_updates(*, conn: AsyncConnection, occurrence_ids: Iterable[int],
+                             limit: int = LIMIT) -> list[RowMapping]:
+    """The updates of these occurrences, newest first."""
+    ids = list(occurrence_ids)
+    if not ids:
+        return []
+    stmt = (select(updates).where(updates.c.occurrence_id.in_(ids))
+            .order_by(updates.c.id.desc()).limit(limit))
+    return list((await conn.execute(stmt)).mappings())
+
+
+async def target_updates(*, conn: AsyncConnection, targets: Iterable[str],
+                         limit: int = LIMIT) -> list[RowMapping]:
+    """The updates of each target's current switch maintenance (posted since its switch
+    last went off, as the audit records it), newest first. Not since its oldest hold began:
+    the holder who entered first may leave while others keep the maintenance going."""
+    ids = list(targets)
+    if not ids:
+        return []
+    last_off = (select(func.max(audit.c.at))
+                .where(audit.c.target == updates.c.target, audit.c.action.in_(SWITCH_OFF))
+                .scalar_subquery())
+    stmt = (select(updates)
+            .where(updates.c.target.in_(ids),
+                   or_(last_off.is_(None), updates.c.created_at > last_off))
+            .order_by(updates.c.id.desc()).limit(limit))
+    return list((await conn.execute(stmt)).mappings())
