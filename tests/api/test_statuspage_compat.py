@@ -194,6 +194,19 @@ async def test_an_in_progress_window_then_completed(rt, operator, anon):
     assert answers["/api/v2/summary.json"]["status"]["indicator"] == "none"
 
 
+async def test_a_component_changes_when_a_window_starts_over_it(rt, operator, anon):
+    await _services(operator, api="UP")
+    await _window(operator, "Index rebuild", "2026-03-01T12:30:00")
+    clock.advance(timedelta(minutes=45))
+    await run_once(rt, full=True)
+    answers = await _all_shapes(anon)
+    (api,) = answers["/api/v2/components.json"]["components"]
+    assert api["status"] == "under_maintenance"
+    assert (api["created_at"], api["updated_at"]) == ("2026-03-01T12:00:00Z",
+                                                      "2026-03-01T12:30:00Z")
+    assert answers["/api/v2/components.json"]["page"]["updated_at"] >= "2026-03-01T12:30:00Z"
+
+
 async def test_a_cancelled_occurrence_is_completed_with_a_cancellation(rt, operator, anon):
     await _window(operator, "Disk swap", "2026-03-01T13:00:00")
     await run_once(rt, full=True)

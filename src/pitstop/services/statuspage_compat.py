@@ -85,7 +85,7 @@ def extra_updates(rt: Runtime, maintenance_ids: Sequence[str]) -> dict[str, list
 
 def page(rt: Runtime, now: datetime) -> dict[str, Any]:
     state = rt.state
-    changes = [t.updated_at for t in state.targets.values()] + [
+    changes = [t.updated_at for t in state.targets.values() if t.kind != "node"] + [
         w.updated_at for w in state.windows.values() if w.public] + [
         o.updated_at for o in state.occurrences.values() if _is_public(state, o.times.window_id)]
     return {"id": PAGE_ID, "name": PAGE_NAME, "url": rt.settings.public_url + "/",
@@ -100,7 +100,9 @@ async def status(rt: Runtime, now: datetime) -> dict[str, Any]:
 
 def components(rt: Runtime) -> list[dict[str, Any]]:
     """Every service, with the status the status page displays for it."""
-    return [_component(view, i) for i, view in enumerate(list_services(rt.state), start=1)]
+    state = rt.state
+    return [_component(view, i, _changed_at(state, view))
+            for i, view in enumerate(list_services(state), start=1)]
 
 
 async def scheduled_maintenances(rt: Runtime, now: datetime, which: Which
@@ -137,11 +139,24 @@ def _is_public(state: Snapshot, window_id: int) -> bool:
     return window is not None and window.public
 
 
-def _component(view: ServiceView, position: int) -> dict[str, Any]:
+def _changed_at(state: Snapshot, view: ServiceView) -> datetime:
+    """When what the service displays last changed: its own record, or the start of a
+    window occurrence or switch that affects it now (its record does not change then)."""
+    times = [view.record.updated_at]
+    for impact in view.impacts:
+        if impact["kind"] == "window" and (o := state.occurrences.get(impact["occurrence"])):
+            times.append(o.times.start)
+        elif impact["kind"] == "switch" and (t := state.targets.get(impact["source"])) \
+                and t.switch is not None:
+            times.append(t.switch.since)
+    return max(times)
+
+
+def _component(view: ServiceView, position: int, updated_at: datetime) -> dict[str, Any]:
     record = view.record
     return {"id": record.id, "name": record.name,
             "status": COMPONENT_STATUS[view.displayed], "created_at": record.created_at,
-            "updated_at": record.updated_at, "position": position, "description": None,
+            "updated_at": updated_at, "position": position, "description": None,
             "showcase": True, "start_date": None, "group_id": None, "page_id": PAGE_ID,
             "group": False, "only_show_if_degraded": False}
 

@@ -52,6 +52,15 @@ class Component(Shape):
     only_show_if_degraded: bool
 
 
+class AffectedComponent(Shape):
+    """How an update changed a component (Statuspage's ``affected_components`` items)."""
+
+    code: str
+    name: str
+    old_status: ComponentStatus
+    new_status: ComponentStatus
+
+
 class IncidentUpdate(Shape):
     id: str
     status: MaintenanceStatus
@@ -60,7 +69,8 @@ class IncidentUpdate(Shape):
     created_at: datetime
     updated_at: datetime
     display_at: datetime
-    affected_components: list[Component] | None
+    affected_components: list[AffectedComponent] | None = Field(
+        description="null in the updates pitstop writes itself")
     deliver_notifications: bool
     custom_tweet: str | None
     tweet_id: str | None
