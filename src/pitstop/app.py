@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from pitstop import __version__
 from pitstop.api import (
     agent,
+    badges,
     calendar,
     deploy,
     docs,
@@ -27,6 +28,7 @@ from pitstop.api import (
     openapi,
     problems,
     services,
+    statuspage,
     stream,
     targets,
     tokens,
@@ -43,7 +45,7 @@ from pitstop.services.wiring import wire
 from pitstop.settings import Settings, load_settings
 from pitstop.storage.engine import Database
 from pitstop.storage.migrate import current_revision, head_revision
-from pitstop.web import admin, console, fleet, pages, plans
+from pitstop.web import admin, console, embed, fleet, pages, plans
 from pitstop.web.templating import STATIC
 
 log = logging.getLogger(__name__)
@@ -125,9 +127,9 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
     problems.install(app)
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
     _route(app, [module.router for module in (
-        problems, health, targets, leases, windows, services, calendar, nodes, agent, stream,
-        history, tokens, updates, notifications, deploy, metrics, pages, console, fleet,
-        plans, admin)])
+        problems, health, targets, leases, windows, services, calendar, statuspage, badges,
+        nodes, agent, stream, history, tokens, updates, notifications, deploy, metrics, pages,
+        console, fleet, plans, embed, admin)])
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     docs.install(app)
     openapi.install(app)

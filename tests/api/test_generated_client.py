@@ -28,7 +28,10 @@ from tests.live import LiveServer
 
 PACKAGE = "pitstop_api_client"
 BERLIN = ZoneInfo("Europe/Berlin")
-CONFIG = f"post_hooks: []\nproject_name_override: {PACKAGE}\npackage_name_override: {PACKAGE}\n"
+# The generator reads JSON, text/* and octet-stream bodies; the badges' SVG it takes as bytes
+# (its documented content_type_overrides), as any client would.
+CONFIG = (f"post_hooks: []\nproject_name_override: {PACKAGE}\npackage_name_override: {PACKAGE}\n"
+          "content_type_overrides:\n  image/svg+xml: application/octet-stream\n")
 
 
 @pytest.fixture
