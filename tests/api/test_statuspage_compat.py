@@ -265,3 +265,32 @@ async def test_only_public_data_is_answered(rt, operator, anon):
     assert m["id"] == "switch-platform-" + str(int(clock.now().timestamp()))
     assert [c["name"] for c in m["components"]] == ["api"]
     assert m["scheduled_until"] == "2026-03-01T12:00:00Z"  # no end set: now
+
+
+async def test_operators_updates_are_incident_updates(rt, operator, anon):
+    await _services(operator, api="UP", web="UP")
+    wid = await _window(operator, "Kernel patch", "2026-03-01T11:30:00")
+    await run_once(rt, full=True)
+    oid = next(o.times.id for o in rt.state.occurrences.values()
+               if o.times.window_id == wid)
+    posted = await operator.post(f"/v1/windows/{wid}/occurrences/{oid}/updates",
+                                 json={"body": "Half the nodes are patched."})
+    assert posted.status_code == 201, posted.text
+    await operator.post("/v1/targets/service:web/maintenance/enter",
+                        json={"reason": "disk swap", "public_message": "Web is read-only."})
+    clock.advance(60)
+    assert (await operator.post("/v1/targets/service:web/maintenance/updates", json={
+        "body": "Checking the new disks.", "status": "verifying"})).status_code == 201
+    answers = await _all_shapes(anon)
+    active = {m["name"]: m for m in answers["/api/v2/scheduled-maintenances/active.json"][
+        "scheduled_maintenances"]}
+    patch = active["Kernel patch"]
+    assert [(u["status"], u["body"]) for u in patch["incident_updates"]][:2] == [
+        ("in_progress", "Half the nodes are patched."),
+        ("in_progress", "Scheduled maintenance is currently in progress. We will provide "
+                        "updates as necessary.")]
+    assert patch["incident_updates"][0]["id"].startswith(patch["id"] + "-update-")
+    web = active["Web is read-only."]
+    assert web["status"] == "verifying"  # the newest update's phase, as Statuspage shows it
+    assert web["incident_updates"][0]["body"] == "Checking the new disks."
+    assert "disk swap" not in str(answers)

@@ -24,6 +24,7 @@ from pitstop.services.runtime import Runtime
 from pitstop.services.service_status import ServiceView, list_services
 from pitstop.services.snapshot import Snapshot, WindowRecord
 from pitstop.services.targets import describe_target
+from pitstop.services.updates import updates_for_page
 from pitstop.storage import windows as windows_q
 
 PAGE_ID = "pitstop"
@@ -75,12 +76,24 @@ class Maintenance:
     resolved_at: datetime | None
     components: tuple[str, ...]  # service target ids
     updates: tuple[Update, ...]  # oldest first
+    subject: int | str  # the occurrence's id, or the switched target's id
 
 
-def extra_updates(rt: Runtime, maintenance_ids: Sequence[str]) -> dict[str, list[Update]]:
-    """The updates people post during a maintenance, by maintenance id: the one place where
-    operator-written updates join the lifecycle updates pitstop generates. None yet."""
-    return {}
+
+
+async def extra_updates(rt: Runtime, found: Sequence[Maintenance]) -> dict[str, list[Update]]:
+    """The updates operators posted during each maintenance (``services.updates``), by
+    maintenance id: where they join the lifecycle updates pitstop generates."""
+    occurrences = [m.subject for m in found if isinstance(m.subject, int)]
+    targets = [m.subject for m in found if isinstance(m.subject, str)]
+    by_occurrence, by_target = await updates_for_page(rt, occurrences, targets)
+    out: dict[str, list[Update]] = {}
+    for m in found:
+        posted = (by_occurrence.get(m.subject, []) if isinstance(m.subject, int)
+                  else by_target.get(m.subject, []))
+        out[m.id] = [Update(f"{m.id}-update-{u.id}", u.status, u.body, u.created_at)
+                     for u in posted]
+    return out
 
 
 def page(rt: Runtime, now: datetime) -> dict[str, Any]:
@@ -119,7 +132,7 @@ async def scheduled_maintenances(rt: Runtime, now: datetime, which: Which
     else:
         found.sort(key=lambda m: (m.scheduled_for, m.id), reverse=True)
     found = found[:RECENT]
-    extra = extra_updates(rt, [m.id for m in found])
+    extra = await extra_updates(rt, found)
     shown = {c["id"]: c for c in components(rt)}
     base = rt.settings.public_url + "/"
     return [_shape(m, extra.get(m.id, ()), shown, base) for m in found]
@@ -222,7 +235,7 @@ def _occurrence(state: Snapshot, window: WindowRecord, oid: int, start: datetime
                             CANCELLED_TEXT if cancelled_at else COMPLETED_TEXT, resolved))
     state_now = "completed" if past is not None else "in_progress" if started else "scheduled"
     return Maintenance(mid, window.title, state_now, impact, scheduled, start, end, resolved,
-                       services, tuple(steps))
+                       services, tuple(steps), oid)
 
 
 def _switches(state: Snapshot, now: datetime) -> list[Maintenance]:
@@ -241,7 +254,7 @@ def _switches(state: Snapshot, now: datetime) -> list[Maintenance]:
             steps = (Update(f"{mid}-in_progress", "in_progress", name, cause.since),)
             out.append(Maintenance(mid, name, "in_progress", IMPACT[Impact.MAINTENANCE],
                                    cause.since, cause.since, cause.until or now, None,
-                                   every if target == PLATFORM else (target,), steps))
+                                   every if target == PLATFORM else (target,), steps, target))
     return out
 
 
@@ -251,8 +264,11 @@ def _shape(m: Maintenance, extra: Iterable[Update], shown: Mapping[str, dict[str
     updates = [u for _, u in sorted(enumerate(steps), key=lambda p: (p[1].at, p[0]),
                                     reverse=True)]
     updated = max((u.at for u in updates), default=m.created_at)
+    # An operator's "verifying" update moves a maintenance in progress on, as on Statuspage.
+    status = "verifying" if m.status == "in_progress" and updates and \
+        updates[0].status == "verifying" else m.status
     return {
-        "id": m.id, "name": m.name, "status": m.status, "created_at": m.created_at,
+        "id": m.id, "name": m.name, "status": status, "created_at": m.created_at,
         "updated_at": updated, "monitoring_at": None, "resolved_at": m.resolved_at,
         "impact": m.impact, "shortlink": f"{base}#{m.id}", "started_at": m.scheduled_for,
         "page_id": PAGE_ID,
