@@ -211,22 +211,3 @@ async def mark_reminded(*, conn: AsyncConnection, occurrence_id: int, start: dat
                    occurrences.c.reminded_lead_s > lead_s))
         .values(reminded_lead_s=lead_s))
     return result.rowcount == 1
-
-
-async def past_public_occurrences(*, conn: AsyncConnection, now: datetime,
-                                  since: datetime | None, until: datetime | None,
-                                  limit: int, offset: int) -> list[RowMapping]:
-    """Occurrences of public windows that are over (ended, completed or cancelled), newest
-    first, starting in [since, until)."""
-    over = or_(occurrences.c.end <= now, occurrences.c.status.in_(("COMPLETED", "CANCELLED")))
-    stmt = (select(occurrences, windows.c.title, windows.c.timezone, windows.c.affects)
-            .join(windows, windows.c.id == occurrences.c.window_id)
-            .where(windows.c.public.is_(True), occurrences.c.deleted.is_(False), over,
-                   occurrences.c.start <= now)
-            .order_by(occurrences.c.start.desc(), occurrences.c.id.desc())
-            .limit(limit).offset(offset))
-    if since is not None:
-        stmt = stmt.where(occurrences.c.start >= since)
-    if until is not None:
-        stmt = stmt.where(occurrences.c.start < until)
-    return list((await conn.execute(stmt)).mappings())
