@@ -18,6 +18,7 @@ from pitstop.api import (
     calendar,
     deploy,
     docs,
+    feeds,
     health,
     history,
     leases,
@@ -124,8 +125,9 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
     problems.install(app)
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
     _route(app, [module.router for module in (
-        problems, health, targets, leases, windows, services, calendar, nodes, agent, stream,
-        history, tokens, notifications, deploy, metrics, pages, console, fleet, plans, admin)])
+        problems, health, targets, leases, windows, services, calendar, feeds, nodes, agent,
+        stream, history, tokens, notifications, deploy, metrics, pages, console, fleet, plans,
+        admin)])
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     docs.install(app)
     openapi.install(app)

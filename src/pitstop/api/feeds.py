@@ -1,0 +1,68 @@
+"""/feeds/...: RSS 2.0 and Atom feeds of public maintenance, for the whole page or one
+service. No token needed: public text only, like the status page and the calendar."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from fastapi import Request
+from starlette.responses import Response
+
+from pitstop.api.deps import RT
+from pitstop.api.openapi import api_router
+from pitstop.api.problems import problems
+from pitstop.api.services import ServiceName
+from pitstop.services.feeds import FeedFormat, maintenance_feed
+from pitstop.services.runtime import Runtime
+
+router = api_router(prefix="/feeds", tags=["feeds"])
+
+
+def _document(fmt: FeedFormat) -> dict[int | str, dict[str, Any]]:
+    kind = "an RSS 2.0" if fmt is FeedFormat.RSS else "an Atom (RFC 4287)"
+    return {200: {"description": f"{kind} document",
+                  "content": {fmt.media_type: {"schema": {"type": "string"}}}}}
+
+
+def _base(request: Request, rt: Runtime) -> str:
+    """Where links point: PITSTOP_PUBLIC_URL, else the address this request came to."""
+    return rt.settings.public_url or str(request.base_url).rstrip("/")
+
+
+async def _answer(request: Request, rt: Runtime, fmt: FeedFormat,
+                  service: str | None = None) -> Response:
+    body = await maintenance_feed(rt=rt, base=_base(request, rt), fmt=fmt, service=service)
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=60"}
+    if etag in request.headers.get("if-none-match", ""):  # a reader polling: nothing new
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=f"{fmt.media_type}; charset=utf-8", headers=headers)
+
+
+@router.get("/maintenance.rss", response_class=Response, responses=_document(FeedFormat.RSS))
+async def maintenance_rss(rt: RT, request: Request) -> Response:
+    """Public maintenance of every service: in progress, planned, and ended in the last 30
+    days (window occurrences and switch-based maintenance)."""
+    return await _answer(request, rt, FeedFormat.RSS)
+
+
+@router.get("/maintenance.atom", response_class=Response, responses=_document(FeedFormat.ATOM))
+async def maintenance_atom(rt: RT, request: Request) -> Response:
+    """The same as /feeds/maintenance.rss, as Atom."""
+    return await _answer(request, rt, FeedFormat.ATOM)
+
+
+@router.get("/services/{name}.rss", response_class=Response,
+            responses={**_document(FeedFormat.RSS), **problems(404)})
+async def service_rss(rt: RT, request: Request, name: ServiceName) -> Response:
+    """Public maintenance that reaches one service: its own, the platform's, and windows
+    that select it (by id or labels)."""
+    return await _answer(request, rt, FeedFormat.RSS, name)
+
+
+@router.get("/services/{name}.atom", response_class=Response,
+            responses={**_document(FeedFormat.ATOM), **problems(404)})
+async def service_atom(rt: RT, request: Request, name: ServiceName) -> Response:
+    """The same as /feeds/services/{name}.rss, as Atom."""
+    return await _answer(request, rt, FeedFormat.ATOM, name)
