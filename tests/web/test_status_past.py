@@ -17,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("frozen")  # 2026-03-01T12:00Z
 def _rows(html: str) -> list[tuple[str, str]]:
     """(title, start) of each past maintenance row."""
     return re.findall(r'<tr data-testid="past"[^>]*><td data-label="Maintenance">([^<]+)</td>'
-                      r'.*?<td data-label="When"><time datetime="([^"]+)"', html)
+                      r'.*?<td data-label="When"><span><time datetime="([^"]+)"', html)
 
 
 async def test_past_maintenance_is_paged_and_filtered_by_date(rt, operator, anon):
