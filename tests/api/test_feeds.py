@@ -20,6 +20,7 @@ from pitstop.app import create_app
 from pitstop.domain.state import NEUTRAL_PUBLIC_TEXT
 from pitstop.scheduler.loop import run_once
 from pitstop.services.tokens import create_token
+from pitstop.settings import SettingsError, load_settings
 from tests.conftest import client_for, make_settings
 
 pytestmark = pytest.mark.usefixtures("frozen")  # 2026-03-01T12:00Z
@@ -245,6 +246,29 @@ async def test_links_use_the_public_url_when_set(sqlite_url):
                                  "https://status.example.com/?from=2026-03-01&to=2026-03-01#"
                                  + next(e.id for e in parsed.entries
                                         if e.title.startswith("Completed"))[12:]]
+
+
+async def test_ended_maintenance_stays_in_the_feeds_for_30_days_after_its_end(
+        operator, anon):
+    await operator.put("/v1/services/api/status", json={"status": "UP"})
+    await switch(operator, "enter", "platform", "x", public_message="Short one")
+    clock.advance(timedelta(hours=1))
+    await switch(operator, "exit", "platform", "x")
+    await switch(operator, "enter", "service:api", "x", public_message="Long migration")
+    clock.advance(timedelta(days=35))  # the short one ended 35 days ago, the long one now
+    await switch(operator, "exit", "service:api", "x")
+    for path in FEEDS:
+        parsed, _ = await get_feed(anon, path)
+        assert [e.title for e in parsed.entries] == ["Completed: Long migration"]
+
+
+def test_a_public_url_that_is_not_an_absolute_http_url_stops_the_process():
+    assert load_settings(public_url=" https://status.example.com/ ").public_url == \
+        "https://status.example.com"
+    assert load_settings(public_url="").public_url is None
+    for bad in ("status.example.com", "ftp://status.example.com", "https://x/?a=1"):
+        with pytest.raises(SettingsError, match=r"PITSTOP_PUBLIC_URL: .*absolute http"):
+            load_settings(public_url=bad)
 
 
 async def test_a_service_calendar_holds_only_the_windows_that_reach_it(scene, anon):

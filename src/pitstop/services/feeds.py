@@ -133,7 +133,7 @@ async def maintenance_feed(*, rt: Runtime, base: str, fmt: FeedFormat,
     now = clock.now()
     scope = scope_of(rt.state, service)
     ongoing, upcoming = await current_maintenance(rt, now, scope=scope)
-    past = await past_maintenance(rt, now, since=now - RECENT, until=None, limit=MAX_PAST,
-                                  scope=scope)
+    past = await past_maintenance(rt, now, since=None, until=None, limit=MAX_PAST,
+                                  scope=scope, ended_since=now - RECENT)
     return render_feed([*ongoing, *upcoming[:MAX_UPCOMING], *past], base=base.rstrip("/"),
                        fmt=fmt, scope=scope, now=now)

@@ -127,12 +127,14 @@ def _past_window_item(row: Mapping[str, Any]) -> PublicMaintenance:
 
 async def past_maintenance(rt: Runtime, now: datetime, *, since: datetime | None,
                            until: datetime | None, limit: int, offset: int = 0,
-                           scope: Scope = Scope()) -> list[PublicMaintenance]:
-    """Maintenance of both kinds that is over, starting in [since, until), newest first."""
+                           scope: Scope = Scope(), ended_since: datetime | None = None
+                           ) -> list[PublicMaintenance]:
+    """Maintenance of both kinds that is over, starting in [since, until) (and ending at or
+    after ``ended_since``), newest first."""
     async with rt.db.read() as conn:
         rows = await public_q.past_maintenance(
             conn=conn, now=now, since=since, until=until, limit=limit, offset=offset,
-            targets=scope.targets, window_ids=scope.window_ids)
+            targets=scope.targets, window_ids=scope.window_ids, ended_since=ended_since)
         occs = await public_q.occurrences_with_windows(
             conn=conn, ids=[r["ref"] for r in rows if r["kind"] == "window"])
         switches = await public_q.switch_rows(

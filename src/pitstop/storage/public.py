@@ -69,11 +69,12 @@ def _switch_periods(now: datetime, targets: Sequence[str] | None) -> Select[Any]
 async def past_maintenance(
     *, conn: AsyncConnection, now: datetime, since: datetime | None, until: datetime | None,
     limit: int, offset: int, targets: Sequence[str] | None = None,
-    window_ids: Sequence[int] | None = None,
+    window_ids: Sequence[int] | None = None, ended_since: datetime | None = None,
 ) -> list[RowMapping]:
-    """Public maintenance that is over, starting in [since, until), newest first: rows of
-    ``kind`` "window" (``ref`` an occurrence id) and "switch" (``ref`` the audit id of the
-    row that began it), with ``start`` and ``end``.
+    """Public maintenance that is over, starting in [since, until) (and, with
+    ``ended_since``, ending at or after it), newest first: rows of ``kind`` "window" (``ref``
+    an occurrence id) and "switch" (``ref`` the audit id of the row that began it), with
+    ``start`` and ``end``.
 
     ``targets`` narrows switch-based maintenance to those targets (default: the platform and
     every service), ``window_ids`` occurrences to those public windows (default: all).
@@ -86,6 +87,8 @@ async def past_maintenance(
         stmt = stmt.where(both.c.start >= since)
     if until is not None:
         stmt = stmt.where(both.c.start < until)
+    if ended_since is not None:
+        stmt = stmt.where(both.c.end >= ended_since)
     return list((await conn.execute(stmt)).mappings())
 
 
