@@ -139,9 +139,13 @@ async def past_maintenance(rt: Runtime, now: datetime, *, since: datetime | None
             conn=conn, ids=[r["ref"] for r in rows if r["kind"] == "window"])
         switches = await public_q.switch_rows(
             conn=conn, starts=[r["ref"] for r in rows if r["kind"] == "switch"])
-    return [_past_window_item(occs[r["ref"]]) if r["kind"] == "window"
-            else _switch_item(switches[r["ref"]], None) for r in rows
-            if r["ref"] in (occs if r["kind"] == "window" else switches)]
+    items = []
+    for row in rows:  # a window deleted between the two reads takes its occurrences along
+        if row["kind"] == "window" and row["ref"] in occs:
+            items.append(_past_window_item(occs[row["ref"]]))
+        elif row["kind"] == "switch":
+            items.append(_switch_item(switches[row["ref"]], None))
+    return items
 
 
 def _live_window_item(occ: OccurrenceRecord, window: WindowRecord, ongoing: bool
@@ -189,8 +193,10 @@ async def current_maintenance(rt: Runtime, now: datetime, *, scope: Scope = Scop
         async with rt.db.read() as conn:
             began = await public_q.last_entered(conn=conn, targets=sorted(switches))
             rows = await public_q.switch_rows(conn=conn, starts=list(began.values()))
+        # A switch is always entered through an audited use case; one the snapshot has on
+        # but the audit shows off (a change committed between the two reads) is skipped.
         ongoing += [_switch_item(rows[began[t]], s) for t, s in switches.items()
-                    if rows.get(began.get(t, -1))]
+                    if t in began and rows[began[t]][-1]["action"] != public_q.EXITED]
     return _by_start(ongoing), _by_start(upcoming)
 
 
