@@ -12,9 +12,7 @@ from tests.conftest import client_for
 
 OPEN_ROUTES = {("GET", "/health"), ("GET", "/health/ready"), ("GET", "/health/live"),
                ("GET", "/problems/{slug}"), ("GET", "/v1/calendar.ics"), ("GET", "/metrics"),
-               ("GET", "/v1/calendar/services/{name}.ics"),  # public text only, like the page
-               ("GET", "/feeds/maintenance.rss"), ("GET", "/feeds/maintenance.atom"),
-               ("GET", "/feeds/services/{name}.rss"), ("GET", "/feeds/services/{name}.atom")}
+               ("GET", "/v1/calendar/services/{name}.ics")}  # public text only, like the page
 
 
 def _routes(app):

@@ -1,28 +1,25 @@
 """/feeds/...: RSS 2.0 and Atom feeds of public maintenance, for the whole page or one
-service. No token needed: public text only, like the status page and the calendar."""
+service. No token needed: public text only, like the status page and the calendar.
+
+Not in the OpenAPI document, like the status page they belong to: they are documents for
+feed readers, in media types (application/rss+xml, application/atom+xml) that clients
+generated from the document cannot read (openapi-python-client refuses them). The README
+lists them; errors are the API's problem+json all the same."""
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from fastapi import Request
 from starlette.responses import Response
 
 from pitstop.api.deps import RT
 from pitstop.api.openapi import api_router
-from pitstop.api.problems import problems
 from pitstop.api.services import ServiceName
 from pitstop.services.feeds import FeedFormat, maintenance_feed
 from pitstop.services.runtime import Runtime
 
-router = api_router(prefix="/feeds", tags=["feeds"])
-
-
-def _document(fmt: FeedFormat) -> dict[int | str, dict[str, Any]]:
-    kind = "an RSS 2.0" if fmt is FeedFormat.RSS else "an Atom (RFC 4287)"
-    return {200: {"description": f"{kind} document",
-                  "content": {fmt.media_type: {"schema": {"type": "string"}}}}}
+router = api_router(prefix="/feeds", tags=["feeds"], include_in_schema=False)
 
 
 def _base(request: Request, rt: Runtime) -> str:
@@ -40,29 +37,27 @@ async def _answer(request: Request, rt: Runtime, fmt: FeedFormat,
     return Response(body, media_type=f"{fmt.media_type}; charset=utf-8", headers=headers)
 
 
-@router.get("/maintenance.rss", response_class=Response, responses=_document(FeedFormat.RSS))
+@router.get("/maintenance.rss")
 async def maintenance_rss(rt: RT, request: Request) -> Response:
     """Public maintenance of every service: in progress, planned, and ended in the last 30
     days (window occurrences and switch-based maintenance)."""
     return await _answer(request, rt, FeedFormat.RSS)
 
 
-@router.get("/maintenance.atom", response_class=Response, responses=_document(FeedFormat.ATOM))
+@router.get("/maintenance.atom")
 async def maintenance_atom(rt: RT, request: Request) -> Response:
     """The same as /feeds/maintenance.rss, as Atom."""
     return await _answer(request, rt, FeedFormat.ATOM)
 
 
-@router.get("/services/{name}.rss", response_class=Response,
-            responses={**_document(FeedFormat.RSS), **problems(404)})
+@router.get("/services/{name}.rss")
 async def service_rss(rt: RT, request: Request, name: ServiceName) -> Response:
     """Public maintenance that reaches one service: its own, the platform's, and windows
     that select it (by id or labels)."""
     return await _answer(request, rt, FeedFormat.RSS, name)
 
 
-@router.get("/services/{name}.atom", response_class=Response,
-            responses={**_document(FeedFormat.ATOM), **problems(404)})
+@router.get("/services/{name}.atom")
 async def service_atom(rt: RT, request: Request, name: ServiceName) -> Response:
     """The same as /feeds/services/{name}.rss, as Atom."""
     return await _answer(request, rt, FeedFormat.ATOM, name)
