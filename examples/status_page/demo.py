@@ -152,6 +152,7 @@ def read_page(url: str) -> Page:
     headline = re.search(r'data-testid="banner">.*?<h1>(.*?)</h1>', body, re.S)
     rows = {}
     for name, row in re.findall(r'<li data-testid="service-([^"]+)">(.*?)</li>', body, re.S):
+        row = re.sub(r'<span class="feeds">.*?</span>', "", row, flags=re.S)  # its feed links
         rows[name] = _text(row).removeprefix(name).strip()  # the row starts with the name
 
     def titles(kind: str) -> list[str]:

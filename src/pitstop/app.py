@@ -19,6 +19,7 @@ from pitstop.api import (
     calendar,
     deploy,
     docs,
+    feeds,
     health,
     history,
     leases,
@@ -128,8 +129,8 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
     _route(app, [module.router for module in (
         problems, health, targets, leases, windows, services, calendar, statuspage, badges,
-        nodes, agent, stream, history, tokens, updates, notifications, deploy, metrics, pages,
-        console, fleet, plans, embed, admin)])
+        feeds, nodes, agent, stream, history, tokens, updates, notifications, deploy, metrics,
+        pages, console, fleet, plans, embed, admin)])
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     docs.install(app)
     openapi.install(app)

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     max_node_config_bytes: int = Field(
         262_144, ge=1024, le=1 << 30, description="the largest desired config a node may "
         "have (as JSON); every poll of its agent serves it, so it is kept small")
+    public_url: str | None = Field(
+        None, description="the address the public reaches pitstop at (https://status.example."
+        "com), for absolute links in feeds; without it, links use the address each request "
+        "came to")
     window_horizon_days: int = Field(
         7, ge=1, le=366, description="how far ahead recurring windows' occurrences are generated")
 
@@ -73,6 +77,19 @@ class Settings(BaseSettings):
                 "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
                 f"(got {value.split('://')[0]!r})"
             )
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        scheme, sep, rest = value.partition("://")
+        if scheme not in ("http", "https") or not sep or not rest or any(
+                c in rest for c in "?# "):
+            raise ValueError("must be an absolute http:// or https:// URL without a query "
+                             f"or fragment, such as https://status.example.com (got {value!r})")
         return value
 
     @field_validator("log_level")
@@ -96,7 +113,8 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
     @property
-    def public_url(self) -> str:
+    def serve_url(self) -> str:
+        """Where ``pitstop serve`` listens (not the public address: see ``public_url``)."""
         return f"http://{self.host}:{self.port}"
 
 

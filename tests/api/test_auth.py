@@ -11,7 +11,12 @@ from pitstop import clock
 from tests.conftest import client_for
 
 OPEN_ROUTES = {("GET", "/health"), ("GET", "/health/ready"), ("GET", "/health/live"),
-               ("GET", "/problems/{slug}"), ("GET", "/v1/calendar.ics"), ("GET", "/metrics")}
+               ("GET", "/problems/{slug}"), ("GET", "/v1/calendar.ics"), ("GET", "/metrics"),
+               ("GET", "/v1/calendar/services/{name}.ics"),  # public text only, like the page
+               ("GET", "/badge/{service}.svg"),
+               *(("GET", f"/api/v2/{name}.json") for name in (  # the Statuspage-compatible API
+                   "summary", "status", "components", "scheduled-maintenances",
+                   "scheduled-maintenances/upcoming", "scheduled-maintenances/active"))}
 
 
 def _routes(app):

@@ -59,6 +59,33 @@ def test_an_ongoing_window_shows_its_progress_on_the_public_page(pages, api):
     screenshot(pages.open("/", PHONE), "status-window")
 
 
+def test_switch_maintenance_is_past_maintenance_and_the_feeds_are_linked(pages, api):
+    api.put("/v1/services/api/status", json={"status": "UP"})
+    api.post("/v1/targets/platform/maintenance/enter", json={
+        "reason": "alice: rotate the root password", "public_message": "Network upgrade"})
+    api.post("/v1/targets/platform/maintenance/exit", json={"reason": "bob said so"})
+    api.post("/v1/targets/service:api/maintenance/enter", json={"reason": "carol: reindex"})
+    api.post("/v1/targets/service:api/maintenance/exit", json={"reason": "done"})
+    page = pages.open("/")
+    rows = page.get_by_test_id("past")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("Maintenance in progress")  # no public message
+    expect(rows.first).to_contain_text("api")
+    expect(rows.nth(1)).to_contain_text("Network upgrade")
+    expect(rows.nth(1)).to_contain_text("platform")
+    expect(rows.nth(1)).to_contain_text("Completed")
+    expect(rows.nth(1).locator("time").first).to_contain_text(re.compile(r"CES?T|GMT\+\d"))
+    for secret in ("alice", "bob said so", "carol"):
+        expect(page.locator("body")).not_to_contain_text(secret)
+    feeds = page.locator('head link[rel="alternate"]')
+    assert [feeds.nth(i).get_attribute("href") for i in range(feeds.count())] == [
+        "/feeds/maintenance.rss", "/feeds/maintenance.atom", "/v1/calendar.ics"]
+    expect(page.get_by_role("link", name="RSS feed")).to_be_visible()
+    expect(page.get_by_role("link", name="Maintenance feed of api (RSS)")).to_be_visible()
+    screenshot(page, "status-past")
+    screenshot(pages.open("/", PHONE), "status-past")
+
+
 def test_a_daily_window_is_one_upcoming_card_listing_its_later_days(pages, api):
     # In the viewer's zone, so its local time is the same every day, DST or not.
     berlin = datetime.now(ZoneInfo("Europe/Berlin"))

@@ -14,9 +14,10 @@ from pitstop.scheduler.loop import run_once
 pytestmark = pytest.mark.usefixtures("frozen")  # 2026-03-01T12:00Z
 
 
-def _rows(html: str) -> list[str]:
-    return re.findall(r'<tr data-testid="past"><td>([^<]+)</td><td><time datetime="([^"]+)"',
-                      html)
+def _rows(html: str) -> list[tuple[str, str]]:
+    """(title, start) of each past maintenance row."""
+    return re.findall(r'<tr data-testid="past"[^>]*><td data-label="Maintenance">([^<]+)</td>'
+                      r'.*?<td data-label="When"><span><time datetime="([^"]+)"', html)
 
 
 async def test_past_maintenance_is_paged_and_filtered_by_date(rt, operator, anon):

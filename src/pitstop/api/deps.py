@@ -17,6 +17,12 @@ def runtime_of(request: Request) -> Runtime:
     return request.app.state.rt  # type: ignore[no-any-return]
 
 
+def public_base(request: Request) -> str:
+    """Where public links point (feeds, the Statuspage-compatible API, mails):
+    PITSTOP_PUBLIC_URL, else the address this request came to. No trailing slash."""
+    return runtime_of(request).settings.public_url or str(request.base_url).rstrip("/")
+
+
 async def get_runtime(request: Request) -> Runtime:
     # async on purpose: FastAPI runs plain-def dependencies in a thread pool.
     return runtime_of(request)

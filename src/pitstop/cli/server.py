@@ -62,7 +62,7 @@ def serve(
         console.print("[bold]Created an admin token. It is shown only this once:[/]")
         console.print(f"  {secret}", highlight=False)
         console.print("  export PITSTOP_TOKEN=<token> to use the CLI", highlight=False)
-    console.print(f"pitstop serving on [bold]{settings.public_url}[/]", highlight=False)
+    console.print(f"pitstop serving on [bold]{settings.serve_url}[/]", highlight=False)
     # Stream clients hold their connections open for good: give them a moment on shutdown
     # (they resume by id from another replica or after the restart), not forever.
     # No secret in any log line (a stream's ?token=), and pitstop's own lines (leadership,

@@ -38,6 +38,7 @@ from pitstop import clock
 from pitstop.domain.lifecycle import Status
 from pitstop.domain.recurrence import Series, localise
 from pitstop.domain.windows import PAUSED
+from pitstop.services.public_maintenance import scope_of
 from pitstop.services.records import occurrence_from_row
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import OccurrenceRecord, WindowRecord
@@ -232,9 +233,13 @@ def _zones_used(events: Iterable[Event]) -> dict[str, datetime]:
     return earliest
 
 
-async def build_calendar(*, rt: Runtime) -> bytes:
-    """The feed of every public window, with VTIMEZONE blocks for the zones they use."""
-    public = sorted((w for w in rt.state.windows.values() if w.public), key=lambda w: w.id)
+async def build_calendar(*, rt: Runtime, service: str | None = None) -> bytes:
+    """The feed of every public window, with VTIMEZONE blocks for the zones they use; with
+    ``service``, of the public windows that reach it (selected by its id, by its labels, or
+    through the platform). NotFound for an unknown service."""
+    scope = scope_of(rt.state, service)
+    public = sorted((w for w in rt.state.windows.values() if w.public and (
+        scope.window_ids is None or w.id in scope.window_ids)), key=lambda w: w.id)
     now = clock.now()
     since, until = now - KEEP_PAST, now + AHEAD
     async with rt.db.read() as conn:
@@ -246,7 +251,8 @@ async def build_calendar(*, rt: Runtime) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//pitstop//maintenance windows//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", "pitstop maintenance")
+    cal.add("x-wr-calname", f"pitstop maintenance: {scope.service}" if scope.service
+            else "pitstop maintenance")
     cal.add("x-published-ttl", "PT15M")
     events = [event for window in public
               for event in window_events(window, by_window[window.id], since=since,

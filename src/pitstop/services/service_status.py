@@ -44,15 +44,23 @@ def _service_id(name: str) -> TargetId:
         raise InvalidInput(str(exc), field="name") from None
 
 
-def describe_service(state: Snapshot, name: str, now: datetime | None = None) -> ServiceView:
-    """Displayed status: the most severe impact among the in-progress occurrences that
-    affect the service (a manual switch counts as MAINTENANCE), else its realtime status.
-    Both are always returned, so an outage during maintenance stays visible."""
+def require_service(state: Snapshot, name: str) -> TargetRecord:
+    """The service called ``name``: InvalidInput for a malformed name, NotFound for one that
+    no monitor has reported and nobody created."""
     target = str(_service_id(name))
     record = state.targets.get(target)
     if record is None:
         raise NotFound(f"service {name!r} does not exist; a monitor creates it with "
                        f"PUT /v1/services/{name}/status", service=name)
+    return record
+
+
+def describe_service(state: Snapshot, name: str, now: datetime | None = None) -> ServiceView:
+    """Displayed status: the most severe impact among the in-progress occurrences that
+    affect the service (a manual switch counts as MAINTENANCE), else its realtime status.
+    Both are always returned, so an outage during maintenance stays visible."""
+    record = require_service(state, name)
+    target = record.id
     now = now or clock.now()
     labels = state.scope_labels(target)
     impacts: list[dict[str, Any]] = []

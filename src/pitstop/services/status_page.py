@@ -1,5 +1,6 @@
 """The public status page's content: the banner, services, ongoing, upcoming and past
-maintenance, read from the snapshot (and, for the past, the database). Shaped for the
+maintenance, read from the snapshot (and, for the past, the database: window occurrences
+and switch-based maintenance, see services/public_maintenance.py). Shaped for the
 page's template and any other rendering of it; no HTML here."""
 
 from __future__ import annotations
@@ -11,13 +12,17 @@ from typing import Any
 from pitstop.domain.lifecycle import Status
 from pitstop.domain.state import NEUTRAL_PUBLIC_TEXT, public_text
 from pitstop.domain.targets import PLATFORM
-from pitstop.domain.windows import in_progress, parse_affects
+from pitstop.domain.windows import in_progress
+from pitstop.services.public_maintenance import (
+    PublicMaintenance,
+    affects_text,
+    past_maintenance,
+)
 from pitstop.services.runtime import Runtime
 from pitstop.services.service_status import list_services
 from pitstop.services.snapshot import WindowRecord
 from pitstop.services.targets import describe_target
 from pitstop.services.updates import UpdateRecord, updates_for_page
-from pitstop.storage import windows as windows_q
 
 PAST_PAGE = 10
 UPCOMING = 10
@@ -33,21 +38,12 @@ class StatusPage:
     services: list[dict[str, Any]]
     ongoing: list[dict[str, Any]]
     upcoming: list[dict[str, Any]]
-    past: list[dict[str, Any]]
+    past: list[PublicMaintenance]  # both kinds: window occurrences and switch periods
     past_page: int
     past_more: bool
     filters: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     updates: list[dict[str, Any]] = field(default_factory=list)  # the platform switch's
-
-
-def _affects_text(affects: Any) -> list[dict[str, str]]:
-    out = []
-    for sel in affects if not isinstance(affects, list) else parse_affects(affects):
-        what = sel.target if sel.target is not None else ", ".join(
-            f"{k}={v}" for k, v in sel.labels or ())
-        out.append({"what": what.removeprefix("service:"), "impact": str(sel.impact)})
-    return out
 
 
 def _occurrence(times: Any, window: WindowRecord, now: datetime) -> dict[str, Any]:
@@ -57,7 +53,7 @@ def _occurrence(times: Any, window: WindowRecord, now: datetime) -> dict[str, An
             "description": window.description, "start": times.start, "end": times.end,
             "status": str(times.status), "timezone": window.timezone,
             "progress": round(100 * done / total) if total else 100,
-            "affects": _affects_text(window.affects)}
+            "affects": affects_text(window.affects)}
 
 
 def _banner(platform: Any, services: list[dict[str, Any]], ongoing: list[dict[str, Any]],
@@ -88,14 +84,8 @@ async def compose(rt: Runtime, now: datetime, *, since: datetime | None,
             ongoing.append(_occurrence(times, window, now))
         elif times.start > now and times.status in (Status.SCHEDULED, Status.READY):
             upcoming.append(_occurrence(times, window, now))
-    async with rt.db.read() as conn:
-        rows = await windows_q.past_public_occurrences(
-            conn=conn, now=now, since=since, until=until, limit=PAST_PAGE + 1,
-            offset=(page - 1) * PAST_PAGE)
-    past = [{"window": r["window_id"], "title": r["title"], "start": r["start"],
-             "end": r["end"], "status": "COMPLETED" if r["status"] in ("ONGOING", "READY",
-                                                                     "SCHEDULED")
-             else r["status"], "affects": _affects_text(r["affects"])} for r in rows]
+    past = await past_maintenance(rt, now, since=since, until=until, limit=PAST_PAGE + 1,
+                                  offset=(page - 1) * PAST_PAGE)
     upcoming = _by_window(upcoming)[:UPCOMING]
     switched = [PLATFORM, *(s["target"] for s in services)]
     by_occ, by_target = await updates_for_page(

@@ -96,12 +96,13 @@ async def extra_updates(rt: Runtime, found: Sequence[Maintenance]) -> dict[str, 
     return out
 
 
-def page(rt: Runtime, now: datetime) -> dict[str, Any]:
+def page(rt: Runtime, now: datetime, base: str) -> dict[str, Any]:
+    """The page; ``base``: the public address links start with (no trailing slash)."""
     state = rt.state
     changes = [t.updated_at for t in state.targets.values() if t.kind != "node"] + [
         w.updated_at for w in state.windows.values() if w.public] + [
         o.updated_at for o in state.occurrences.values() if _is_public(state, o.times.window_id)]
-    return {"id": PAGE_ID, "name": PAGE_NAME, "url": rt.settings.public_url + "/",
+    return {"id": PAGE_ID, "name": PAGE_NAME, "url": base + "/",
             "time_zone": "Etc/UTC", "updated_at": min(max(changes, default=EPOCH), now)}
 
 
@@ -118,7 +119,7 @@ def components(rt: Runtime) -> list[dict[str, Any]]:
             for i, view in enumerate(list_services(state), start=1)]
 
 
-async def scheduled_maintenances(rt: Runtime, now: datetime, which: Which
+async def scheduled_maintenances(rt: Runtime, now: datetime, which: Which, base: str
                                  ) -> list[dict[str, Any]]:
     """``upcoming``: scheduled, soonest first; ``active``: in progress, newest first;
     ``all``: the 50 most recent of every status (completed and cancelled too), newest
@@ -134,16 +135,15 @@ async def scheduled_maintenances(rt: Runtime, now: datetime, which: Which
     found = found[:RECENT]
     extra = await extra_updates(rt, found)
     shown = {c["id"]: c for c in components(rt)}
-    base = rt.settings.public_url + "/"
-    return [_shape(m, extra.get(m.id, ()), shown, base) for m in found]
+    return [_shape(m, extra.get(m.id, ()), shown, base + "/") for m in found]
 
 
-async def summary(rt: Runtime, now: datetime) -> dict[str, Any]:
+async def summary(rt: Runtime, now: datetime, base: str) -> dict[str, Any]:
     """The page, its status, components, unresolved incidents (pitstop has none) and the
     maintenances that are in progress or scheduled."""
-    active = await scheduled_maintenances(rt, now, "active")
-    upcoming = await scheduled_maintenances(rt, now, "upcoming")
-    return {"page": page(rt, now), "components": components(rt), "incidents": [],
+    active = await scheduled_maintenances(rt, now, "active", base)
+    upcoming = await scheduled_maintenances(rt, now, "upcoming", base)
+    return {"page": page(rt, now, base), "components": components(rt), "incidents": [],
             "scheduled_maintenances": active + upcoming, "status": await status(rt, now)}
 
 

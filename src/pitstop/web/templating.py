@@ -9,6 +9,8 @@ from typing import Any
 
 from starlette.templating import Jinja2Templates
 
+from pitstop.services.public_maintenance import duration_text
+
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 
@@ -30,4 +32,4 @@ def label(value: Any) -> str:
 
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-templates.env.filters.update(iso=iso, utc=utc_text, label=label)
+templates.env.filters.update(iso=iso, utc=utc_text, label=label, duration=duration_text)
