@@ -60,6 +60,7 @@ class Check:
     stale: bool = False
     age_s: float = 0.0
     until: float | None = None  # refused: when the refusal ends (epoch seconds), if known
+    public: str | None = None  # refused: what anyone may read about why (never a reason)
 
 
 class Gate:
@@ -139,7 +140,7 @@ class Gate:
             return Check(True, stale=not live, age_s=age)
         soon = block.kind == "window" and block.start > self.clock.time()
         return Check(False, block.reason, block.source, soon, not live, age,
-                     None if block.end == INF else block.end)
+                     None if block.end == INF else block.end, block.public)
 
     def health(self) -> dict[str, Any]:
         """How the gate knows what it answers: ``mode`` (starting, stream or poll),

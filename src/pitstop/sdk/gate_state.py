@@ -32,6 +32,7 @@ class Block:
     end: float
     counts_paused: bool  # a window: ONGOING, or its window is not paused
     soon: bool  # a window that can refuse ahead of its start (not paused)
+    public: str | None = None  # what anyone may read: a public message, a public title
 
     def refuses_at(self, now: float) -> bool:
         return self.start <= now < self.end and self.counts_paused
@@ -54,13 +55,14 @@ class TargetState:
         self.doc = doc
         self.target: str = doc["target"]
         blocks = [Block("switch", s["source"], s["reason"], -INF, _ts(s.get("expires_at")),
-                        True, False) for s in doc.get("switches", ())]
+                        True, False, s.get("public_message"))
+                  for s in doc.get("switches", ())]
         for w in doc.get("windows", ()):
             if w["status"] in ("COMPLETED", "CANCELLED"):
                 continue
             blocks.append(Block("window", w["source"], w["title"], _ts(w["start"]),
                                 _ts(w["end"]), w["status"] == "ONGOING" or not w["paused"],
-                                not w["paused"]))
+                                not w["paused"], w["title"] if w.get("public") else None))
         self.blocks = tuple(blocks)
         self.starts = tuple(sorted((b for b in blocks if b.soon), key=lambda b: b.start))
 

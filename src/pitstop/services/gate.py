@@ -38,7 +38,8 @@ def gate_state(rt: Runtime, target: str, now: datetime) -> dict[str, Any]:
         switch = record.switch if record else None
         if switch is not None and switch.active_at(now):
             switches.append({"source": source, "reason": switch.reason, "actor": switch.actor,
-                             "since": switch.since, "expires_at": switch.expires_at})
+                             "since": switch.since, "expires_at": switch.expires_at,
+                             "public_message": switch.public_message})
     labels = state.scope_labels(target)
     windows = []
     for occ, rules in state.live_pairs():
@@ -48,6 +49,8 @@ def gate_state(rt: Runtime, target: str, now: datetime) -> dict[str, Any]:
         if hit is not None:
             windows.append({"window": rules.id, "occurrence": occ.id, "title": rules.title,
                             "source": hit[1], "start": occ.start, "end": occ.end,
-                            "status": str(occ.status), "paused": rules.paused})
+                            "status": str(occ.status), "paused": rules.paused,
+                            "public": rules.id in state.windows
+                            and state.windows[rules.id].public})
     return {"target": target, "at": now, "switches": switches, "windows": windows,
             "horizon_days": rt.settings.window_horizon_days}

@@ -45,6 +45,8 @@ class GateSwitch(Shape):
     actor: str | None
     since: datetime
     expires_at: datetime | None
+    public_message: str | None = Field(description="what the public may read about it (the "
+                                       "reason is for operators)")
 
 
 class GateWindow(Shape):
@@ -58,6 +60,7 @@ class GateWindow(Shape):
     end: datetime
     status: Literal["SCHEDULED", "READY", "ONGOING"]
     paused: bool = Field(description="its window is paused: it gates only once in progress")
+    public: bool = Field(description="its window is public: its title may be shown to anyone")
 
 
 class Gate(Stale):
