@@ -19,6 +19,7 @@ from pitstop import clock
 from pitstop.app import create_app
 from pitstop.domain.state import NEUTRAL_PUBLIC_TEXT
 from pitstop.scheduler.loop import run_once
+from pitstop.services.public_maintenance import PAST_NEUTRAL_TEXT
 from pitstop.services.tokens import create_token
 from pitstop.settings import SettingsError, load_settings
 from tests.conftest import client_for, make_settings
@@ -162,9 +163,9 @@ async def test_an_item_keeps_its_id_from_planned_to_ended(rt, scene, anon, admin
     # A switch-based maintenance too, once its last holder leaves.
     on = find((await get_feed(anon, FEEDS[1]))[0], NEUTRAL_PUBLIC_TEXT)
     await switch(admin, "exit", "service:db", "done")
-    off = find((await get_feed(anon, FEEDS[1]))[0], NEUTRAL_PUBLIC_TEXT)
-    assert on.id == off.id and on.title.startswith("In progress")
-    assert off.title.startswith("Completed")
+    off = find((await get_feed(anon, FEEDS[1]))[0], f": {PAST_NEUTRAL_TEXT}")
+    assert on.id == off.id and on.title == f"In progress: {NEUTRAL_PUBLIC_TEXT}"
+    assert off.title == f"Completed: {PAST_NEUTRAL_TEXT}"  # not "Completed: ... in progress"
 
 
 async def test_a_service_feed_holds_what_reaches_that_service(scene, anon, admin):

@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 
 from pitstop import clock
-from pitstop.domain.state import NEUTRAL_PUBLIC_TEXT
 from pitstop.scheduler.loop import run_once
 from pitstop.services import status_page
+from pitstop.services.public_maintenance import PAST_NEUTRAL_TEXT
 
 pytestmark = pytest.mark.usefixtures("frozen")  # 2026-03-01T12:00Z
 
@@ -81,7 +81,7 @@ async def test_switch_maintenance_is_listed_beside_windows_with_public_text_only
     html = (await anon.get("/")).text
     rows = _rows(html)
     assert [(r["kind"], r["Maintenance"], r["start"]) for r in rows] == [
-        ("switch", NEUTRAL_PUBLIC_TEXT, "2026-03-01T14:00:00Z"),
+        ("switch", PAST_NEUTRAL_TEXT, "2026-03-01T14:00:00Z"),
         ("window", "DB patch", "2026-03-01T12:30:00Z"),
         ("switch", "Upgrading the network", "2026-03-01T12:00:00Z"),
     ]
@@ -94,7 +94,7 @@ async def test_switch_maintenance_is_listed_beside_windows_with_public_text_only
 
     view = await status_page.compose(rt, clock.now(), since=None, until=None, page=1)
     assert [(m.kind, m.title, m.duration, m.status) for m in view.past] == [
-        ("switch", NEUTRAL_PUBLIC_TEXT, timedelta(hours=1), "COMPLETED"),
+        ("switch", PAST_NEUTRAL_TEXT, timedelta(hours=1), "COMPLETED"),
         ("window", "DB patch", timedelta(hours=1), "COMPLETED"),
         ("switch", "Upgrading the network", timedelta(minutes=45), "COMPLETED")]
     assert [dict(a) for a in view.past[0].affects] == [{"what": "api",

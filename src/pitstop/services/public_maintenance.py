@@ -89,6 +89,10 @@ def duration_text(span: timedelta) -> str:
     return " ".join(f"{v} {u}" for v, u in units[first:first + 2] if v) or "0 s"
 
 
+# An ended switch maintenance nobody gave a public message: "in progress" would be untrue.
+PAST_NEUTRAL_TEXT = "Maintenance"
+
+
 def _shown_message(row: Mapping[str, Any]) -> str | None:
     """The public message the page showed after this audit row (before it, for an exit:
     after an exit nothing is shown)."""
@@ -104,7 +108,7 @@ def _switch_item(rows: Sequence[Mapping[str, Any]], now_switch: Switch | None
     ended = last["action"] == public_q.EXITED
     shown = [m for m in map(_shown_message, rows) if m]
     message = (now_switch.public_message if now_switch else None) or \
-        (shown[-1] if shown else NEUTRAL_PUBLIC_TEXT)
+        (shown[-1] if shown else NEUTRAL_PUBLIC_TEXT if not ended else PAST_NEUTRAL_TEXT)
     target = str(first["target"])
     return PublicMaintenance(
         key=f"maintenance-{first['id']}", kind="switch", title=message, description="",
