@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import socket
 from typing import Annotated
 
 import typer
@@ -10,6 +12,7 @@ import typer
 from pitstop.cli.common import console, fail
 from pitstop.errors import DatabaseUnavailable
 from pitstop.settings import Settings, SettingsError, load_settings
+from pitstop.storage.outage import setup_problem
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -52,10 +55,16 @@ def serve(
     from pitstop.logs import log_config
 
     settings = _settings(host=host, port=port)
+    _check_port(settings)  # before any migration: a server that cannot listen changes nothing
     try:
         (before, after), secret = asyncio.run(_prepare(settings))
     except (OSError, DatabaseUnavailable) as exc:
         fail(f"cannot open the database ({settings.database_url}): {exc}")
+    except Exception as exc:
+        problem = setup_problem(exc, settings.database_url)
+        if problem is None:
+            raise
+        fail(problem)
     if before != after:
         console.print(f"database migrated: {before or 'empty'} -> {after}")
     if secret:
@@ -74,6 +83,20 @@ def serve(
                 # Events are a few hundred bytes: compressing each for each client costs
                 # more fan-out time than it saves on the wire.
                 ws_per_message_deflate=False)
+
+
+def _check_port(settings: Settings) -> None:
+    """One line naming the address when it is taken, instead of uvicorn's error after the
+    start-up (it would also have applied the migrations first)."""
+    with socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((settings.host, settings.port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                fail(f"{settings.host}:{settings.port} is already in use (another pitstop?):"
+                     " serve on another port with --port or PITSTOP_PORT")
+            fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}")
 
 
 @db_app.command("upgrade")

@@ -44,6 +44,33 @@ def unavailable(exc: BaseException) -> DatabaseUnavailable | None:
     return None
 
 
+def setup_problem(exc: BaseException, url: str) -> str | None:
+    """What to change when the database at ``url`` refused pitstop for good (it is not
+    there, or the role or password is wrong), as one line; None for any other error."""
+    from sqlalchemy.engine import make_url
+
+    where = make_url(url)
+    host = f"{where.host or 'localhost'}:{where.port or 5432}"
+    todo: list[BaseException | None] = [exc]
+    seen: set[int] = set()
+    for err in todo:
+        if err is None or id(err) in seen:
+            continue
+        seen.add(id(err))
+        if isinstance(err, asyncpg.exceptions.InvalidCatalogNameError):
+            return (f"database {where.database!r} does not exist on {host}: create it "
+                    f"(createdb -h {where.host or 'localhost'} -U {where.username or 'postgres'}"
+                    f" {where.database}) or point PITSTOP_DATABASE_URL at one that exists")
+        if isinstance(err, asyncpg.exceptions.InvalidPasswordError):
+            return (f"PostgreSQL on {host} refused the password of role "
+                    f"{where.username!r}: check PITSTOP_DATABASE_URL")
+        if isinstance(err, asyncpg.exceptions.InvalidAuthorizationSpecificationError):
+            return (f"PostgreSQL on {host} refused role {where.username!r} (it may not "
+                    "exist, or pg_hba.conf does not let it in): check PITSTOP_DATABASE_URL")
+        todo += [getattr(err, "orig", None), err.__cause__, err.__context__]
+    return None
+
+
 def _is_connection_level(err: BaseException) -> bool:
     if isinstance(err, OSError):  # refused, reset, unreachable, TimeoutError
         return True
