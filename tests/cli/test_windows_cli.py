@@ -94,3 +94,14 @@ def test_bad_input_is_one_line_naming_the_problem(live):
                  "--rrule", "FREQ=SOMETIMES")
     assert r.returncode == 1 and "invalid rrule" in r.stderr
     assert json.loads(live.cli("windows", "list", "--json").stdout)["items"] == []
+
+
+def test_piped_rows_are_whole_lines(live):
+    """Into a pipe (the test's subprocess), a long row is one line, never cut or wrapped."""
+    title = "Rolling kernel upgrade of every database node in the eu and us regions, one by one"
+    r = live.cli("windows", "create", "--title", title, "--start", _future(2), "--tz", "UTC",
+                 "--duration", "1h", "--affects", "service:api")
+    assert r.returncode == 0, r.stderr
+    rows = live.cli("windows", "list").stdout.splitlines()
+    assert len(rows) == 2
+    assert title in rows[1] and rows[1].rstrip().endswith("service:api")

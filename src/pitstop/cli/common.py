@@ -15,8 +15,19 @@ from rich.console import Console
 
 from pitstop.sdk import Client, PitstopError
 
-console = Console()
-err_console = Console(stderr=True)
+PIPED_WIDTH = 100_000  # piped output: a row is never cut or wrapped, however long
+
+
+def _console(*, stderr: bool = False) -> Console:
+    """Rich output fitted to a terminal; into a pipe or a file, whole lines (a table's rows
+    at their natural width), so grep, cut and scripts see every row as one line."""
+    stream = sys.stderr if stderr else sys.stdout
+    tty = stream.isatty()
+    return Console(stderr=stderr, width=None if tty else PIPED_WIDTH, soft_wrap=not tty)
+
+
+console = _console()
+err_console = _console(stderr=True)
 
 EXIT_ERROR = 1
 EXIT_TIMEOUT = 3
