@@ -20,6 +20,7 @@ from babel.messages.pofile import read_po
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from starlette.requests import Request
+from starlette.responses import Response
 
 LOCALES = Path(__file__).parent / "locale"
 LANGUAGES = {"en": "English", "de": "Deutsch"}  # code: its own name, for the switcher
@@ -114,13 +115,11 @@ def choose(request: Request) -> tuple[str, str | None]:
         request.headers.get("accept-language")), None
 
 
-def remember(response: object, chosen: str | None) -> None:
+def remember(response: Response, chosen: str | None) -> None:
     """Vary on what chose the language; keep an explicit choice for a year."""
-    headers = response.headers  # type: ignore[attr-defined]
-    headers["Vary"] = "Accept-Language, Cookie"
+    response.headers["Vary"] = "Accept-Language, Cookie"
     if chosen:
-        response.set_cookie(COOKIE, chosen, max_age=365 * 86400,  # type: ignore[attr-defined]
-                            samesite="lax", path="/")
+        response.set_cookie(COOKIE, chosen, max_age=365 * 86400, samesite="lax", path="/")
 
 
 def lang_of(context: Context) -> str:
