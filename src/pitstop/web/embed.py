@@ -10,6 +10,7 @@ from starlette.responses import Response
 from pitstop import clock
 from pitstop.api.deps import runtime_of
 from pitstop.services import status_page as public_status
+from pitstop.web import i18n
 from pitstop.web.templating import STATIC, templates
 
 router = APIRouter(include_in_schema=False)
@@ -25,10 +26,14 @@ async def banner(request: Request) -> Response:
                                        until=None, page=1)
     state = "ongoing" if view.banner == "maintenance" else "upcoming" if view.upcoming \
         else "none"
-    return templates.TemplateResponse(
+    chosen, remembered = i18n.choose(request)
+    response = templates.TemplateResponse(
         request, "embed_banner.html",
-        {"page": view, "state": state, "upcoming": view.upcoming[:SHOWN_UPCOMING]},
+        {"page": view, "state": state, "upcoming": view.upcoming[:SHOWN_UPCOMING],
+         "lang": chosen},
         headers={"Cache-Control": "no-cache"})
+    i18n.remember(response, remembered)
+    return response
 
 
 @router.get("/embed/banner.js")

@@ -17,6 +17,7 @@ from pitstop.api.schemas import Day
 from pitstop.services import status_page as public_status
 from pitstop.services.runtime import Runtime
 from pitstop.services.stream import Filter
+from pitstop.web import i18n
 from pitstop.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -28,6 +29,7 @@ PUBLIC_TYPES = frozenset({
     "occurrence.transitioned", "occurrence.moved", "occurrence.deleted", "window.created",
     "window.updated", "window.deleted", "service.status_changed", "target.created",
     "maintenance_update.posted"})
+TO_BEFORE_FROM = i18n.N_("The 'To' date is before the 'From' date: showing from 'From' on.")
 
 
 def _zone(name: str | None) -> ZoneInfo:
@@ -53,10 +55,11 @@ async def status_page(
     tz: Annotated[str | None, Query(max_length=64)] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     partial: bool = False,
+    lang: Annotated[str | None, Query(max_length=16)] = None,  # read by i18n.choose
 ) -> Response:
     error = None
     if from_ and to and to < from_:
-        error, to = "The 'To' date is before the 'From' date: showing from 'From' on.", None
+        error, to = TO_BEFORE_FROM, None
     zone = _zone(tz)
     view = await public_status.compose(runtime_of(request), clock.now(), since=_day(from_, zone),
                                    until=_day(to, zone, end=True), page=page)
@@ -65,8 +68,13 @@ async def status_page(
         view.filters["tz"] = zone.key
     view.error = error
     name = "_status_main.html" if partial else "status.html"
-    return templates.TemplateResponse(request, name, {"page": view},
-                                      headers={"Cache-Control": "no-store"})
+    chosen, remembered = i18n.choose(request)
+    response = templates.TemplateResponse(
+        request, name, {"page": view, "lang": chosen, "languages": i18n.LANGUAGES,
+                        "script_strings": i18n.script_strings(chosen)},
+        headers={"Cache-Control": "no-store"})
+    i18n.remember(response, remembered)
+    return response
 
 
 async def change_signal(rt: Runtime, types: frozenset[str] | None) -> AsyncIterator[bytes]:

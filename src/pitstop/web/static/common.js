@@ -2,6 +2,12 @@
 "use strict";
 (function () {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  // The page's language: dates in its format, and the few strings this script writes,
+  // translated by the server into a JSON blob (the public page; elsewhere English).
+  const lang = document.documentElement.lang || undefined;
+  const blob = document.getElementById("pitstop-strings");
+  const strings = blob ? JSON.parse(blob.textContent) : {};
+  const say = (key, fallback, span = "") => (strings[key] || fallback).replace("{span}", span);
   const clock = { hour: "2-digit", minute: "2-digit" };
   const shapes = {
     full: { weekday: "short", day: "numeric", month: "short", year: "numeric", ...clock,
@@ -13,8 +19,8 @@
   // Each shape with and without seconds: seconds show only when a time has any.
   const formats = {};
   Object.entries(shapes).forEach(([name, options]) => {
-    formats[name] = new Intl.DateTimeFormat(undefined, options);
-    formats[name + ":s"] = new Intl.DateTimeFormat(undefined, { ...options, second: "2-digit" });
+    formats[name] = new Intl.DateTimeFormat(lang, options);
+    formats[name + ":s"] = new Intl.DateTimeFormat(lang, { ...options, second: "2-digit" });
   });
   function format(at, shape) {
     const name = shapes[shape] ? shape : "full";
@@ -55,11 +61,13 @@
     const now = Date.now();
     document.querySelectorAll("[data-countdown]").forEach((el) => {
       const left = new Date(el.dataset.countdown) - now;
-      el.textContent = left > 0 ? `Starts in ${span(left)} ·` : "Starting now ·";
+      el.textContent = left > 0 ? say("startsIn", "Starts in {span} ·", span(left))
+        : say("startingNow", "Starting now ·");
     });
     document.querySelectorAll("[data-remaining]").forEach((el) => {
       const left = new Date(el.dataset.remaining) - now;
-      el.firstChild.textContent = left > 0 ? `${span(left)} left · ends ` : "ending · ends ";
+      el.firstChild.textContent = left > 0 ? say("left", "{span} left · ends ", span(left))
+        : say("ending", "ending · ends ");
     });
     document.querySelectorAll(".progress[data-start]").forEach((el) => {
       const start = new Date(el.dataset.start), end = new Date(el.dataset.end);
@@ -94,7 +102,7 @@
     localize(main);
     tick();
     const note = document.getElementById("announce");
-    if (note) note.textContent = "Updated.";
+    if (note) note.textContent = say("updated", "Updated.");
     document.dispatchEvent(new CustomEvent("pitstop:refreshed"));
   }
 
