@@ -73,7 +73,23 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 
 
 def api_error(exc: PitstopError) -> NoReturn:
-    fail(exc.detail)
+    """The server's one-line detail, with what to run said as a command of this CLI where
+    the problem names it (a 404 names the missing target or service in its fields)."""
+    fail(cli_hint(exc) or exc.detail)
+
+
+def cli_hint(exc: PitstopError) -> str | None:
+    body = exc.body
+    if exc.status != 404 or not str(body.get("type", "")).endswith("/not-found"):
+        return None
+    target, service = body.get("target"), body.get("service")
+    if isinstance(target, str) and target.startswith(("node:", "service:")):
+        return f"target {target!r} does not exist; create it with: pitstop targets create " \
+               f"{target}"
+    if isinstance(service, str):
+        return (f"service {service!r} does not exist; a monitor's first report creates it: "
+                f"pitstop services status {service} UP")
+    return None
 
 
 def call(ctx: typer.Context, request: Callable[[Client], Any]) -> Any:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from pitstop import __version__
 from pitstop.cli import (
     deploy,
     leases,
@@ -13,6 +14,7 @@ from pitstop.cli import (
     nodes,
     occurrences,
     server,
+    targets,
     tokens,
     updates,
     windows,
@@ -29,6 +31,12 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pitstop {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
@@ -37,6 +45,8 @@ def root(
                    ] = None,
     token: Annotated[str | None, typer.Option(envvar="PITSTOP_TOKEN", show_default=False,
                                               help="API token")] = None,
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_version,
+                                          help="print the version and exit")] = False,
 ) -> None:
     ctx.obj = Context(url=url, token=token)
 
@@ -50,6 +60,8 @@ app.add_typer(leases.app, name="leases")
 app.add_typer(windows.app, name="windows")
 app.add_typer(occurrences.app, name="occurrences")
 app.add_typer(nodes.app, name="nodes")
+app.add_typer(targets.app, name="targets")
+app.add_typer(targets.services_app, name="services")
 app.add_typer(updates.app, name="update")
 app.command()(windows.preview)
 

@@ -1,0 +1,48 @@
+"""``pitstop targets``, ``pitstop services`` and ``--version`` against a real server, and
+errors that name the CLI command to run rather than an HTTP call."""
+
+from __future__ import annotations
+
+import json
+
+from pitstop import __version__
+
+
+def test_targets_create_list_show_relabel(live):
+    created = live.cli("targets", "create", "service:shop", "-l", "tier=1", "-l", "team=web")
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.strip() == "service:shop created (labels team=web,tier=1)"
+    rows = live.cli("targets", "list").stdout.splitlines()
+    assert rows[0].split() == ["id", "maintenance", "in", "flight", "labels", "updated"]
+    assert [r.split()[0] for r in rows[1:]] == ["platform", "service:shop"]
+    relabelled = json.loads(live.cli("targets", "relabel", "service:shop", "-l", "tier=2",
+                                     "--json").stdout)
+    assert relabelled["labels"] == {"tier": "2"}
+    shown = live.cli("targets", "show", "service:shop").stdout
+    assert "service:shop: operational" in shown and "tier=2" in shown
+    only = json.loads(live.cli("targets", "list", "--kind", "service", "--json").stdout)
+    assert [t["id"] for t in only["items"]] == ["service:shop"]
+
+
+def test_services_status_list_show(live):
+    reported = live.cli("services", "status", "api", "down", "--message", "5xx rate 40%")
+    assert reported.returncode == 0, reported.stderr
+    assert reported.stdout.strip() == "api: reported DOWN, displayed DOWN"
+    listed = live.cli("services", "list").stdout.splitlines()
+    assert listed[1].split()[:4] == ["api", "DOWN", "DOWN", "5xx"]
+    assert "api: DOWN" in live.cli("services", "show", "api").stdout
+
+
+def test_errors_name_the_cli_command_to_run(live):
+    entered = live.cli("enter", "service:nope", "-r", "upgrade")
+    assert entered.returncode == 1
+    assert entered.stderr.strip() == ("error: target 'service:nope' does not exist; create it "
+                                      "with: pitstop targets create service:nope")
+    missing = live.cli("services", "show", "nope")
+    assert missing.returncode == 1 and "pitstop services status nope UP" in missing.stderr
+    assert "/v1/" not in entered.stderr + missing.stderr
+
+
+def test_version(live):
+    r = live.cli("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"pitstop {__version__}"
