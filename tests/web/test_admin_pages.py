@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from pitstop.domain.notifications import KINDS
 from tests.receivers import HttpReceiver
 from tests.web.conftest import PHONE, screenshot
 
