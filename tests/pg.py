@@ -14,7 +14,8 @@ import pytest
 
 BASE = os.environ.get("PITSTOP_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 TABLES = ("server_keys", "delivery_attempts", "deliveries", "subscriptions", "channels",
-          "events", "nodes", "occurrences", "windows", "leases", "audit", "tokens", "targets")
+          "events", "nodes", "occurrences", "windows", "leases", "audit", "tokens", "targets",
+          "page_settings", "service_group_members", "service_groups")
 _unreachable_reason: str | None = None
 
 

@@ -27,7 +27,7 @@ PUBLIC_TYPES = frozenset({
     "occurrence.created",
     "occurrence.transitioned", "occurrence.moved", "occurrence.deleted", "window.created",
     "window.updated", "window.deleted", "service.status_changed", "target.created",
-    "maintenance_update.posted"})
+    "maintenance_update.posted", "branding.updated", "service_groups.updated"})
 
 
 def _zone(name: str | None) -> ZoneInfo:

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from pitstop.api.models.common import Shape
+from pitstop.api.models.common import Shape, sometimes
 
 ComponentStatus = Literal["operational", "degraded_performance", "partial_outage",
                           "major_outage", "under_maintenance"]
@@ -46,10 +46,13 @@ class Component(Shape):
     description: str | None
     showcase: bool
     start_date: str | None
-    group_id: str | None
+    group_id: str | None = Field(description="the group component this service is in "
+                                 "(group-<id>), null outside any group")
     page_id: str
-    group: bool
+    group: bool = Field(description="true for a service group (see PUT /v1/service-groups)")
     only_show_if_degraded: bool
+    components: list[str] | None = sometimes(
+        "a group's members' ids; present on group components only")
 
 
 class AffectedComponent(Shape):
