@@ -132,7 +132,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         problems, health, targets, leases, windows, services, calendar, statuspage, badges,
         branding,
         feeds, nodes, agent, stream, history, tokens, updates, notifications, deploy, metrics,
-        pages, console, fleet, plans, embed, admin)])
+        pages, console, fleet, plans, embed, admin)] + [branding.public])
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     docs.install(app)
     openapi.install(app)

@@ -16,6 +16,7 @@ from pitstop.errors import NotFound
 from pitstop.services import branding
 
 router = api_router(tags=["branding"], responses=problems(401, 403, 429))
+public = api_router(tags=["branding"])  # no login: what the status page loads
 LOGO_BODY = {"requestBody": {"required": True, "content": {
     t: {"schema": {"type": "string", "format": "binary"}} for t in LOGO_TYPES}}}
 
@@ -51,7 +52,7 @@ async def delete_logo(rt: RT, who: Admin) -> Response:
     return json_response((await branding.remove_logo(rt=rt, actor=who.name)).to_json())
 
 
-@router.get("/branding/logo", response_class=Response, responses={
+@public.get("/branding/logo", response_class=Response, responses={
     200: {"content": {t: {} for t in LOGO_TYPES}, "description": "the logo"},
     304: {"description": "not modified (If-None-Match)"}, **problems(404)})
 async def logo(rt: RT, request: Request) -> Response:
