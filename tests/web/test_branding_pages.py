@@ -97,3 +97,18 @@ def test_operators_do_not_get_the_branding_page(pages, api):
     expect(page.get_by_role("link", name="Branding")).to_have_count(0)
     response = page.goto(pages.server.url + "/console/branding")
     assert response.status == 403
+
+
+def test_an_opened_group_stays_open_when_the_page_updates_live(pages, api):
+    for name in ("api", "db"):
+        api.put(f"/v1/services/{name}/status", json={"status": "UP"})
+    api.put("/v1/service-groups", json={"groups": [{"name": "Core", "services": ["api", "db"]}]})
+    page = pages.open("/")
+    group = page.get_by_test_id("group-Core")
+    expect(group).to_have_attribute("data-status", "UP")
+    group.locator("summary").click()
+    api.put("/v1/services/db/status", json={"status": "DOWN"})
+    expect(group).to_have_attribute("data-status", "DOWN")  # live, without a reload
+    expect(group.get_by_test_id("service-db")).to_be_visible()
+    api.put("/v1/branding", json={"about": "Now with an about text."})
+    expect(page.get_by_test_id("about")).to_have_text("Now with an about text.")
