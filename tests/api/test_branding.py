@@ -11,7 +11,10 @@ import feedparser
 import httpx
 import pytest
 
+from pitstop.app import create_app
 from pitstop.domain.branding import LOGO_MAX
+from pitstop.settings import SettingsError, load_settings
+from tests.conftest import client_for, make_settings
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -214,3 +217,31 @@ async def test_the_compatible_api_has_group_components(admin, operator, anon):
     assert by_id["service:web"]["group_id"] is None and "components" not in by_id["service:web"]
     assert [c["position"] for c in components] == list(range(1, len(components) + 1))
     assert [c["id"] for c in components][:3] == [gid, "service:api", "service:db"]
+
+
+def test_bad_branding_settings_stop_the_process_naming_the_variable():
+    settings = load_settings(page_title="Acme status", page_accent="#FF6600")
+    assert (settings.page_title, settings.page_accent) == ("Acme status", "#FF6600")
+    with pytest.raises(SettingsError, match="PITSTOP_PAGE_ACCENT"):
+        load_settings(page_accent="orange")
+    with pytest.raises(SettingsError, match="PITSTOP_PAGE_TITLE"):
+        load_settings(page_title="")
+
+
+async def test_the_environment_gives_the_defaults(database_url):
+    app = create_app(make_settings(database_url, page_title="Acme status",
+                                   page_accent="#FF6600", page_about="Hello."),
+                     run_scheduler=False)
+    async with app.router.lifespan_context(app), client_for(app) as anon:
+        page = (await anon.get("/")).text
+        assert "<title>Acme status</title>" in page and "--accent: #ff6600;" in page
+        assert "Hello." in page
+
+
+async def test_a_logo_etag_among_several_or_weak_is_not_modified(admin, anon):
+    await admin.put("/v1/branding/logo", content=PNG, headers={"content-type": "image/png"})
+    etag = (await anon.get("/branding/logo")).headers["etag"]
+    for sent in (f'"other", {etag}', f"W/{etag}", "*"):
+        r = await anon.get("/branding/logo", headers={"if-none-match": sent})
+        assert r.status_code == 304, sent
+    assert (await anon.get("/branding/logo", headers={"if-none-match": '"x"'})).status_code == 200

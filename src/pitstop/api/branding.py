@@ -62,7 +62,9 @@ async def logo(rt: RT, request: Request) -> Response:
         raise NotFound("no logo has been uploaded")
     headers = {"ETag": found.etag, "Cache-Control": "public, max-age=300",
                "X-Content-Type-Options": "nosniff"}
-    if found.etag in request.headers.get("if-none-match", ""):
+    sent = {tag.strip().removeprefix("W/") for tag in
+            request.headers.get("if-none-match", "").split(",")}
+    if found.etag in sent or "*" in sent:
         return Response(status_code=304, headers=headers)
     return Response(found.data, media_type=found.media_type, headers=headers)
 

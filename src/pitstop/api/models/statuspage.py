@@ -32,9 +32,11 @@ class PageStatus(Shape):
 
 
 class Component(Shape):
-    """A service, with the status the public status page displays for it."""
+    """A service, with the status the public status page displays for it, or a group of
+    services (``group: true``) with the most severe of its members' statuses."""
 
-    id: str = Field(description="the service's target id, service:<name>")
+    id: str = Field(description="the service's target id, service:<name>; a group's "
+                    "group-<id>")
     name: str
     status: ComponentStatus = Field(
         description="under_maintenance while a window or switch affects it (as on the status "
