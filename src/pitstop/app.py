@@ -16,6 +16,7 @@ from pitstop import __version__
 from pitstop.api import (
     agent,
     badges,
+    branding,
     calendar,
     deploy,
     docs,
@@ -129,8 +130,9 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
     _route(app, [module.router for module in (
         problems, health, targets, leases, windows, services, calendar, statuspage, badges,
+        branding,
         feeds, nodes, agent, stream, history, tokens, updates, notifications, deploy, metrics,
-        pages, console, fleet, plans, embed, admin)])
+        pages, console, fleet, plans, embed, admin)] + [branding.public])
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     docs.install(app)
     openapi.install(app)

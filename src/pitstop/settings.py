@@ -66,6 +66,17 @@ class Settings(BaseSettings):
         None, description="the address the public reaches pitstop at (https://status.example."
         "com), for absolute links in feeds; without it, links use the address each request "
         "came to")
+    page_title: str = Field(
+        "Service status", min_length=1, max_length=80, description="the status page's "
+        "title (its header, <title>, feeds, the Statuspage-compatible API); an admin can "
+        "change it in the console")
+    page_accent: str = Field(
+        "#2454c5", pattern=r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$",
+        description="the status page's accent colour, a CSS hex colour; an admin can "
+        "change it in the console")
+    page_about: str = Field(
+        "", max_length=1000, description="a short text under the status page's title "
+        "(plain text); an admin can change it in the console")
     window_horizon_days: int = Field(
         7, ge=1, le=366, description="how far ahead recurring windows' occurrences are generated")
 

@@ -14,6 +14,7 @@ OPEN_ROUTES = {("GET", "/health"), ("GET", "/health/ready"), ("GET", "/health/li
                ("GET", "/problems/{slug}"), ("GET", "/v1/calendar.ics"), ("GET", "/metrics"),
                ("GET", "/v1/calendar/services/{name}.ics"),  # public text only, like the page
                ("GET", "/badge/{service}.svg"),
+               ("GET", "/branding/logo"),  # the public page's logo
                *(("GET", f"/api/v2/{name}.json") for name in (  # the Statuspage-compatible API
                    "summary", "status", "components", "scheduled-maintenances",
                    "scheduled-maintenances/upcoming", "scheduled-maintenances/active"))}

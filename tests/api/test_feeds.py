@@ -120,7 +120,7 @@ async def test_both_feeds_list_public_maintenance_of_both_kinds(scene, anon):
             "Scheduled: DB failover", "Scheduled: CDN purge", "Completed: Network upgrade"}
         for secret in (*SECRETS, "Secret work", "disk swap"):
             assert secret not in raw
-        assert parsed.feed.title == "Maintenance: all services"
+        assert parsed.feed.title == "Service status · Maintenance: all services"
         assert parsed.feed.link == "http://test/"
         assert stamp(parsed.feed.updated_parsed) == at("2026-03-01T12:40:00Z")
 
@@ -173,7 +173,7 @@ async def test_a_service_feed_holds_what_reaches_that_service(scene, anon, admin
         parsed, raw = await get_feed(anon, path)
         assert set(by_title(parsed)) == {  # its windows (by id, by label), the platform's
             "Scheduled: Search reindex", "Scheduled: CDN purge", "Completed: Network upgrade"}
-        assert parsed.feed.title == "Maintenance: api"
+        assert parsed.feed.title == "Service status · Maintenance: api"
         assert "DB failover" not in raw and NEUTRAL_PUBLIC_TEXT not in raw
     parsed, _ = await get_feed(anon, "/feeds/services/db.atom")
     assert set(by_title(parsed)) == {

@@ -48,8 +48,9 @@ DOCS = {
     "invalid-input": "A field breaks a rule. `errors` lists each field and what to change.",
     "malformed-json": "The body is not JSON. Send a JSON object with Content-Type "
                       "application/json.",
-    "too-large": "The request body, or a node's config, is over its size limit "
-                 "(PITSTOP_MAX_BODY_BYTES, PITSTOP_MAX_NODE_CONFIG_BYTES). Send less.",
+    "too-large": "The request body, a node's config, or the page's logo is over its size "
+                 "limit (PITSTOP_MAX_BODY_BYTES, PITSTOP_MAX_NODE_CONFIG_BYTES, 256 KiB for "
+                 "the logo). Send less.",
     "not-found": "The target, lease, token or endpoint does not exist.",
     "conflict": "The request clashes with the current state (a duplicate name, an ended lease).",
     "invalid-transition": "The object's current status does not allow this change.",

@@ -416,3 +416,26 @@ class UpdateBody(Body):
     status: Literal["scheduled", "in_progress", "verifying", "completed"] | None = Field(
         None, description="the maintenance's phase (Statuspage's scheduled maintenance "
         "statuses); omitted: scheduled before the start, in_progress after it")
+
+
+class BrandingBody(Body):
+    """The fields to change; a field left out stays, a field set to null goes back to its
+    default (PITSTOP_PAGE_TITLE, PITSTOP_PAGE_ACCENT, PITSTOP_PAGE_ABOUT)."""
+
+    title: str | None = Field(None, max_length=400, description="1-80 characters")
+    accent: str | None = Field(None, max_length=40, description="a CSS hex colour: #rgb or "
+                               "#rrggbb")
+    about: str | None = Field(None, max_length=4000, description="plain text, at most 1000 "
+                              "characters after trimming")
+
+
+class ServiceGroupBody(Body):
+    name: str = Field(max_length=400, description="1-100 characters, unique")
+    services: list[str] = Field(default_factory=list, max_length=1000,
+                                description="names of existing services, each in one group "
+                                "at most")
+
+
+class ServiceGroupsBody(Body):
+    groups: list[ServiceGroupBody] = Field(max_length=100, description="every group, in "
+                                           "the order the page shows them")

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from feedgen.feed import FeedGenerator
 
 from pitstop import clock
+from pitstop.services.branding import page_branding
 from pitstop.services.public_maintenance import (
     PublicMaintenance,
     Scope,
@@ -99,14 +100,15 @@ def _entry(fg: FeedGenerator, base: str, item: PublicMaintenance) -> None:
         entry.category(term=_text(affected["what"]))
 
 
-def _generator(base: str, fmt: FeedFormat, scope: Scope, updated: datetime) -> FeedGenerator:
+def _generator(base: str, fmt: FeedFormat, scope: Scope, updated: datetime, title: str
+               ) -> FeedGenerator:
     fg = FeedGenerator()
     what = f"{scope.service}" if scope.service else "all services"
     fg.id(f"urn:pitstop:feed:{scope.service or 'all'}")
-    fg.title(_text(f"Maintenance: {what}"))
+    fg.title(_text(f"{title} · Maintenance: {what}"))
     fg.description(_text(f"Maintenance of {what}: in progress, planned, and ended in the last "
                          f"{RECENT.days} days."))
-    fg.author({"name": "pitstop"})
+    fg.author({"name": _text(title)})
     fg.link(href=base + feed_path(fmt, scope.service), rel="self", type=fmt.media_type)
     fg.link(href=f"{base}/", rel="alternate")  # last: feedgen makes it the RSS <link>
     fg.language("en")
@@ -117,10 +119,11 @@ def _generator(base: str, fmt: FeedFormat, scope: Scope, updated: datetime) -> F
 
 
 def render_feed(items: Sequence[PublicMaintenance], *, base: str, fmt: FeedFormat,
-                scope: Scope, now: datetime) -> bytes:
-    """The feed document; its date is its newest item's (now when it has none)."""
+                scope: Scope, now: datetime, title: str) -> bytes:
+    """The feed document, named after the page (``title``); its date is its newest
+    item's (now when it has none)."""
     updated = max((i.updated for i in items), default=now)
-    fg = _generator(base, fmt, scope, updated)
+    fg = _generator(base, fmt, scope, updated, title)
     for item in items:
         _entry(fg, base, item)
     return bytes(fg.rss_str(pretty=True) if fmt is FeedFormat.RSS else fg.atom_str(pretty=True))
@@ -136,4 +139,4 @@ async def maintenance_feed(*, rt: Runtime, base: str, fmt: FeedFormat,
     past = await past_maintenance(rt, now, since=None, until=None, limit=MAX_PAST,
                                   scope=scope, ended_since=now - RECENT)
     return render_feed([*ongoing, *upcoming[:MAX_UPCOMING], *past], base=base.rstrip("/"),
-                       fmt=fmt, scope=scope, now=now)
+                       fmt=fmt, scope=scope, now=now, title=page_branding(rt).title)

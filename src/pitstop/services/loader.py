@@ -5,8 +5,10 @@ from __future__ import annotations
 import secrets
 from collections import deque
 from datetime import datetime
+from typing import Any
 
 from pitstop import clock
+from pitstop.services.page_records import groups_from_rows, overrides_from_rows
 from pitstop.services.records import (
     lease_from_row,
     node_from_row,
@@ -16,6 +18,7 @@ from pitstop.services.records import (
 )
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import DURATIONS_KEPT, principal_from_row
+from pitstop.storage import branding as branding_q
 from pitstop.storage import keys as keys_q
 from pitstop.storage import leases as leases_q
 from pitstop.storage import nodes as nodes_q
@@ -41,6 +44,7 @@ async def refresh_snapshot(rt: Runtime) -> None:
         window_rows = await windows_q.list_windows(conn=conn)
         occurrence_rows = await windows_q.live_occurrences(conn=conn)
         node_rows = await nodes_q.list_nodes(conn=conn)
+        await _load_page(rt, conn)
     _refresh_windows(rt, window_rows, occurrence_rows, read_started)
     registered = {row["target"] for row in node_rows}
     for target in [t for t, n in state.nodes.items()
@@ -118,7 +122,14 @@ async def load_snapshot(rt: Runtime) -> None:
             state.put_occurrence(occurrence_from_row(row))
         for row in await nodes_q.list_nodes(conn=conn):
             state.put_node(node_from_row(row))
+        await _load_page(rt, conn)
     rt.config_watch.prime()  # drain_watch starts where leading starts: catch_up()
+
+
+async def _load_page(rt: Runtime, conn: Any) -> None:
+    """The public page's branding and service groups (small: read whole every time)."""
+    rt.state.page = overrides_from_rows(await branding_q.list_page_settings(conn=conn))
+    rt.state.groups = groups_from_rows(*await branding_q.list_groups(conn=conn))
 
 
 async def load_keys(rt: Runtime) -> None:

@@ -31,6 +31,7 @@ from pitstop.domain.windows import (
 )
 from pitstop.services.events import Event
 from pitstop.services.fleet_records import NodeRecord
+from pitstop.services.page_records import PageOverrides, ServiceGroups
 
 DURATIONS_KEPT = 200
 ENDING = ("lease.released", "lease.lost", "lease.force_released")  # events that end a lease
@@ -133,6 +134,8 @@ class Snapshot:
     agent_poll_interval_s: float = 30.0  # the default, from settings (see domain.nodes)
     windows: dict[int, WindowRecord] = field(default_factory=dict)
     occurrences: dict[int, OccurrenceRecord] = field(default_factory=dict)  # live ones only
+    page: PageOverrides = field(default_factory=PageOverrides)  # branding set by an admin
+    groups: ServiceGroups = field(default_factory=ServiceGroups)
     generation: int = 0  # bumped on every change; lets readers cache what they derive
     windows_generation: int = 0  # bumped on every window or occurrence change
     _typical: dict[str, float] | None = None
@@ -222,6 +225,10 @@ class Snapshot:
                 self.put_window(payload)
         elif isinstance(payload, OccurrenceRecord):
             self.put_occurrence(payload)
+        elif isinstance(payload, PageOverrides):
+            self.page = payload
+        elif isinstance(payload, ServiceGroups):
+            self.groups = payload
         elif isinstance(payload, NodeRecord):
             if event.type == "node.deleted":
                 self.nodes.pop(payload.target, None)

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pitstop.domain.branding import group_status
 from pitstop.domain.lifecycle import Status
 from pitstop.domain.state import NEUTRAL_PUBLIC_TEXT, public_text
 from pitstop.domain.targets import PLATFORM
 from pitstop.domain.windows import in_progress
+from pitstop.services.branding import PageBranding, page_branding
 from pitstop.services.public_maintenance import (
     PublicMaintenance,
     affects_text,
@@ -50,6 +52,8 @@ class StatusPage:
     filters: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     updates: list[dict[str, Any]] = field(default_factory=list)  # the platform switch's
+    branding: PageBranding | None = None
+    groups: list[dict[str, Any]] = field(default_factory=list)  # with their services' rows
 
 
 def _occurrence(times: Any, window: WindowRecord, now: datetime) -> dict[str, Any]:
@@ -108,9 +112,27 @@ async def compose(rt: Runtime, now: datetime, *, since: datetime | None,
         since_at, until_at = (causes[0].since, causes[0].until) if causes else (None, None)
     rows = [{**_service_row(s), "updates": _timeline(by_target.get(s["target"], []))}
             for s in services]
-    return StatusPage(banner, headline, reason, since_at, until_at, rows, ongoing, upcoming,
-                      past[:PAST_PAGE], page, len(past) > PAST_PAGE,
-                      updates=_timeline(by_target.get(PLATFORM, [])))
+    groups, ungrouped = _grouped(rt, rows)
+    return StatusPage(banner, headline, reason, since_at, until_at, ungrouped, ongoing,
+                      upcoming, past[:PAST_PAGE], page, len(past) > PAST_PAGE,
+                      updates=_timeline(by_target.get(PLATFORM, [])),
+                      branding=page_branding(rt), groups=groups)
+
+
+def _grouped(rt: Runtime, rows: list[dict[str, Any]]
+             ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The groups that have services (in their order, each with its members' rows and
+    the most severe of their statuses), and the services in no group."""
+    by_name = {r["name"]: r for r in rows}
+    groups, placed = [], set()
+    for group in rt.state.groups.groups:
+        members = [by_name[n] for s in group.services
+                   if (n := s.removeprefix("service:")) in by_name]
+        if members:
+            placed.update(m["name"] for m in members)
+            groups.append({"id": group.id, "name": group.name, "services": members,
+                           "status": group_status(m["displayed"] for m in members)})
+    return groups, [r for r in rows if r["name"] not in placed]
 
 
 def _timeline(updates: list[UpdateRecord]) -> list[dict[str, Any]]:

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from pitstop.domain.branding import group_status
 from pitstop.domain.lifecycle import Status
 from pitstop.domain.state import NEUTRAL_PUBLIC_TEXT
 from pitstop.domain.targets import PLATFORM
 from pitstop.domain.windows import SEVERITY, Impact, WindowRules, in_progress
 from pitstop.services import status_page
+from pitstop.services.branding import page_branding
 from pitstop.services.runtime import Runtime
 from pitstop.services.service_status import ServiceView, list_services
 from pitstop.services.snapshot import Snapshot, WindowRecord
@@ -28,7 +30,6 @@ from pitstop.services.updates import updates_for_page
 from pitstop.storage import windows as windows_q
 
 PAGE_ID = "pitstop"
-PAGE_NAME = "Service status"  # the status page's title
 RECENT = 50  # Statuspage: "the 50 most recent scheduled maintenances"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -102,7 +103,9 @@ def page(rt: Runtime, now: datetime, base: str) -> dict[str, Any]:
     changes = [t.updated_at for t in state.targets.values() if t.kind != "node"] + [
         w.updated_at for w in state.windows.values() if w.public] + [
         o.updated_at for o in state.occurrences.values() if _is_public(state, o.times.window_id)]
-    return {"id": PAGE_ID, "name": PAGE_NAME, "url": base + "/",
+    if state.page.updated_at is not None:
+        changes.append(state.page.updated_at)
+    return {"id": PAGE_ID, "name": page_branding(rt).title, "url": base + "/",
             "time_zone": "Etc/UTC", "updated_at": min(max(changes, default=EPOCH), now)}
 
 
@@ -113,10 +116,34 @@ async def status(rt: Runtime, now: datetime) -> dict[str, Any]:
 
 
 def components(rt: Runtime) -> list[dict[str, Any]]:
-    """Every service, with the status the status page displays for it."""
+    """Every service, with the status the status page displays for it, in the page's
+    order: each service group (Statuspage's group component: ``group: true``, its members'
+    ids in ``components``, the most severe of their statuses) followed by its members
+    (``group_id`` set), then the services in no group."""
     state = rt.state
-    return [_component(view, i, _changed_at(state, view))
-            for i, view in enumerate(list_services(state), start=1)]
+    views = {view.record.id: view for view in list_services(state)}
+    out: list[dict[str, Any]] = []
+    for group in state.groups.groups:
+        members = [views[s] for s in group.services if s in views]
+        if not members:
+            continue
+        gid = f"group-{group.id}"
+        shown = group_status(view.displayed for view in members)
+        rows = [{**_component(view, 0, _changed_at(state, view)), "group_id": gid}
+                for view in members]
+        out.append({"id": gid, "name": group.name, "status": COMPONENT_STATUS[shown],
+                    "created_at": min(r["created_at"] for r in rows),
+                    "updated_at": max(r["updated_at"] for r in rows), "position": 0,
+                    "description": None, "showcase": False, "start_date": None,
+                    "group_id": None, "page_id": PAGE_ID, "group": True,
+                    "only_show_if_degraded": False, "components": [r["id"] for r in rows]})
+        out += rows
+    grouped = state.groups.by_service
+    out += [_component(view, 0, _changed_at(state, view))
+            for view in views.values() if view.record.id not in grouped]
+    for position, component in enumerate(out, start=1):
+        component["position"] = position
+    return out
 
 
 async def scheduled_maintenances(rt: Runtime, now: datetime, which: Which, base: str

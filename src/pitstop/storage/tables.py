@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -290,4 +291,35 @@ maintenance_updates = Table(
     Index("ix_maintenance_updates_occurrence_id_id", "occurrence_id", "id"),
     Index("ix_maintenance_updates_target_created_at", "target", "created_at"),
     sqlite_autoincrement=True,
+)
+
+# The public page's branding, set by an admin over the environment's defaults: one row per
+# setting (title, accent, about: ``value``; the logo: ``blob``, its media type in ``value``).
+page_settings = Table(
+    "page_settings",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Text),
+    Column("blob", LargeBinary),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(100), nullable=False),
+)
+
+# Groups of services on the public page, in ``position`` order; a service is in one at most.
+service_groups = Table(
+    "service_groups",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(100), nullable=False),
+    Column("position", Integer, nullable=False),
+    UniqueConstraint("name"),
+)
+
+service_group_members = Table(
+    "service_group_members",
+    metadata,
+    Column("service", String(80), primary_key=True),  # a target id, service:<name>
+    Column("group_id", Integer, ForeignKey("service_groups.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("position", Integer, nullable=False),
 )

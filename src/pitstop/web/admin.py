@@ -1,4 +1,4 @@
-"""The console's services, channels (with deliveries) and tokens pages. They read; the
+"""The console's services, channels (with deliveries), tokens and branding pages. They read; the
 page's script acts through the documented API."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from pitstop.api.deps import runtime_of
-from pitstop.services import channels, deliveries, service_status, tokens
+from pitstop.services import branding, channels, deliveries, service_status, tokens
 from pitstop.services.auth import authorize
 from pitstop.web.common import current_session, render
 
@@ -56,3 +56,20 @@ async def tokens_page(request: Request, partial: bool = False) -> Response:
     return render(request, session, "tokens", "console/_tokens.html",
                   {"tokens": items, "aside_template": "console/_tokens_forms.html"},
                   partial, "Tokens")
+
+
+@router.get("/branding")
+async def branding_page(request: Request, partial: bool = False) -> Response:
+    session = current_session(request)
+    if session is None:
+        return RedirectResponse("/console/login", 303)
+    authorize(session.principal, "admin")
+    rt = runtime_of(request)
+    groups = [g.to_json() for g in branding.list_groups(rt)]
+    grouped = {s for g in groups for s in g["services"]}
+    ungrouped = [v.record.name for v in service_status.list_services(rt.state)
+                 if v.record.name not in grouped]
+    context = {"branding": branding.page_branding(rt), "groups": groups,
+               "ungrouped": ungrouped, "aside_template": "console/_branding_forms.html"}
+    return render(request, session, "branding", "console/_branding.html", context, partial,
+                  "Branding")

@@ -28,7 +28,7 @@ PUBLIC_TYPES = frozenset({
     "occurrence.created",
     "occurrence.transitioned", "occurrence.moved", "occurrence.deleted", "window.created",
     "window.updated", "window.deleted", "service.status_changed", "target.created",
-    "maintenance_update.posted"})
+    "maintenance_update.posted", "branding.updated", "service_groups.updated"})
 TO_BEFORE_FROM = i18n.N_("The 'To' date is before the 'From' date: showing from 'From' on.")
 
 

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from pitstop.api.models.common import Shape
+from pitstop.api.models.common import Shape, sometimes
 
 ComponentStatus = Literal["operational", "degraded_performance", "partial_outage",
                           "major_outage", "under_maintenance"]
@@ -32,9 +32,11 @@ class PageStatus(Shape):
 
 
 class Component(Shape):
-    """A service, with the status the public status page displays for it."""
+    """A service, with the status the public status page displays for it, or a group of
+    services (``group: true``) with the most severe of its members' statuses."""
 
-    id: str = Field(description="the service's target id, service:<name>")
+    id: str = Field(description="the service's target id, service:<name>; a group's "
+                    "group-<id>")
     name: str
     status: ComponentStatus = Field(
         description="under_maintenance while a window or switch affects it (as on the status "
@@ -46,10 +48,13 @@ class Component(Shape):
     description: str | None
     showcase: bool
     start_date: str | None
-    group_id: str | None
+    group_id: str | None = Field(description="the group component this service is in "
+                                 "(group-<id>), null outside any group")
     page_id: str
-    group: bool
+    group: bool = Field(description="true for a service group (see PUT /v1/service-groups)")
     only_show_if_degraded: bool
+    components: list[str] | None = sometimes(
+        "a group's members' ids; present on group components only")
 
 
 class AffectedComponent(Shape):

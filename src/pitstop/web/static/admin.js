@@ -29,7 +29,9 @@
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const body = {};
-      new FormData(form).forEach((value, key) => { if (String(value).trim()) body[key] = value; });
+      // data-keep: every field is sent (an emptied one is cleared) and stays as typed.
+      const keep = form.hasAttribute("data-keep");
+      new FormData(form).forEach((value, key) => { if (keep || String(value).trim()) body[key] = value; });
       const result = await call(form.dataset.api, form.dataset.method, body);
       if (!result.ok) { fieldErrors(form, result.data); return; }
       fieldErrors(form, null);
@@ -43,7 +45,8 @@
         box.hidden = false;
         tell(`Token ${result.data.name} created.`);
       }
-      form.reset();
+      if (keep) tell("Saved.");
+      else form.reset();
       await window.pitstop.refresh();
     });
   });

@@ -93,7 +93,14 @@
     const focused = main.contains(document.activeElement) ? document.activeElement : null;
     const key = focused && (focused.name || focused.dataset.url || focused.dataset.api ||
       focused.id);
+    // And which collapsible parts (service groups) someone opened.
+    const opened = [...main.querySelectorAll("details[open][data-testid]")]
+      .map((el) => el.dataset.testid);
     main.innerHTML = await response.text();
+    opened.forEach((id) => {
+      const el = main.querySelector(`details[data-testid="${CSS.escape(id)}"]`);
+      if (el) el.open = true;
+    });
     typed.forEach(([name, value]) => {
       const el = main.querySelector(`[name="${CSS.escape(name)}"]`);
       if (el) el.value = value;
