@@ -416,3 +416,16 @@ class UpdateBody(Body):
     status: Literal["scheduled", "in_progress", "verifying", "completed"] | None = Field(
         None, description="the maintenance's phase (Statuspage's scheduled maintenance "
         "statuses); omitted: scheduled before the start, in_progress after it")
+
+
+class SubscriberBody(Body):
+    kind: Literal["email", "webhook"] = Field(
+        "email", description="email (double opt-in: a confirmation mail first) or webhook "
+        "(an https:// url, confirmed at once)")
+    address: str = Field(min_length=3, max_length=2000,
+                         description="the email address, or the webhook's url")
+    services: list[Annotated[str, Field(min_length=1, max_length=63)]] | None = Field(
+        None, min_length=1, max_length=100,
+        description="service names to hear about; omitted: all public maintenance")
+    language: str | None = Field(None, min_length=2, max_length=16,
+                                 pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")

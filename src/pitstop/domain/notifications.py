@@ -16,7 +16,7 @@ from typing import Any
 
 from pitstop.domain.targets import scope_of
 
-KINDS = ("maintenance_entered", "maintenance_exited", "reminder", "starting_soon",
+KINDS = ("maintenance_entered", "maintenance_exited", "scheduled", "reminder", "starting_soon",
          "in_progress", "completed", "cancelled", "rescheduled", "maintenance_update")
 
 # The occurrence status each transition notification reports.
@@ -37,6 +37,9 @@ class Notification:
     window_id: int | None = None
     targets: tuple[str, ...] = ()
     label_selectors: tuple[tuple[tuple[str, str], ...], ...] = ()
+    # What public subscribers' channels get instead of ``message`` (public text only: no
+    # reason, no actor, no node); None: nothing for them.
+    public: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

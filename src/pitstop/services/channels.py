@@ -21,6 +21,9 @@ from pitstop.storage import notifications as notify_q
 from pitstop.storage import windows as windows_q
 
 MIN_SECRET = 16
+# Email channels are public subscribers' own (services.subscribers); operators mail through
+# apprise (mailto://).
+OPERATOR_KINDS = ("apprise", "webhook")
 
 
 def channel_json(rt: Runtime, row: Any) -> dict[str, Any]:
@@ -35,9 +38,9 @@ def channel_json(rt: Runtime, row: Any) -> dict[str, Any]:
 
 
 def _check_channel(rt: Runtime, kind: str, url: str, secret: str | None) -> None:
-    notifier = rt.notifiers.get(kind)
+    notifier = rt.notifiers.get(kind) if kind in OPERATOR_KINDS else None
     if notifier is None:
-        raise InvalidInput(f"kind must be one of {', '.join(sorted(rt.notifiers))} "
+        raise InvalidInput(f"kind must be one of {', '.join(OPERATOR_KINDS)} "
                            f"(got {kind!r})", field="kind")
     try:
         notifier.check_url(url)
@@ -145,7 +148,8 @@ async def create_subscription(*, rt: Runtime, channel_id: str, events: list[str]
 
 async def list_subscriptions(*, rt: Runtime, channel_id: str | None) -> list[dict[str, Any]]:
     async with rt.db.read() as conn:
-        rows = await notify_q.list_subscriptions(conn=conn, channel_id=channel_id)
+        rows = await notify_q.list_subscriptions(conn=conn, channel_id=channel_id,
+                                                 audience="operators")
     return [subscription_json(r) for r in rows]
 
 

@@ -207,6 +207,9 @@ channels = Table(
     Column("timeout_s", Float, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(100), nullable=False),
+    # operators | public (0012): a public subscriber's own channel, never listed with the
+    # operators' channels, and sent public text only.
+    Column("audience", String(16), nullable=False, server_default="operators"),
 )
 
 subscriptions = Table(
@@ -290,4 +293,22 @@ maintenance_updates = Table(
     Index("ix_maintenance_updates_occurrence_id_id", "occurrence_id", "id"),
     Index("ix_maintenance_updates_target_created_at", "target", "created_at"),
     sqlite_autoincrement=True,
+)
+
+# Visitors subscribed to maintenance notices (0012), each with its own public channel.
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("channel_id", String(32), ForeignKey("channels.id", ondelete="CASCADE"),
+           nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),  # email | webhook
+    Column("address", String(320), nullable=False),
+    Column("services", Json),  # service names, or None for all public maintenance
+    Column("status", String(16), nullable=False),  # pending | confirmed
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime),
+    Column("created_ip", String(64)),
+    Column("language", String(16)),
+    UniqueConstraint("kind", "address"),
 )
