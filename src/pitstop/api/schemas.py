@@ -400,7 +400,8 @@ class SubscriptionBody(Body):
     # Checked by services.channels (whose messages name the unknown kinds and the target
     # rule); the schema states the same rules.
     events: list[str] | None = Field(
-        None, description="notification kinds; all of them when omitted",
+        None, description="notification kinds; when omitted, all but scheduled (ask for "
+        "scheduled by name)",
         json_schema_extra=lambda s: s["anyOf"][0].update(
             minItems=1, items={"type": "string", "enum": list(NOTIFICATION_KINDS)}))
     target: str | None = Field(None, min_length=1, max_length=80, json_schema_extra=lambda s: (

@@ -19,6 +19,10 @@ from pitstop.domain.targets import scope_of
 KINDS = ("maintenance_entered", "maintenance_exited", "scheduled", "reminder", "starting_soon",
          "in_progress", "completed", "cancelled", "rescheduled", "maintenance_update")
 
+# What a subscription that names no kinds gets: "scheduled" (a new window) came later and is
+# asked for by name, so operators' existing channels do not start hearing of every new window.
+DEFAULT_KINDS = tuple(k for k in KINDS if k != "scheduled")
+
 # The occurrence status each transition notification reports.
 STATUS_KINDS = {"READY": "starting_soon", "ONGOING": "in_progress", "COMPLETED": "completed",
                 "CANCELLED": "cancelled"}

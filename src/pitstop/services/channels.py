@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from pitstop import clock
-from pitstop.domain.notifications import KINDS
+from pitstop.domain.notifications import DEFAULT_KINDS, KINDS
 from pitstop.domain.targets import parse_target
 from pitstop.errors import Conflict, InvalidInput, NotFound
 from pitstop.services.runtime import Runtime
@@ -108,7 +108,7 @@ def subscription_json(row: Any) -> dict[str, Any]:
 
 def _check_events(events: list[str] | None) -> list[str]:
     if events is None:
-        return list(KINDS)
+        return list(DEFAULT_KINDS)
     unknown = [e for e in events if e not in KINDS]
     if unknown or not events:
         raise InvalidInput(f"events must be a non-empty list of {', '.join(KINDS)} "
