@@ -69,7 +69,8 @@ class EmailNotifier:
         mail = build_mail(s, channel, message, delivery_key)
         try:
             await aiosmtplib.send(
-                mail.as_bytes(), sender=s.smtp_from, recipients=[channel.url], hostname=s.smtp_host, port=s.smtp_port, username=s.smtp_username,
+                mail.as_bytes(), sender=s.smtp_from, recipients=[channel.url],
+                hostname=s.smtp_host, port=s.smtp_port, username=s.smtp_username,
                 password=s.smtp_password, use_tls=s.smtp_tls == "tls",
                 start_tls=s.smtp_tls == "starttls",
                 timeout=channel.timeout_s)
