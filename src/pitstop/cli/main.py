@@ -13,6 +13,7 @@ from pitstop.cli import (
     nodes,
     occurrences,
     server,
+    subscribers,
     tokens,
     updates,
     windows,
@@ -51,6 +52,7 @@ app.add_typer(windows.app, name="windows")
 app.add_typer(occurrences.app, name="occurrences")
 app.add_typer(nodes.app, name="nodes")
 app.add_typer(updates.app, name="update")
+app.add_typer(subscribers.app, name="subscribers")
 app.command()(windows.preview)
 
 
