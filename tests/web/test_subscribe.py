@@ -109,3 +109,23 @@ def test_a_visitor_subscribes_confirms_hears_and_unsubscribes(pages: Pages, api,
     window(api, "api", datetime.now(UTC) + timedelta(days=1))
     time.sleep(2)  # the outbox would have sent "scheduled" by now
     assert len(smtp.messages) == count
+
+
+def test_admins_list_export_and_remove_subscribers_in_the_console(pages: Pages, api, smtp):
+    r = httpx.post(pages.server.url + "/v1/public/subscribers",
+                   json={"address": "someone@example.org"})
+    assert r.status_code == 202, r.text
+    page = pages.login(pages.open("/console/login"))
+    page.get_by_role("link", name="Subscribers").click()
+    row = page.get_by_test_id(f"subscriber-{r.json()['id']}")
+    expect(row).to_contain_text("someone@example.org")
+    expect(row).to_contain_text("pending")
+    csv_text = page.request.get(pages.server.url + "/v1/subscribers.csv").text()
+    assert "someone@example.org" in csv_text
+    screenshot(page, "console-subscribers")
+    row.get_by_role("button", name="Remove").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Remove the subscriber someone@example.org?")
+    dialog.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_test_id(f"subscriber-{r.json()['id']}")).to_have_count(0)
+    assert api.get("/v1/subscribers").json()["items"] == []

@@ -1,4 +1,4 @@
-"""The console's services, channels (with deliveries) and tokens pages. They read; the
+"""The console's services, channels (with deliveries), subscribers and tokens pages. They read; the
 page's script acts through the documented API."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from pitstop.api.deps import runtime_of
-from pitstop.services import channels, deliveries, service_status, tokens
+from pitstop.services import channels, deliveries, service_status, subscribers, tokens
 from pitstop.services.auth import authorize
 from pitstop.web.common import current_session, render
 
@@ -56,3 +56,14 @@ async def tokens_page(request: Request, partial: bool = False) -> Response:
     return render(request, session, "tokens", "console/_tokens.html",
                   {"tokens": items, "aside_template": "console/_tokens_forms.html"},
                   partial, "Tokens")
+
+
+@router.get("/subscribers")
+async def subscribers_page(request: Request, partial: bool = False) -> Response:
+    session = current_session(request)
+    if session is None:
+        return RedirectResponse("/console/login", 303)
+    authorize(session.principal, "admin")
+    items = await subscribers.list_subscribers(rt=runtime_of(request))
+    return render(request, session, "subscribers", "console/_subscribers.html",
+                  {"subscribers": items}, partial, "Subscribers")
