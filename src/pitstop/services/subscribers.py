@@ -9,6 +9,7 @@ deletes the subscriber and its channel, and with them its pending deliveries.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import secrets
@@ -71,6 +72,22 @@ def _check_address(rt: Runtime, kind: str, address: str) -> str:
     return address.strip()
 
 
+async def _check_resolves_public(rt: Runtime, kind: str, address: str) -> None:
+    """A webhook's host name must not resolve to a private address either (checked when it
+    subscribes; a later change of its DNS is not)."""
+    host = urlsplit(address).hostname or ""
+    if kind != "webhook" or rt.settings.subscriber_webhook_private or private_address(host):
+        return
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, 443)
+    except OSError:
+        raise InvalidInput(f"address: the host {host!r} does not resolve",
+                           field="address") from None
+    if any(private_address(str(info[4][0])) for info in infos):
+        raise InvalidInput("address must not resolve to a private, loopback or link-local "
+                           "address", field="address")
+
+
 async def _check_services(conn: Any, services: list[str] | None) -> list[str] | None:
     if services is None:
         return None
@@ -92,6 +109,7 @@ async def subscribe(*, rt: Runtime, kind: str, address: str, services: list[str]
     client address and per subscribed address."""
     rt.subscribe_ip_limiter.check(ip or "unknown")
     address = _check_address(rt, kind, address)
+    await _check_resolves_public(rt, kind, address)
     rt.subscribe_address_limiter.check(f"{kind}:{address.lower()}")
     now = clock.now()
     async with rt.db.write() as conn:
