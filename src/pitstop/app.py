@@ -32,6 +32,7 @@ from pitstop.api import (
     services,
     statuspage,
     stream,
+    subscribers,
     targets,
     tokens,
     updates,
@@ -48,6 +49,7 @@ from pitstop.settings import Settings, load_settings
 from pitstop.storage.engine import Database
 from pitstop.storage.migrate import current_revision, head_revision
 from pitstop.web import admin, console, embed, fleet, pages, plans
+from pitstop.web import subscribe as subscribe_pages
 from pitstop.web.templating import STATIC
 
 log = logging.getLogger(__name__)
@@ -130,9 +132,9 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
     _route(app, [module.router for module in (
         problems, health, targets, leases, windows, services, calendar, statuspage, badges,
-        branding,
-        feeds, nodes, agent, stream, history, tokens, updates, notifications, deploy, metrics,
-        pages, console, fleet, plans, embed, admin)] + [branding.public])
+        branding, feeds, nodes, agent, stream, history, tokens, updates, notifications,
+        subscribers, deploy, metrics, pages, subscribe_pages, console, fleet, plans, embed,
+        admin)] + [branding.public])
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     docs.install(app)
     openapi.install(app)

@@ -7,6 +7,8 @@ what to change.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -77,6 +79,23 @@ class Settings(BaseSettings):
     page_about: str = Field(
         "", max_length=1000, description="a short text under the status page's title "
         "(plain text); an admin can change it in the console")
+    smtp_host: str | None = Field(None, description="the SMTP server subscriber mails go "
+                                  "out through; without it, email subscriptions are refused")
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = Field("pitstop@localhost", description="the From address of "
+                           "subscriber mails")
+    smtp_tls: Literal["none", "starttls", "tls"] = Field(
+        "starttls", description="none, starttls (upgrade a plain connection) or tls "
+        "(implicit TLS, usually port 465)")
+    subscriber_webhook_private: bool = Field(
+        False, description="let visitors subscribe webhooks on private, loopback and "
+        "link-local addresses (and over http://); off: https:// to public addresses only")
+    subscribe_per_ip_per_hour: int = Field(
+        10, ge=1, description="subscribe requests one client address may make per hour")
+    subscribe_per_address_per_hour: int = Field(
+        3, ge=1, description="subscribe requests for one email address or URL per hour")
     window_horizon_days: int = Field(
         7, ge=1, le=366, description="how far ahead recurring windows' occurrences are generated")
 

@@ -58,7 +58,8 @@ DOCS = {
                    "`Retry-After` says when to retry, if the end is known.",
     "unauthorized": "Missing, invalid or revoked token. Send 'Authorization: Bearer <token>'.",
     "forbidden": "The token's role does not allow this request.",
-    "rate-limited": "Too many failed attempts. Wait `Retry-After` seconds.",
+    "rate-limited": "Too many requests: failed authentications, an agent polling too fast, "
+                    "or subscribe requests. Wait `Retry-After` seconds.",
     "internal": "An unexpected server error; the server log has the details.",
     "maintenance-soon": "New work is refused: a maintenance window that gates work starts "
                         "before `expected_duration_s` would end. `causes` names it; "

@@ -400,7 +400,8 @@ class SubscriptionBody(Body):
     # Checked by services.channels (whose messages name the unknown kinds and the target
     # rule); the schema states the same rules.
     events: list[str] | None = Field(
-        None, description="notification kinds; all of them when omitted",
+        None, description="notification kinds; when omitted, all but scheduled (ask for "
+        "scheduled by name)",
         json_schema_extra=lambda s: s["anyOf"][0].update(
             minItems=1, items={"type": "string", "enum": list(NOTIFICATION_KINDS)}))
     target: str | None = Field(None, min_length=1, max_length=80, json_schema_extra=lambda s: (
@@ -439,3 +440,16 @@ class ServiceGroupBody(Body):
 class ServiceGroupsBody(Body):
     groups: list[ServiceGroupBody] = Field(max_length=100, description="every group, in "
                                            "the order the page shows them")
+
+
+class SubscriberBody(Body):
+    kind: Literal["email", "webhook"] = Field(
+        "email", description="email (double opt-in: a confirmation mail first) or webhook "
+        "(an https:// url, confirmed at once)")
+    address: str = Field(min_length=3, max_length=2000,
+                         description="the email address, or the webhook's url")
+    services: list[Annotated[str, Field(min_length=1, max_length=63)]] | None = Field(
+        None, min_length=1, max_length=100,
+        description="service names to hear about; omitted: all public maintenance")
+    language: str | None = Field(None, min_length=2, max_length=16,
+                                 pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")

@@ -14,6 +14,7 @@ from pitstop.cli import (
     nodes,
     occurrences,
     server,
+    subscribers,
     targets,
     tokens,
     updates,
@@ -63,6 +64,7 @@ app.add_typer(nodes.app, name="nodes")
 app.add_typer(targets.app, name="targets")
 app.add_typer(targets.services_app, name="services")
 app.add_typer(updates.app, name="update")
+app.add_typer(subscribers.app, name="subscribers")
 app.command()(windows.preview)
 
 

@@ -16,8 +16,12 @@ from typing import Any
 
 from pitstop.domain.targets import scope_of
 
-KINDS = ("maintenance_entered", "maintenance_exited", "reminder", "starting_soon",
+KINDS = ("maintenance_entered", "maintenance_exited", "scheduled", "reminder", "starting_soon",
          "in_progress", "completed", "cancelled", "rescheduled", "maintenance_update")
+
+# What a subscription that names no kinds gets: "scheduled" (a new window) came later and is
+# asked for by name, so operators' existing channels do not start hearing of every new window.
+DEFAULT_KINDS = tuple(k for k in KINDS if k != "scheduled")
 
 # The occurrence status each transition notification reports.
 STATUS_KINDS = {"READY": "starting_soon", "ONGOING": "in_progress", "COMPLETED": "completed",
@@ -37,6 +41,9 @@ class Notification:
     window_id: int | None = None
     targets: tuple[str, ...] = ()
     label_selectors: tuple[tuple[tuple[str, str], ...], ...] = ()
+    # What public subscribers' channels get instead of ``message`` (public text only: no
+    # reason, no actor, no node); None: nothing for them.
+    public: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -253,6 +253,13 @@ class _Api:
     def revoke_token(self, token_id: str) -> Any:
         return self._send(_Request("DELETE", f"/v1/tokens/{token_id}"))
 
+    # public subscribers (admin)
+    def list_subscribers(self) -> Any:
+        return self._send(_Request("GET", "/v1/subscribers"))
+
+    def remove_subscriber(self, subscriber_id: str) -> Any:
+        return self._send(_Request("DELETE", f"/v1/subscribers/{subscriber_id}"))
+
 
 def _settings(url: str | None, token: str | None) -> tuple[str, dict[str, str]]:
     url = (url or os.environ.get("PITSTOP_URL") or DEFAULT_URL).rstrip("/")

@@ -60,3 +60,27 @@ class AgentLimiter:
             raise RateLimited(f"node {node} polls too fast: at most {self.rate:g} requests "
                               f"per second; retry in {wait} s", retry_after=wait)
         self._buckets[node] = (tokens - 1, now)
+
+
+class CountLimiter:
+    """At most ``limit`` requests per key within ``window_s`` (a sliding window), on
+    pitstop's clock; the refusal says when the oldest counted request leaves the window."""
+
+    def __init__(self, *, limit: int, window_s: int, what: str) -> None:
+        self.limit, self.window, self.what = limit, timedelta(seconds=window_s), what
+        self._hits: dict[str, deque[datetime]] = {}
+
+    def check(self, key: str) -> None:
+        now = clock.now()
+        hits = self._hits.setdefault(key, deque())
+        while hits and now - hits[0] >= self.window:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            wait = max(1, int((hits[0] + self.window - now).total_seconds() + 0.999))
+            raise RateLimited(f"too many subscribe requests {self.what}: at most "
+                              f"{self.limit} per {int(self.window.total_seconds() // 60)} "
+                              f"minutes; retry in {wait} s", retry_after=wait)
+        hits.append(now)
+        if len(self._hits) > 10_000:  # forget quiet keys, keep memory bounded
+            for k in [k for k, v in self._hits.items() if not v][:5_000]:
+                del self._hits[k]

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from pitstop import clock
-from pitstop.domain.notifications import KINDS
+from pitstop.domain.notifications import DEFAULT_KINDS, KINDS
 from pitstop.domain.targets import parse_target
 from pitstop.errors import Conflict, InvalidInput, NotFound
 from pitstop.services.runtime import Runtime
@@ -21,6 +21,9 @@ from pitstop.storage import notifications as notify_q
 from pitstop.storage import windows as windows_q
 
 MIN_SECRET = 16
+# Email channels are public subscribers' own (services.subscribers); operators mail through
+# apprise (mailto://).
+OPERATOR_KINDS = ("apprise", "webhook")
 
 
 def channel_json(rt: Runtime, row: Any) -> dict[str, Any]:
@@ -35,9 +38,9 @@ def channel_json(rt: Runtime, row: Any) -> dict[str, Any]:
 
 
 def _check_channel(rt: Runtime, kind: str, url: str, secret: str | None) -> None:
-    notifier = rt.notifiers.get(kind)
+    notifier = rt.notifiers.get(kind) if kind in OPERATOR_KINDS else None
     if notifier is None:
-        raise InvalidInput(f"kind must be one of {', '.join(sorted(rt.notifiers))} "
+        raise InvalidInput(f"kind must be one of {', '.join(OPERATOR_KINDS)} "
                            f"(got {kind!r})", field="kind")
     try:
         notifier.check_url(url)
@@ -105,7 +108,7 @@ def subscription_json(row: Any) -> dict[str, Any]:
 
 def _check_events(events: list[str] | None) -> list[str]:
     if events is None:
-        return list(KINDS)
+        return list(DEFAULT_KINDS)
     unknown = [e for e in events if e not in KINDS]
     if unknown or not events:
         raise InvalidInput(f"events must be a non-empty list of {', '.join(KINDS)} "
@@ -145,7 +148,8 @@ async def create_subscription(*, rt: Runtime, channel_id: str, events: list[str]
 
 async def list_subscriptions(*, rt: Runtime, channel_id: str | None) -> list[dict[str, Any]]:
     async with rt.db.read() as conn:
-        rows = await notify_q.list_subscriptions(conn=conn, channel_id=channel_id)
+        rows = await notify_q.list_subscriptions(conn=conn, channel_id=channel_id,
+                                                 audience="operators")
     return [subscription_json(r) for r in rows]
 
 

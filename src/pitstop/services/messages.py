@@ -17,7 +17,8 @@ from pitstop.services.snapshot import OccurrenceRecord, TargetRecord, WindowReco
 from pitstop.services.window_views import iso_duration, local_iso
 
 HEADLINES = {
-    "reminder": "Reminder", "starting_soon": "Starting soon", "in_progress": "In progress",
+    "scheduled": "Scheduled", "reminder": "Reminder",
+    "starting_soon": "Starting soon", "in_progress": "In progress",
     "completed": "Completed", "cancelled": "Cancelled", "rescheduled": "Rescheduled",
 }
 
@@ -81,10 +82,65 @@ def occurrence_note(kind: str, event: Event, window: WindowRecord) -> Notificati
     }
     if kind == "reminder":
         message["lead"] = iso_duration(timedelta(seconds=event.data["lead_s"]))
+    public = _public_window_message(kind, message, lines[0], window) if window.public else None
     return Notification(
         kind=kind, dedupe_key=_occurrence_key(kind, event), subject=f"window:{window.id}",
-        message=message,
+        message=message, public=public,
         window_id=window.id,
+        targets=tuple(s.target for s in window.affects if s.target is not None),
+        label_selectors=tuple(s.labels for s in window.affects if s.labels is not None))
+
+
+def _public_services(window: WindowRecord) -> list[str]:
+    return [sel.target.partition(":")[2] for sel in window.affects
+            if sel.target is not None and sel.target.startswith("service:")]
+
+
+def _public_window_message(kind: str, message: dict[str, Any], first: str,
+                           window: WindowRecord) -> dict[str, Any]:
+    """What a public subscriber reads about a public window: its title, description, times
+    and the services it affects (never a node, never who changed it)."""
+    occ = message.get("occurrence") or {}
+    lines = [first]
+    if occ.get("start"):
+        lines.append("When: " + when_text(datetime.fromisoformat(occ["start"]),
+                                          datetime.fromisoformat(occ["end"]), window))
+    services = _public_services(window)
+    if services:
+        lines.append("Affects: " + ", ".join(services))
+    if window.description:
+        lines += ["", window.description]
+    return {"kind": kind, "title": message["title"], "text": "\n".join(lines),
+            "event": message["event"],
+            "window": {"id": window.id, "title": window.title,
+                       "description": window.description, "timezone": window.timezone},
+            "occurrence": {k: occ[k] for k in ("id", "status", "start", "end") if k in occ},
+            "services": services}
+
+
+def scheduled_note(event: Event, window: WindowRecord, first: OccurrenceRecord | None
+                   ) -> Notification:
+    """The notification for a new window (with its first occurrence, when it has one)."""
+    lines = [f"{window.title} is scheduled."]
+    occurrence: dict[str, Any] = {}
+    if first is not None:
+        t = first.times
+        lines.append(f"When: {when_text(t.start, t.end, window)}")
+        occurrence = {"id": t.id, "status": str(t.status), "start": iso_z(t.start),
+                      "end": iso_z(t.end)}
+    lines.append("Affects: " + "; ".join(_affects(window)))
+    message = {"kind": "scheduled", "title": f"Scheduled: {window.title}",
+               "text": "\n".join(lines),
+               "event": {"id": event.id, "type": event.type, "at": iso_z(event.at)},
+               "window": {"id": window.id, "title": window.title,
+                          "description": window.description, "timezone": window.timezone,
+                          "gates_work": window.gates_work},
+               "occurrence": occurrence, "affects": [sel.to_json() for sel in window.affects]}
+    public = _public_window_message("scheduled", message, lines[0], window) \
+        if window.public else None
+    return Notification(
+        kind="scheduled", dedupe_key=f"window:{window.id}:scheduled", subject=f"window:{window.id}",
+        message=message, public=public, window_id=window.id,
         targets=tuple(s.target for s in window.affects if s.target is not None),
         label_selectors=tuple(s.labels for s in window.affects if s.labels is not None))
 
@@ -155,17 +211,27 @@ def update_note(event: Event, window: WindowRecord | None) -> Notification:
         "update": {"id": data["update"], "status": data["status"], "body": data["body"],
                    "html": render(data["body"]), "actor": data["actor"],
                    "created_at": iso_z(event.at)}}
+    public = {"kind": "maintenance_update", "title": message["title"],
+              "text": message["text"], "event": message["event"],
+              "update": {k: v for k, v in message["update"].items() if k != "actor"}}
     if window is None:
         target = str(event.target)
         message["target"] = target
+        shown = target == "platform" or target.startswith("service:")
         return Notification(kind="maintenance_update", dedupe_key=f"update:{data['update']}",
-                            subject=f"target:{target}", message=message, targets=(target,))
+                            subject=f"target:{target}", message=message, targets=(target,),
+                            public={**public, "target": target} if shown else None)
     message["window"] = {"id": window.id, "title": window.title, "timezone": window.timezone}
     message["occurrence"] = {"id": data["occurrence"]}
     message["affects"] = [sel.to_json() for sel in window.affects]
+    if window.public:
+        public |= {"window": {"id": window.id, "title": window.title},
+                   "occurrence": {"id": data["occurrence"]},
+                   "services": _public_services(window)}
     return Notification(
         kind="maintenance_update", dedupe_key=f"update:{data['update']}",
         subject=f"window:{window.id}", message=message, window_id=window.id,
+        public=public if window.public else None,
         targets=tuple(s.target for s in window.affects if s.target is not None),
         label_selectors=tuple(s.labels for s in window.affects if s.labels is not None))
 
@@ -176,6 +242,8 @@ def kind_of(event: Event) -> str | None:
         return "maintenance_entered"
     if event.type == "maintenance.exited":
         return "maintenance_exited"
+    if event.type == "window.created":
+        return "scheduled"
     if event.type == "occurrence.moved":
         return "rescheduled"
     if event.type == "occurrence.reminder":

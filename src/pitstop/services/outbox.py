@@ -17,13 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pitstop.domain.notifications import Notification, SubscriptionRule, needs_labels
 from pitstop.encoding import dumps
 from pitstop.services.events import Event
-from pitstop.services.messages import kind_of, occurrence_note, switch_note, update_note
+from pitstop.services.messages import (
+    kind_of,
+    occurrence_note,
+    scheduled_note,
+    switch_note,
+    update_note,
+)
 from pitstop.services.records import window_from_row
 from pitstop.storage import notifications as notify_q
 from pitstop.storage import targets as targets_q
 from pitstop.storage import windows as windows_q
 
-NOTIFYING_TYPES = frozenset({"maintenance.entered", "maintenance.exited",
+NOTIFYING_TYPES = frozenset({"window.created", "maintenance.entered", "maintenance.exited",
                              "occurrence.transitioned", "occurrence.moved",
                              "occurrence.reminder", "maintenance_update.posted"})
 
@@ -39,17 +45,34 @@ async def enqueue(conn: AsyncConnection, events: Sequence[Event]) -> int:
     candidates = [(e, kind) for e, kind in candidates if kind in wanted]
     if not candidates:
         return 0
-    notes = [await _note(conn, e, kind) for e, kind in candidates]
+    notes = [await _note(conn, e, kind, events) for e, kind in candidates]
     notes = [n for n in notes if n is not None]
     labels = await _labels(conn) if needs_labels(rules, notes) else {}
     rows = []
+    public = await _public_channels(conn, rules)
     for note in notes:
         channels = sorted({r.channel_id for r in rules if r.wants(note, labels)})
-        rows.extend(_row(note, channel, events[0].at) for channel in channels)
+        rows.extend(_row(note, channel, events[0].at, channel in public) for channel in channels
+                    if channel not in public or note.public is not None)
     return await notify_q.insert_deliveries(conn=conn, rows=rows)
 
 
-async def _note(conn: AsyncConnection, event: Event, kind: str) -> Notification | None:
+async def _public_channels(conn: AsyncConnection, rules: Sequence[SubscriptionRule]
+                           ) -> set[str]:
+    ids = sorted({r.channel_id for r in rules})
+    audiences = await notify_q.channel_audiences(conn=conn, channel_ids=ids)
+    return {cid for cid, audience in audiences.items() if audience == "public"}
+
+
+async def _note(conn: AsyncConnection, event: Event, kind: str, batch: Sequence[Event]
+                ) -> Notification | None:
+    if kind == "scheduled":
+        row = await windows_q.get_window(conn=conn, window_id=int(event.data["window"]))
+        firsts = sorted((e.payload for e in batch if e.type == "occurrence.created"
+                         and e.payload.times.window_id == int(event.data["window"])),
+                        key=lambda o: o.times.start)
+        return None if row is None else scheduled_note(event, window_from_row(row),
+                                                       firsts[0] if firsts else None)
     if kind == "maintenance_update":
         if event.data.get("window") is None:
             return update_note(event, None)
@@ -71,9 +94,11 @@ async def _labels(conn: AsyncConnection) -> dict[str, dict[str, str]]:
     return {r["id"]: dict(r["labels"] or {}) for r in await targets_q.list_targets(conn=conn)}
 
 
-def _row(note: Notification, channel_id: str, now: datetime) -> dict[str, Any]:
+def _row(note: Notification, channel_id: str, now: datetime, public: bool
+         ) -> dict[str, Any]:
     event = note.message.get("event") or {}
+    message = note.public if public else note.message
     return {"dedupe_key": note.dedupe_key, "channel_id": channel_id, "subject": note.subject,
             "event_id": event.get("id"), "kind": note.kind,
-            "message": orjson.loads(dumps(note.message)), "status": notify_q.PENDING,
+            "message": orjson.loads(dumps(message)), "status": notify_q.PENDING,
             "attempts": 0, "created_at": now, "next_attempt_at": now}

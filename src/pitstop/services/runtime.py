@@ -15,7 +15,7 @@ from pitstop import clock
 from pitstop.domain.drain import LeaseView
 from pitstop.notify.base import Notifier
 from pitstop.notify.worker import DeliveryWorker
-from pitstop.services.authlimit import AgentLimiter, FailureLimiter
+from pitstop.services.authlimit import AgentLimiter, CountLimiter, FailureLimiter
 from pitstop.services.config_watch import ConfigWatch
 from pitstop.services.dbhealth import DatabaseCheck
 from pitstop.services.drain_watch import DrainWatch
@@ -65,6 +65,9 @@ class Runtime:
     reminders: ReminderClock
     notifiers: Mapping[str, Notifier]
     eventlog: EventLog  # use cases record their events through it, last in the transaction
+    # Public subscribe requests: per client address, and per email address or URL.
+    subscribe_ip_limiter: CountLimiter
+    subscribe_address_limiter: CountLimiter
     # The parts that need the runtime's own functions; set by wire() right after.
     metrics: Metrics = field(init=False)
     delivery: DeliveryWorker = field(init=False)

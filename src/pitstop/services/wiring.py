@@ -13,7 +13,7 @@ from pitstop.notify.registry import default_notifiers
 from pitstop.notify.worker import DeliveryWorker
 from pitstop.services import outbox
 from pitstop.services.agent import encoded_config
-from pitstop.services.authlimit import AgentLimiter, FailureLimiter
+from pitstop.services.authlimit import AgentLimiter, CountLimiter, FailureLimiter
 from pitstop.services.config_watch import ConfigWatch
 from pitstop.services.dbhealth import DatabaseCheck
 from pitstop.services.drain_watch import DrainWatch
@@ -38,8 +38,13 @@ def wire(settings: Settings, db: Database) -> Runtime:
                                block_s=settings.auth_block_s),
         agent_limiter=AgentLimiter(settings.agent_rate_per_s, settings.agent_burst),
         db_check=DatabaseCheck(db), horizon=Horizon(), reminders=ReminderClock(),
-        notifiers=default_notifiers(),
-        eventlog=EventLog(steps=(outbox.enqueue, announce)))
+        notifiers=default_notifiers(settings),
+        eventlog=EventLog(steps=(outbox.enqueue, announce)),
+        subscribe_ip_limiter=CountLimiter(limit=settings.subscribe_per_ip_per_hour,
+                                          window_s=3600, what="from this address"),
+        subscribe_address_limiter=CountLimiter(
+            limit=settings.subscribe_per_address_per_hour, window_s=3600,
+            what="for this email address or url"))
     rt.metrics = Metrics(state, rt.stream, leads=lambda: rt.leader)
     rt.config_watch = ConfigWatch(state, lambda target, now: encoded_config(rt, target, now)[1])
     rt.drain_watch = DrainWatch(state, db, rt.record_derived)

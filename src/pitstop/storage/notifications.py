@@ -20,8 +20,19 @@ async def insert_channel(*, conn: AsyncConnection, values: dict[str, Any]) -> No
     await conn.execute(insert(channels).values(**values))
 
 
-async def list_channels(*, conn: AsyncConnection) -> list[RowMapping]:
-    return list((await conn.execute(select(channels).order_by(channels.c.name))).mappings())
+async def list_channels(*, conn: AsyncConnection, audience: str | None = "operators"
+                        ) -> list[RowMapping]:
+    """Operators' channels by default; ``audience=None`` for every channel."""
+    stmt = select(channels).order_by(channels.c.name)
+    if audience is not None:
+        stmt = stmt.where(channels.c.audience == audience)
+    return list((await conn.execute(stmt)).mappings())
+
+
+async def channel_audiences(*, conn: AsyncConnection, channel_ids: list[str]
+                            ) -> dict[str, str]:
+    stmt = select(channels.c.id, channels.c.audience).where(channels.c.id.in_(channel_ids))
+    return {r.id: r.audience for r in await conn.execute(stmt)}
 
 
 async def get_channel(*, conn: AsyncConnection, channel_id: str) -> RowMapping | None:
@@ -39,9 +50,13 @@ async def insert_subscription(*, conn: AsyncConnection, values: dict[str, Any]) 
     await conn.execute(insert(subscriptions).values(**values))
 
 
-async def list_subscriptions(*, conn: AsyncConnection, channel_id: str | None = None
-                             ) -> list[RowMapping]:
+async def list_subscriptions(*, conn: AsyncConnection, channel_id: str | None = None,
+                             audience: str | None = None) -> list[RowMapping]:
+    """Every channel's subscriptions, or only those of channels of one ``audience``."""
     stmt = select(subscriptions).order_by(subscriptions.c.created_at, subscriptions.c.id)
+    if audience is not None:
+        stmt = stmt.where(subscriptions.c.channel_id.in_(
+            select(channels.c.id).where(channels.c.audience == audience)))
     if channel_id is not None:
         stmt = stmt.where(subscriptions.c.channel_id == channel_id)
     return list((await conn.execute(stmt)).mappings())

@@ -208,6 +208,9 @@ channels = Table(
     Column("timeout_s", Float, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(100), nullable=False),
+    # operators | public (0013): a public subscriber's own channel, never listed with the
+    # operators' channels, and sent public text only.
+    Column("audience", String(16), nullable=False, server_default="operators"),
 )
 
 subscriptions = Table(
@@ -322,4 +325,22 @@ service_group_members = Table(
     Column("group_id", Integer, ForeignKey("service_groups.id", ondelete="CASCADE"),
            nullable=False),
     Column("position", Integer, nullable=False),
+)
+
+# Visitors subscribed to maintenance notices (0013), each with its own public channel.
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("channel_id", String(32), ForeignKey("channels.id", ondelete="CASCADE"),
+           nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),  # email | webhook
+    Column("address", String(320), nullable=False),
+    Column("services", Json),  # service names, or None for all public maintenance
+    Column("status", String(16), nullable=False),  # pending | confirmed
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime),
+    Column("created_ip", String(64)),
+    Column("language", String(16)),
+    UniqueConstraint("kind", "address"),
 )

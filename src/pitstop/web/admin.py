@@ -1,5 +1,5 @@
-"""The console's services, channels (with deliveries), tokens and branding pages. They read; the
-page's script acts through the documented API."""
+"""The console's services, channels (with deliveries), subscribers, tokens and branding
+pages. They read; the page's script acts through the documented API."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from pitstop.api.deps import runtime_of
-from pitstop.services import branding, channels, deliveries, service_status, tokens
+from pitstop.services import branding, channels, deliveries, service_status, subscribers, tokens
 from pitstop.services.auth import authorize
 from pitstop.web.common import current_session, render
 
@@ -73,3 +73,14 @@ async def branding_page(request: Request, partial: bool = False) -> Response:
                "ungrouped": ungrouped, "aside_template": "console/_branding_forms.html"}
     return render(request, session, "branding", "console/_branding.html", context, partial,
                   "Branding")
+
+
+@router.get("/subscribers")
+async def subscribers_page(request: Request, partial: bool = False) -> Response:
+    session = current_session(request)
+    if session is None:
+        return RedirectResponse("/console/login", 303)
+    authorize(session.principal, "admin")
+    items = await subscribers.list_subscribers(rt=runtime_of(request))
+    return render(request, session, "subscribers", "console/_subscribers.html",
+                  {"subscribers": items}, partial, "Subscribers")

@@ -30,6 +30,8 @@ PUBLIC_TYPES = frozenset({
     "window.updated", "window.deleted", "service.status_changed", "target.created",
     "maintenance_update.posted", "branding.updated", "service_groups.updated"})
 TO_BEFORE_FROM = i18n.N_("The 'To' date is before the 'From' date: showing from 'From' on.")
+# The default title (PITSTOP_PAGE_TITLE): shown translated while nobody changed it.
+DEFAULT_TITLE = i18n.N_("Service status")
 
 
 def _zone(name: str | None) -> ZoneInfo:

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from pitstop.api.models.common import Shape
 
-NotificationKind = Literal["maintenance_entered", "maintenance_exited", "reminder",
+NotificationKind = Literal["maintenance_entered", "maintenance_exited", "scheduled", "reminder",
                            "starting_soon", "in_progress", "completed", "cancelled",
                            "rescheduled", "maintenance_update"]
 DeliveryStatus = Literal["pending", "delivered", "dead"]
