@@ -88,6 +88,19 @@ async def test_the_error_and_the_banner_in_german(operator, anon):
     assert "bis <time" in banner.text and "So., 1. März 2026, 12:30 UTC" in banner.text
 
 
+async def test_the_subscribe_pages_in_german(anon):
+    form = await anon.get("/subscribe", headers={"Accept-Language": "de-DE,de;q=0.9"})
+    assert form.status_code == 200 and '<html lang="de"' in form.text
+    assert "Wartungsmeldungen abonnieren" in form.text and "E-Mail-Adresse" in form.text
+    assert "<title>Wartungsmeldungen abonnieren · Dienststatus</title>" in form.text
+    gone = await anon.get("/subscribe/unsubscribe?token=x&lang=de")
+    assert "Drücken Sie die Schaltfläche" in gone.text and "Abmelden" in gone.text
+    assert "Drücken Sie" in (await anon.get("/subscribe/unsubscribe?token=x")).text  # cookie
+    anon.cookies.clear()
+    english = await anon.get("/subscribe")
+    assert "Subscribe to maintenance notices" in english.text and 'lang="en"' in english.text
+
+
 def test_the_console_stays_english():
     from pitstop.web.templating import templates
     html = templates.get_template("console/login.html").render({})

@@ -10,20 +10,42 @@ from starlette.responses import Response
 
 from pitstop.api.deps import runtime_of
 from pitstop.errors import InvalidInput, NotFound, RateLimited
-from pitstop.services import subscribers
+from pitstop.services import branding, subscribers
+from pitstop.web import i18n
+from pitstop.web.i18n import N_
 from pitstop.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 Token = Annotated[str, Query(max_length=300)]
+SUBSCRIBE = N_("Subscribe to maintenance notices")
+SENT = N_("We sent a confirmation link to %(address)s. Open it to start getting maintenance "
+          "notices; until then you get nothing else.")
+CONFIRMED = N_("Your subscription is confirmed: you will get maintenance notices by email. "
+               "Every mail has a link to unsubscribe.")
+PRESS = N_("Press the button to stop the mails.")
+GONE = N_("You will get no more maintenance notices.")
+MESSAGES = frozenset({SENT, CONFIRMED, PRESS, GONE})
 
 
-def _page(request: Request, status: int = 200, **context: Any) -> Response:
-    context.setdefault("heading", "Subscribe to maintenance notices")
+def _page(request: Request, status: int = 200, *, values: dict[str, str] | None = None,
+          **context: Any) -> Response:
+    """The page in the viewer's language (as the status page chooses it). ``heading`` and a
+    ``message`` marked with ``N_`` are translated here, filled with ``values``; a message
+    from a refusal (the service's own text) is shown as it is."""
+    lang, remembered = i18n.choose(request)
+    words = i18n.translations(lang)
+    context["heading"] = words.gettext(context.get("heading", SUBSCRIBE))
+    if context.get("message") in MESSAGES:
+        context["message"] = words.gettext(context["message"]) % (values or {})
+    context.update(lang=lang, languages=i18n.LANGUAGES,
+                   title=branding.page_branding(runtime_of(request)).title)
     headers = {"Cache-Control": "no-store"}
     if "retry_after" in context:
         headers["Retry-After"] = str(context["retry_after"])
-    return templates.TemplateResponse(request, "subscribe.html", context, status_code=status,
-                                      headers=headers)
+    response = templates.TemplateResponse(request, "subscribe.html", context,
+                                          status_code=status, headers=headers)
+    i18n.remember(response, remembered)
+    return response
 
 
 @router.get("/subscribe")
@@ -46,14 +68,13 @@ async def subscribe(request: Request) -> Response:
         await subscribers.subscribe(
             rt=rt, kind="email", address=address, services=services,
             ip=request.client.host if request.client else None,
-            language=(request.headers.get("accept-language") or "")[:2] or None)
+            language=i18n.choose(request)[0])
     except InvalidInput as exc:
         return _page(request, 422, message=str(exc), **again)
     except RateLimited as exc:
         return _page(request, 429, message=str(exc), retry_after=exc.retry_after, **again)
-    return _page(request, heading="Check your mail", outcome="pending", message=(
-        f"We sent a confirmation link to {address}. Open it to start getting maintenance "
-        "notices; until then you get nothing else."))
+    return _page(request, heading=N_("Check your mail"), outcome="pending", message=SENT,
+                 values={"address": address})
 
 
 @router.get("/subscribe/confirm")
@@ -62,16 +83,16 @@ async def confirm(request: Request, token: Token = "") -> Response:
         await subscribers.confirm(rt=runtime_of(request), token=token)
     except (InvalidInput, NotFound) as exc:
         return _page(request, 400 if isinstance(exc, InvalidInput) else 404,
-                     heading="Not confirmed", message=str(exc), error=True, outcome="refused")
-    return _page(request, heading="You are subscribed", outcome="confirmed", message=(
-        "Your subscription is confirmed: you will get maintenance notices by email. Every "
-        "mail has a link to unsubscribe."))
+                     heading=N_("Not confirmed"), message=str(exc), error=True,
+                     outcome="refused")
+    return _page(request, heading=N_("You are subscribed"), outcome="confirmed",
+                 message=CONFIRMED)
 
 
 @router.get("/subscribe/unsubscribe")
 async def unsubscribe_page(request: Request, token: Token = "") -> Response:
-    return _page(request, heading="Unsubscribe from maintenance notices",
-                 unsubscribe_token=token, message="Press the button to stop the mails.")
+    return _page(request, heading=N_("Unsubscribe from maintenance notices"),
+                 unsubscribe_token=token, message=PRESS)
 
 
 @router.post("/subscribe/unsubscribe")
@@ -80,7 +101,6 @@ async def unsubscribe(request: Request, token: Token = "") -> Response:
         await subscribers.unsubscribe(rt=runtime_of(request), token=token)
     except (InvalidInput, NotFound) as exc:
         return _page(request, 400 if isinstance(exc, InvalidInput) else 404,
-                     heading="Not unsubscribed", message=str(exc), error=True,
+                     heading=N_("Not unsubscribed"), message=str(exc), error=True,
                      outcome="refused")
-    return _page(request, heading="Unsubscribed", outcome="unsubscribed",
-                 message="You will get no more maintenance notices.")
+    return _page(request, heading=N_("Unsubscribed"), outcome="unsubscribed", message=GONE)
