@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+import sqlite3
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -119,6 +121,58 @@ def db_upgrade() -> None:
         console.print(f"database already at {after}")
     else:
         console.print(f"database migrated: {before or 'empty'} -> {after}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """The database's schema revision, and whether migrations are pending."""
+    from pitstop.storage.engine import Database
+    from pitstop.storage.migrate import current_revision, head_revision
+
+    settings = _settings()
+
+    async def run() -> str | None:
+        db = Database(settings.database_url)
+        try:
+            return await current_revision(db)
+        finally:
+            await db.dispose()
+
+    try:
+        current = asyncio.run(run())
+    except (OSError, DatabaseUnavailable) as exc:
+        fail(f"cannot open the database ({settings.database_url}): {exc}")
+    head = head_revision()
+    if current == head:
+        console.print(f"database at {current} (up to date)")
+    else:
+        console.print(f"database at {current or 'empty'}; {head} is available: run "
+                      "pitstop db upgrade (pitstop serve applies it too)")
+
+
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="where to write the copy", dir_okay=False)],
+    force: Annotated[bool, typer.Option("--force", help="replace FILE if it exists")] = False,
+) -> None:
+    """An online copy of the SQLite database, safe while the server runs (PostgreSQL: use
+    pg_dump)."""
+    from pitstop.storage.backup import backup_sqlite, sqlite_path
+
+    settings = _settings()
+    source = sqlite_path(settings.database_url)
+    if source is None:
+        fail("the database is PostgreSQL: back it up with pg_dump (pg_dump -Fc -f FILE "
+             "DBNAME), which copies it consistently while pitstop runs")
+    if file.exists() and not force:
+        fail(f"{file} exists: choose another file, or --force to replace it")
+    if file.resolve() == source.resolve():
+        fail(f"{file} is the database itself: choose another file")
+    try:
+        size = backup_sqlite(source, file)
+    except (OSError, sqlite3.Error) as exc:
+        fail(f"cannot back up {source} to {file}: {exc}")
+    console.print(f"backed up {source} to {file} ({size} bytes)", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
