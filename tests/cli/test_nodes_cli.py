@@ -49,3 +49,21 @@ def test_nodes_bad_input_is_one_line(live, tmp_path):
     assert r.returncode == 1 and r.stderr.count("\n") == 1
     r = live.cli("nodes", "enter", "edge-1", "--reason", "x", PITSTOP_TOKEN="pst_wrong")
     assert r.returncode == 1
+
+
+def test_config_show_and_set_by_selector(live, tmp_path):
+    for name, rack in (("edge-1", "a"), ("edge-2", "b"), ("edge-3", "b")):
+        assert live.cli("nodes", "create", name, "--label", f"rack={rack}").returncode == 0
+    config = tmp_path / "rack-b.json"
+    config.write_text('{"workloads": [{"name": "shipper"}], "poll_interval_s": 15}')
+    r = live.cli("nodes", "config", "set", "--selector", "rack=b", str(config))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "config set on 2 node(s): edge-2, edge-3"
+    shown = json.loads(live.cli("nodes", "config", "show", "edge-3").stdout)
+    assert shown == {"workloads": [{"name": "shipper"}], "poll_interval_s": 15}
+    assert json.loads(live.cli("nodes", "config", "show", "edge-1").stdout) == {
+        "workloads": []}
+    both = live.cli("nodes", "config", "set", "edge-1", str(config), "--selector", "rack=b")
+    assert both.returncode == 1 and "--selector key=value FILE" in both.stderr
+    none = live.cli("nodes", "config", "set", "--selector", "rack=z", str(config))
+    assert none.returncode == 1 and "no registered node has the labels" in none.stderr

@@ -8,6 +8,7 @@ import typer
 
 from pitstop import __version__
 from pitstop.cli import (
+    channels,
     deploy,
     leases,
     maintenance,
@@ -65,6 +66,9 @@ app.add_typer(targets.app, name="targets")
 app.add_typer(targets.services_app, name="services")
 app.add_typer(updates.app, name="update")
 app.add_typer(subscribers.app, name="subscribers")
+app.add_typer(channels.channels_app, name="channels")
+app.add_typer(channels.subscriptions_app, name="subscriptions")
+app.add_typer(channels.deliveries_app, name="deliveries")
 app.command()(windows.preview)
 
 

@@ -128,10 +128,20 @@ def exit_(ctx: typer.Context, name: str, reason: Reason, json_: Json = False,
 
 
 @config_app.command("set")
-def config_set(ctx: typer.Context, name: str,
-               file: Annotated[Path, typer.Argument(help="a JSON file; - for stdin")],
+def config_set(ctx: typer.Context,
+               args: Annotated[list[str], typer.Argument(
+                   metavar="NAME FILE | --selector k=v FILE",
+                   help="the node and a JSON file (- for stdin); with --selector, the file")],
+               selector: Annotated[list[str] | None, typer.Option(
+                   "--selector", "-s", help="every node with this label, key=value; "
+                   "repeatable (all must match)")] = None,
                json_: Json = False) -> None:
-    """Set NAME's desired config from a JSON file (a workloads list and any other fields)."""
+    """Set a node's desired config from a JSON file (a workloads list and any other fields),
+    or the same config for every node the --selector labels match."""
+    if len(args) != (1 if selector else 2):
+        fail("give NAME FILE for one node, or --selector key=value FILE for every node "
+             "with that label")
+    name, file = (None, Path(args[0])) if selector else (args[0], Path(args[1]))
     try:
         text = typer.get_text_stream("stdin").read() if str(file) == "-" else file.read_text()
         config = json.loads(text)
@@ -139,8 +149,23 @@ def config_set(ctx: typer.Context, name: str,
         fail(f"cannot read {file}: {exc.strerror}")
     except json.JSONDecodeError as exc:
         fail(f"{file} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
-    data = call(ctx, lambda c: c.set_node_config(name, config))
+    if selector:
+        labels = _labels(selector)
+        data = call(ctx, lambda c: c.set_nodes_config(labels, config))
+    else:
+        data = call(ctx, lambda c: c.set_node_config(str(name), config))
     if json_:
         print_json(data)
+    elif selector:
+        names = data["updated"]
+        console.print(f"config set on {len(names)} node(s): {', '.join(names) or '-'}",
+                      highlight=False)
     else:
         console.print(f"config of {name} set: {len(config.get('workloads', []))} workload(s)")
+
+
+@config_app.command("show")
+def config_show(ctx: typer.Context, name: str) -> None:
+    """A node's desired config, as JSON (as its agent gets it outside maintenance)."""
+    data = call(ctx, lambda c: c.get_node(name))
+    print_json(data["config"])

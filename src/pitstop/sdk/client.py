@@ -253,6 +253,43 @@ class _Api:
     def revoke_token(self, token_id: str) -> Any:
         return self._send(_Request("DELETE", f"/v1/tokens/{token_id}"))
 
+    # notification channels, subscriptions and deliveries (admin)
+    def create_channel(self, name: str, kind: str, url: str, *, secret: str | None = None,
+                       timeout_s: float | None = None) -> Any:
+        body = {"name": name, "kind": kind, "url": url, "secret": secret,
+                "timeout_s": timeout_s}
+        return self._send(_Request("POST", "/v1/channels",
+                                   {k: v for k, v in body.items() if v is not None}))
+
+    def list_channels(self) -> Any:
+        return self._send(_Request("GET", "/v1/channels"))
+
+    def delete_channel(self, channel_id: str) -> Any:
+        return self._send(_Request("DELETE", f"/v1/channels/{channel_id}"))
+
+    def test_channel(self, channel_id: str) -> Any:
+        return self._send(_Request("POST", f"/v1/channels/{channel_id}/test"))
+
+    def create_subscription(self, channel: str, *, events: list[str] | None = None,
+                            target: str | None = None, window: int | None = None) -> Any:
+        body = {"channel": channel, "events": events, "target": target, "window": window}
+        return self._send(_Request("POST", "/v1/subscriptions",
+                                   {k: v for k, v in body.items() if v is not None}))
+
+    def list_subscriptions(self, channel: str | None = None) -> Any:
+        return self._send(_Request("GET", "/v1/subscriptions", params={"channel": channel}))
+
+    def delete_subscription(self, subscription_id: str) -> Any:
+        return self._send(_Request("DELETE", f"/v1/subscriptions/{subscription_id}"))
+
+    def list_deliveries(self, *, status: str | None = None, channel: str | None = None,
+                        limit: int | None = None) -> Any:
+        return self._send(_Request("GET", "/v1/deliveries", params={
+            "status": status, "channel": channel, "limit": limit}))
+
+    def retry_delivery(self, delivery_id: int) -> Any:
+        return self._send(_Request("POST", f"/v1/deliveries/{delivery_id}/retry"))
+
     # public subscribers (admin)
     def list_subscribers(self) -> Any:
         return self._send(_Request("GET", "/v1/subscribers"))
