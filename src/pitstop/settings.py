@@ -27,17 +27,22 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: sqlite+aiosqlite:///FILE (default) or "
         "postgresql+asyncpg://USER@HOST/DB",
     )
-    host: str = "127.0.0.1"
-    port: int = Field(8080, ge=1, le=65535)
+    host: str = Field("127.0.0.1", description="the address pitstop serve listens on "
+                      "(0.0.0.0: every interface)")
+    port: int = Field(8080, ge=1, le=65535, description="the port pitstop serve listens on")
     admin_token: str | None = Field(
         None, min_length=16, description="admin token to create when no admin token exists"
     )
     lease_ttl_s: int = Field(60, ge=1, le=3600, description="default lease TTL")
     max_wait_ms: int = Field(3_600_000, ge=0, description="longest an enter or a drain read "
                              "waits for safe; a longer ask is cut to it")
-    auth_failures_per_minute: int = Field(5, ge=1)
-    auth_block_s: int = Field(300, ge=1)
-    log_level: str = "info"
+    auth_failures_per_minute: int = Field(
+        5, ge=1, description="wrong tokens one client address may send in a minute before "
+        "it is refused (429); a valid token is never refused. Per replica")
+    auth_block_s: int = Field(300, ge=1, description="how long such an address is then "
+                              "refused")
+    log_level: str = Field("info", description="critical, error, warning, info or debug, "
+                           "for uvicorn's lines and pitstop's own (never a token)")
     agent_poll_interval_s: int = Field(
         30, ge=1, le=86400, description="an agent's poll interval when its config sets none "
         "(poll_interval_s); a node unseen for 3 intervals is offline")
@@ -81,9 +86,10 @@ class Settings(BaseSettings):
         "(plain text); an admin can change it in the console")
     smtp_host: str | None = Field(None, description="the SMTP server subscriber mails go "
                                   "out through; without it, email subscriptions are refused")
-    smtp_port: int = Field(587, ge=1, le=65535)
-    smtp_username: str | None = None
-    smtp_password: str | None = None
+    smtp_port: int = Field(587, ge=1, le=65535, description="the SMTP server's port")
+    smtp_username: str | None = Field(None, description="the SMTP login, if the server "
+                                      "wants one")
+    smtp_password: str | None = Field(None, description="the SMTP password")
     smtp_from: str = Field("pitstop@localhost", description="the From address of "
                            "subscriber mails")
     smtp_tls: Literal["none", "starttls", "tls"] = Field(
@@ -146,6 +152,23 @@ class Settings(BaseSettings):
     def serve_url(self) -> str:
         """Where ``pitstop serve`` listens (not the public address: see ``public_url``)."""
         return f"http://{self.host}:{self.port}"
+
+
+def reference() -> str:
+    """Every setting as a Markdown table (variable, default, what it does), from this class:
+    docs/settings.md is this text, and a test keeps it so."""
+    rows = ["| Variable | Default | What it does |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        value = str(default).lower() if isinstance(default, bool) else default
+        shown = "–" if default in (None, "") else f"`{value}`"
+        text = (field.description or "").replace("|", "\\|").replace("\n", " ")
+        rows.append(f"| `PITSTOP_{name.upper()}` | {shown} | {text} |")
+    return ("# Settings\n\nEvery setting is an environment variable, read and checked when "
+            "the process starts (a bad value stops it with a line naming the variable). "
+            "Generated from `pitstop.settings.Settings` by `pitstop settings`; "
+            "`tests/test_settings_reference.py` keeps this file in step.\n\n"
+            + "\n".join(rows) + "\n")
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -175,6 +175,14 @@ def db_backup(
     console.print(f"backed up {source} to {file} ({size} bytes)", highlight=False)
 
 
+def settings_reference() -> None:
+    """Every PITSTOP_* setting with its default and what it does (Markdown)."""
+    from pitstop.settings import reference
+
+    typer.echo(reference(), nl=False)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(serve)
+    app.command("settings")(settings_reference)
     app.add_typer(db_app, name="db")
