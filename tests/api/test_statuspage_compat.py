@@ -294,3 +294,25 @@ async def test_operators_updates_are_incident_updates(rt, operator, anon):
     assert web["status"] == "verifying"  # the newest update's phase, as Statuspage shows it
     assert web["incident_updates"][0]["body"] == "Checking the new disks."
     assert "disk swap" not in str(answers)
+
+
+async def test_an_ended_switch_maintenance_is_completed_under_the_same_id(rt, operator, anon):
+    await _services(operator, api="UP")
+    await operator.post("/v1/targets/service:api/maintenance/enter",
+                        json={"reason": "disk swap", "public_message": "API read-only."})
+    clock.advance(timedelta(minutes=40))
+    active = (await _all_shapes(anon))["/api/v2/scheduled-maintenances/active.json"]
+    (on,) = active["scheduled_maintenances"]
+    await operator.post("/v1/targets/service:api/maintenance/exit", json={"reason": "done"})
+    clock.advance(60)
+    answers = await _all_shapes(anon)
+    (done,) = answers["/api/v2/scheduled-maintenances.json"]["scheduled_maintenances"]
+    assert done["id"] == on["id"] and done["name"] == "API read-only."
+    assert done["status"] == "completed" and done["resolved_at"] == "2026-03-01T12:40:00Z"
+    assert (done["scheduled_for"], done["scheduled_until"]) == ("2026-03-01T12:00:00Z",
+                                                                "2026-03-01T12:40:00Z")
+    assert [u["status"] for u in done["incident_updates"]] == ["completed", "in_progress"]
+    assert [c["name"] for c in done["components"]] == ["api"]
+    assert answers["/api/v2/scheduled-maintenances/active.json"][
+        "scheduled_maintenances"] == []
+    assert "disk swap" not in str(answers)

@@ -22,6 +22,7 @@ from pitstop.domain.targets import PLATFORM
 from pitstop.domain.windows import SEVERITY, Impact, WindowRules, in_progress
 from pitstop.services import status_page
 from pitstop.services.branding import page_branding
+from pitstop.services.public_maintenance import past_maintenance
 from pitstop.services.runtime import Runtime
 from pitstop.services.service_status import ServiceView, list_services
 from pitstop.services.snapshot import Snapshot, WindowRecord
@@ -77,7 +78,9 @@ class Maintenance:
     resolved_at: datetime | None
     components: tuple[str, ...]  # service target ids
     updates: tuple[Update, ...]  # oldest first
-    subject: int | str  # the occurrence's id, or the switched target's id
+    # Where operators' updates are read: the occurrence's id, the target of a switch that is
+    # on; None for an ended switch (its target's updates now belong to the next one).
+    subject: int | str | None
 
 
 
@@ -91,7 +94,7 @@ async def extra_updates(rt: Runtime, found: Sequence[Maintenance]) -> dict[str, 
     out: dict[str, list[Update]] = {}
     for m in found:
         posted = (by_occurrence.get(m.subject, []) if isinstance(m.subject, int)
-                  else by_target.get(m.subject, []))
+                  else by_target.get(m.subject, []) if m.subject is not None else [])
         out[m.id] = [Update(f"{m.id}-update-{u.id}", u.status, u.body, u.created_at)
                      for u in posted]
     return out
@@ -228,6 +231,35 @@ def _live(state: Snapshot, now: datetime) -> list[Maintenance]:
 
 
 async def _past(rt: Runtime, now: datetime) -> list[Maintenance]:
+    """Completed and cancelled occurrences of public windows, and ended switch-based
+    maintenance of the platform or a service (as the status page lists it)."""
+    return await _past_occurrences(rt, now) + await _past_switches(rt, now)
+
+
+async def _past_switches(rt: Runtime, now: datetime) -> list[Maintenance]:
+    """An ended switch maintenance keeps the id it had while it was on (its target and the
+    instant it went on), so a reader sees the same maintenance complete."""
+    every = tuple(sorted(t.id for t in rt.state.targets.values() if t.kind == "service"))
+    out = []
+    for item in await past_maintenance(rt, now, since=None, until=None, limit=RECENT):
+        if item.kind != "switch" or item.end is None:
+            continue
+        what = item.affects[0]["what"] if item.affects else PLATFORM
+        target = PLATFORM if what == PLATFORM else f"service:{what}"
+        mid = _switch_id(target, item.start)
+        steps = (Update(f"{mid}-in_progress", "in_progress", item.title, item.start),
+                 Update(f"{mid}-completed", "completed", COMPLETED_TEXT, item.end))
+        out.append(Maintenance(mid, item.title, "completed", IMPACT[Impact.MAINTENANCE],
+                               item.start, item.start, item.end, item.end,
+                               every if target == PLATFORM else (target,), steps, None))
+    return out
+
+
+def _switch_id(target: str, since: datetime) -> str:
+    return f"switch-{target.replace(':', '-')}-{int(since.timestamp())}"
+
+
+async def _past_occurrences(rt: Runtime, now: datetime) -> list[Maintenance]:
     """Completed and cancelled occurrences of public windows, newest first."""
     async with rt.db.read() as conn:
         rows = await windows_q.past_public_occurrences(
@@ -276,7 +308,7 @@ def _switches(state: Snapshot, now: datetime) -> list[Maintenance]:
         for cause in describe_target(state, target, now).state.causes:
             if cause.kind != "switch" or cause.source != target:
                 continue
-            mid = f"switch-{target.replace(':', '-')}-{int(cause.since.timestamp())}"
+            mid = _switch_id(target, cause.since)
             name = cause.public_message or NEUTRAL_PUBLIC_TEXT
             steps = (Update(f"{mid}-in_progress", "in_progress", name, cause.since),)
             out.append(Maintenance(mid, name, "in_progress", IMPACT[Impact.MAINTENANCE],
