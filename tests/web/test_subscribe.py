@@ -129,3 +129,26 @@ def test_admins_list_export_and_remove_subscribers_in_the_console(pages: Pages, 
     dialog.get_by_role("button", name="Confirm").click()
     expect(page.get_by_test_id(f"subscriber-{r.json()['id']}")).to_have_count(0)
     assert api.get("/v1/subscribers").json()["items"] == []
+
+
+def test_a_german_visitor_subscribes_and_confirms_in_german(pages: Pages, api, smtp):
+    assert api.put("/v1/targets/service:api", json={}).status_code in (200, 201)
+    page = pages.open("/?lang=de")  # the cookie keeps German for the pages that follow
+    page.get_by_role("link", name="Benachrichtigungen per E-Mail").click()
+    expect(page.locator("h1")).to_have_text("Wartungsmeldungen abonnieren")
+    page.fill("#address", "besucher@example.org")
+    for viewport in (WIDE, PHONE):
+        page.set_viewport_size(viewport)
+        screenshot(page, "subscribe-form-de")
+    page.set_viewport_size(WIDE)
+    page.get_by_role("button", name="Abonnieren").click()
+    expect(page.locator("[data-outcome=pending]")).to_contain_text("besucher@example.org")
+    confirmation = wait_for(smtp, "Confirm your subscription to maintenance notices")
+    link = re.search(r"http://\S+/subscribe/confirm\?token=\S+", mail_text(confirmation))
+    assert link, mail_text(confirmation)
+    page.goto(link.group(0))
+    expect(page.locator("[data-outcome=confirmed]")).to_contain_text("Ihr Abonnement ist "
+                                                                     "bestätigt")
+    for viewport in (WIDE, PHONE):
+        page.set_viewport_size(viewport)
+        screenshot(page, "subscribe-confirmed-de")
