@@ -28,10 +28,12 @@ from tests.live import LiveServer
 
 PACKAGE = "pitstop_api_client"
 BERLIN = ZoneInfo("Europe/Berlin")
-# The generator reads JSON, text/* and octet-stream bodies; the badges' SVG it takes as bytes
-# (its documented content_type_overrides), as any client would.
+# The generator reads JSON, text/* and octet-stream bodies; images (the badges' SVG, the
+# page's logo) it takes as bytes (its documented content_type_overrides), as any client would.
+IMAGES = ("image/svg+xml", "image/png", "image/jpeg", "image/webp")
 CONFIG = (f"post_hooks: []\nproject_name_override: {PACKAGE}\npackage_name_override: {PACKAGE}\n"
-          "content_type_overrides:\n  image/svg+xml: application/octet-stream\n")
+          "content_type_overrides:\n"
+          + "".join(f"  {media}: application/octet-stream\n" for media in IMAGES))
 
 
 @pytest.fixture

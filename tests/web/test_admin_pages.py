@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from pitstop.domain.notifications import KINDS
+from pitstop.domain.notifications import DEFAULT_KINDS
 from tests.receivers import HttpReceiver
 from tests.web.conftest import PHONE, screenshot
 
@@ -40,7 +40,7 @@ def test_channels_add_test_and_retry_a_delivery(pages, api):
                           ).fill("whsec-0123456789abcdef")
         page.get_by_role("button", name="Add channel").click()
         row = page.get_by_test_id("channel-ops hook")
-        expect(row).to_contain_text(f"{len(KINDS)} kinds")
+        expect(row).to_contain_text(f"{len(DEFAULT_KINDS)} kinds")
         expect(row).to_contain_text("signed")
         expect(page.locator("body")).not_to_contain_text("whsec-0123456789abcdef")
         receiver.plan.append(500)

@@ -69,7 +69,8 @@ def test_switch_maintenance_is_past_maintenance_and_the_feeds_are_linked(pages, 
     page = pages.open("/")
     rows = page.get_by_test_id("past")
     expect(rows).to_have_count(2)
-    expect(rows.first).to_contain_text("Maintenance in progress")  # no public message
+    expect(rows.first).to_contain_text("Maintenance")  # no public message: the neutral words
+    expect(rows.first).not_to_contain_text("in progress")  # it is over
     expect(rows.first).to_contain_text("api")
     expect(rows.nth(1)).to_contain_text("Network upgrade")
     expect(rows.nth(1)).to_contain_text("platform")
