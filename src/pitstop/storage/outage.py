@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Iterator
 
 import asyncpg
 from sqlalchemy import exc as sa_exc
@@ -27,20 +28,27 @@ _ASYNCPG = (asyncpg.exceptions.PostgresConnectionError,  # class 08: connection 
             asyncpg.exceptions.TooManyConnectionsError)
 
 
-def unavailable(exc: BaseException) -> DatabaseUnavailable | None:
-    """The domain error for ``exc`` if it (or what caused it) is a connection-level failure."""
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it wraps, breadth first: SQLAlchemy's ``orig``, ``__cause__`` and
+    ``__context__``, each once."""
     seen: set[int] = set()
     todo: list[BaseException | None] = [exc]
-    for err in todo:  # breadth first: the error itself, then what it wraps
+    for err in todo:
         if err is None or id(err) in seen:
             continue
         seen.add(id(err))
+        yield err
+        todo += [getattr(err, "orig", None), err.__cause__, err.__context__]
+
+
+def unavailable(exc: BaseException) -> DatabaseUnavailable | None:
+    """The domain error for ``exc`` if it (or what caused it) is a connection-level failure."""
+    for err in causes(exc):
         if _is_connection_level(err):
             root = _root(err)
             domain = DatabaseUnavailable(kind=type(root).__name__, reason=_reason(root))
             domain.__cause__ = exc  # its traceback, where it is logged without being raised
             return domain
-        todo += [getattr(err, "orig", None), err.__cause__, err.__context__]
     return None
 
 
@@ -51,12 +59,7 @@ def setup_problem(exc: BaseException, url: str) -> str | None:
 
     where = make_url(url)
     host = f"{where.host or 'localhost'}:{where.port or 5432}"
-    todo: list[BaseException | None] = [exc]
-    seen: set[int] = set()
-    for err in todo:
-        if err is None or id(err) in seen:
-            continue
-        seen.add(id(err))
+    for err in causes(exc):
         if isinstance(err, asyncpg.exceptions.InvalidCatalogNameError):
             return (f"database {where.database!r} does not exist on {host}: create it "
                     f"(createdb -h {where.host or 'localhost'} -U {where.username or 'postgres'}"
@@ -67,7 +70,6 @@ def setup_problem(exc: BaseException, url: str) -> str | None:
         if isinstance(err, asyncpg.exceptions.InvalidAuthorizationSpecificationError):
             return (f"PostgreSQL on {host} refused role {where.username!r} (it may not "
                     "exist, or pg_hba.conf does not let it in): check PITSTOP_DATABASE_URL")
-        todo += [getattr(err, "orig", None), err.__cause__, err.__context__]
     return None
 
 
