@@ -22,7 +22,7 @@ from pitstop.domain.targets import PLATFORM
 from pitstop.domain.windows import SEVERITY, Impact, WindowRules, in_progress
 from pitstop.services import status_page
 from pitstop.services.branding import page_branding
-from pitstop.services.public_maintenance import past_maintenance
+from pitstop.services.public_maintenance import Scope, past_maintenance
 from pitstop.services.runtime import Runtime
 from pitstop.services.service_status import ServiceView, list_services
 from pitstop.services.snapshot import Snapshot, WindowRecord
@@ -241,8 +241,10 @@ async def _past_switches(rt: Runtime, now: datetime) -> list[Maintenance]:
     instant it went on), so a reader sees the same maintenance complete."""
     every = tuple(sorted(t.id for t in rt.state.targets.values() if t.kind == "service"))
     out = []
-    for item in await past_maintenance(rt, now, since=None, until=None, limit=RECENT):
-        if item.kind != "switch" or item.end is None:
+    switches_only = Scope(window_ids=())  # the occurrences come from _past_occurrences
+    for item in await past_maintenance(rt, now, since=None, until=None, limit=RECENT,
+                                       scope=switches_only):
+        if item.end is None:
             continue
         what = item.affects[0]["what"] if item.affects else PLATFORM
         target = PLATFORM if what == PLATFORM else f"service:{what}"
