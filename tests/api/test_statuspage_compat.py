@@ -316,3 +316,28 @@ async def test_an_ended_switch_maintenance_is_completed_under_the_same_id(rt, op
     assert answers["/api/v2/scheduled-maintenances/active.json"][
         "scheduled_maintenances"] == []
     assert "disk swap" not in str(answers)
+
+
+async def test_an_ended_switch_maintenance_keeps_its_operators_updates(rt, operator, anon):
+    await _services(operator, api="UP")
+    await operator.post("/v1/targets/service:api/maintenance/enter",
+                        json={"reason": "disk swap", "public_message": "API read-only."})
+    clock.advance(timedelta(minutes=10))
+    assert (await operator.post("/v1/targets/service:api/maintenance/updates", json={
+        "body": "New disks are in; copying data."})).status_code == 201
+    clock.advance(timedelta(minutes=10))
+    await operator.post("/v1/targets/service:api/maintenance/exit", json={"reason": "done"})
+    clock.advance(timedelta(minutes=5))  # a later maintenance's update is not this one's
+    await operator.post("/v1/targets/service:api/maintenance/enter", json={"reason": "again"})
+    await operator.post("/v1/targets/service:api/maintenance/updates",
+                        json={"body": "Second round."})
+    answers = await _all_shapes(anon)
+    every = answers["/api/v2/scheduled-maintenances.json"]["scheduled_maintenances"]
+    done = next(m for m in every if m["status"] == "completed")
+    assert [(u["status"], u["body"]) for u in done["incident_updates"]] == [
+        ("completed", "The scheduled maintenance has been completed."),
+        ("in_progress", "New disks are in; copying data."),
+        ("in_progress", "API read-only.")]
+    assert done["incident_updates"][1]["id"].startswith(done["id"] + "-update-")
+    assert done["incident_updates"][1]["created_at"] == "2026-03-01T12:10:00Z"
+    assert "Second round." not in json.dumps(done)

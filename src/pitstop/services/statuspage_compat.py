@@ -22,12 +22,13 @@ from pitstop.domain.targets import PLATFORM
 from pitstop.domain.windows import SEVERITY, Impact, WindowRules, in_progress
 from pitstop.services import status_page
 from pitstop.services.branding import page_branding
-from pitstop.services.public_maintenance import Scope, past_maintenance
+from pitstop.services.public_maintenance import PublicMaintenance, Scope, past_maintenance
 from pitstop.services.runtime import Runtime
 from pitstop.services.service_status import ServiceView, list_services
 from pitstop.services.snapshot import Snapshot, WindowRecord
 from pitstop.services.targets import describe_target
 from pitstop.services.updates import updates_for_page
+from pitstop.storage import updates as updates_q
 from pitstop.storage import windows as windows_q
 
 PAGE_ID = "pitstop"
@@ -81,8 +82,6 @@ class Maintenance:
     # Where operators' updates are read: the occurrence's id, the target of a switch that is
     # on; None for an ended switch (its target's updates now belong to the next one).
     subject: int | str | None
-
-
 
 
 async def extra_updates(rt: Runtime, found: Sequence[Maintenance]) -> dict[str, list[Update]]:
@@ -238,23 +237,33 @@ async def _past(rt: Runtime, now: datetime) -> list[Maintenance]:
 
 async def _past_switches(rt: Runtime, now: datetime) -> list[Maintenance]:
     """An ended switch maintenance keeps the id it had while it was on (its target and the
-    instant it went on), so a reader sees the same maintenance complete."""
+    instant it went on), so a reader sees the same maintenance complete, with the updates
+    operators posted while it lasted."""
     every = tuple(sorted(t.id for t in rt.state.targets.values() if t.kind == "service"))
-    out = []
     switches_only = Scope(window_ids=())  # the occurrences come from _past_occurrences
-    for item in await past_maintenance(rt, now, since=None, until=None, limit=RECENT,
-                                       scope=switches_only):
-        if item.end is None:
-            continue
-        what = item.affects[0]["what"] if item.affects else PLATFORM
-        target = PLATFORM if what == PLATFORM else f"service:{what}"
+    ended = [(_switch_target(item), item, item.end) for item in await past_maintenance(
+        rt, now, since=None, until=None, limit=RECENT, scope=switches_only)
+        if item.end is not None]
+    async with rt.db.read() as conn:
+        rows = await updates_q.period_updates(
+            conn=conn, periods=[(t, i.start, end) for t, i, end in ended])
+    out = []
+    for target, item, end in ended:
         mid = _switch_id(target, item.start)
+        posted = tuple(Update(f"{mid}-update-{r['id']}", r["status"], r["body"],
+                              r["created_at"]) for r in reversed(rows)
+                       if r["target"] == target and item.start <= r["created_at"] <= end)
         steps = (Update(f"{mid}-in_progress", "in_progress", item.title, item.start),
-                 Update(f"{mid}-completed", "completed", COMPLETED_TEXT, item.end))
+                 *posted, Update(f"{mid}-completed", "completed", COMPLETED_TEXT, end))
         out.append(Maintenance(mid, item.title, "completed", IMPACT[Impact.MAINTENANCE],
-                               item.start, item.start, item.end, item.end,
+                               item.start, item.start, end, end,
                                every if target == PLATFORM else (target,), steps, None))
     return out
+
+
+def _switch_target(item: PublicMaintenance) -> str:
+    what = item.affects[0]["what"] if item.affects else PLATFORM
+    return PLATFORM if what == PLATFORM else f"service:{what}"
 
 
 def _switch_id(target: str, since: datetime) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -48,4 +49,17 @@ async def target_updates(*, conn: AsyncConnection, targets: Iterable[str],
             .where(updates.c.target.in_(ids),
                    or_(last_off.is_(None), updates.c.created_at > last_off))
             .order_by(updates.c.id.desc()).limit(limit))
+    return list((await conn.execute(stmt)).mappings())
+
+
+async def period_updates(*, conn: AsyncConnection,
+                         periods: Iterable[tuple[str, datetime, datetime]],
+                         limit: int = LIMIT) -> list[RowMapping]:
+    """The updates posted to each ``(target, start, end)`` switch maintenance that is over
+    (posted to the target from its start to its end, both included), newest first."""
+    wanted = [and_(updates.c.target == target, updates.c.created_at >= start,
+                   updates.c.created_at <= end) for target, start, end in periods]
+    if not wanted:
+        return []
+    stmt = select(updates).where(or_(*wanted)).order_by(updates.c.id.desc()).limit(limit)
     return list((await conn.execute(stmt)).mappings())
