@@ -199,3 +199,36 @@ async def test_updates_stay_while_anyone_holds_the_maintenance(app, secrets, ope
         await admin.post(url, json={"body": "Database next."})
         items = (await admin.get(url)).json()["items"]
         assert [u["body"] for u in items] == ["Database next.", "Deploying."]
+
+
+async def _occurrences(client: httpx.AsyncClient, wid: int) -> list[dict]:
+    r = await client.get(f"/v1/windows/{wid}/occurrences")
+    assert r.status_code == 200, r.text
+    return sorted(r.json()["items"], key=lambda o: o["start"])
+
+
+async def test_updates_of_an_upcoming_occurrence_survive_an_edit_of_its_timing(
+        operator, anon):
+    """Editing the window's timing replaces its occurrences that have not started: their
+    updates go on with the one in the same slot (same recurrence id), or else with the one
+    that starts nearest to where theirs started."""
+    wid, oid = await window(operator, start="2026-03-02T08:00:00", rrule="FREQ=DAILY;COUNT=3")
+    second = (await _occurrences(operator, wid))[1]["id"]
+    await operator.post(path(wid, oid), json={"body": "Tomorrow as planned."})
+    await operator.post(path(wid, second), json={"body": "Day two: bring coffee."})
+    r = await operator.patch(f"/v1/windows/{wid}", json={"duration": "PT2H"})  # same slots
+    assert r.status_code == 200, r.text
+    occs = await _occurrences(operator, wid)
+    assert oid not in [o["id"] for o in occs]  # regenerated
+    bodies = [[u["body"] for u in (await operator.get(path(wid, o["id"]))).json()["items"]]
+              for o in occs]
+    assert bodies == [["Tomorrow as planned."], ["Day two: bring coffee."], []]
+    r = await operator.patch(f"/v1/windows/{wid}", json={"start": "2026-03-02T09:30:00"})
+    assert r.status_code == 200, r.text  # a new time: new recurrence ids
+    occs = await _occurrences(operator, wid)
+    assert occs[0]["start"] == "2026-03-02T09:30:00Z"
+    items = (await operator.get(path(wid, occs[1]["id"]))).json()["items"]
+    assert [(u["body"], u["created_at"], u["status"]) for u in items] == [
+        ("Day two: bring coffee.", "2026-03-01T12:00:00Z", "scheduled")]
+    page = await anon.get("/")
+    assert "Tomorrow as planned." in page.text

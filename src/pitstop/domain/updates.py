@@ -9,6 +9,7 @@ switch is on. Its status is the maintenance phase Statuspage's scheduled mainten
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pitstop.domain.lifecycle import TERMINAL, Status
@@ -62,3 +63,17 @@ def target_phase(target: str, switch_on: bool, status: str | None) -> str:
             "update to the window's occurrence (POST /v1/windows/{id}/occurrences/"
             "{occurrence_id}/updates)", target=target)
     return _phase(status, "in_progress")
+
+
+def carried_to(recurrence_id: datetime, start: datetime,
+               regenerated: Sequence[tuple[int, datetime, datetime]]) -> int | None:
+    """Where an update of an occurrence replaced by an edit of its window's timing goes:
+    of the ``(id, recurrence_id, start)`` occurrences that replace it, the one with the
+    same recurrence id (the same slot, say with a new duration), else the one starting
+    nearest to where it started (the same maintenance moved: 02:00 to 03:00, Sunday to
+    Saturday; the later one on a tie). None when nothing replaces it."""
+    for ident, rid, _ in regenerated:
+        if rid == recurrence_id:
+            return ident
+    nearest = min(regenerated, key=lambda o: (abs(o[2] - start), start - o[2]), default=None)
+    return None if nearest is None else nearest[0]

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop import clock
 from pitstop.domain.recurrence import Expander, Occurrence, RecurrenceError, Series, parse_series
+from pitstop.domain.updates import carried_to
 from pitstop.domain.windows import ACTIVE, PAUSED, Selector, parse_affects
 from pitstop.errors import Conflict, InvalidInput, NotFound
 from pitstop.services.events import Event
@@ -30,6 +31,7 @@ from pitstop.services.records import local_text, occurrence_from_row, window_fro
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import OccurrenceRecord, WindowRecord
 from pitstop.storage import audit as audit_q
+from pitstop.storage import updates as updates_q
 from pitstop.storage import windows as windows_q
 
 
@@ -165,11 +167,27 @@ async def _retime(conn: AsyncConnection, rt: Runtime, record: WindowRecord, now:
                   ) -> tuple[list[OccurrenceRecord], list[OccurrenceRecord], WindowRecord]:
     """Replace the occurrences that have not started with the new timing's. Returns the
     replaced ones, the generated ones and the window with its new cursor."""
+    kept = await updates_q.take_unstarted_updates(conn=conn, window_id=record.id, now=now)
     replaced = [occurrence_from_row({**gone, "deleted": True, "version": gone["version"] + 1})
                 for gone in await windows_q.delete_unstarted(conn=conn, window_id=record.id,
                                                              now=now)]
     inserted, record = await _generate(conn, rt, record, now)
+    await _carry_updates(conn, kept, inserted)
     return replaced, inserted, record
+
+
+async def _carry_updates(conn: AsyncConnection, kept: list[Any],
+                         inserted: list[OccurrenceRecord]) -> None:
+    """Updates posted to a replaced occurrence go on with the occurrence that replaces it
+    (domain.updates.carried_to); with nothing to replace it, they are gone from the page,
+    but the audit keeps each one's text (``update.posted``)."""
+    new = [(o.id, o.times.recurrence_id, o.times.start) for o in inserted]
+    rows = []
+    for row in kept:
+        target = carried_to(row["recurrence_id"], row["occurrence_start"], new)
+        if target is not None:
+            rows.append({k: row[k] for k in updates_q.COLUMNS} | {"occurrence_id": target})
+    await updates_q.insert_updates(conn=conn, rows=rows)
 
 
 async def update_window(*, rt: Runtime, window_id: int, changes: dict[str, Any], actor: str

@@ -6,16 +6,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pitstop.storage.tables import audit
+from pitstop.storage.tables import audit, occurrences
 from pitstop.storage.tables import maintenance_updates as updates
+from pitstop.storage.windows import unstarted
 
 LIMIT = 500
 # The audit actions of a switch going off (its last hold released, or expired).
 SWITCH_OFF = ("maintenance.exited", "node.maintenance_exited")
+COLUMNS = tuple(updates.c.keys())
 
 
 async def insert_update(*, conn: AsyncConnection, values: dict[str, Any]) -> RowMapping:
@@ -63,3 +65,25 @@ async def period_updates(*, conn: AsyncConnection,
         return []
     stmt = select(updates).where(or_(*wanted)).order_by(updates.c.id.desc()).limit(limit)
     return list((await conn.execute(stmt)).mappings())
+
+
+async def take_unstarted_updates(*, conn: AsyncConnection, window_id: int, now: datetime
+                                 ) -> list[RowMapping]:
+    """Delete and return the updates of the window's occurrences that an edit of its
+    timing replaces (storage.windows.delete_unstarted), each with its occurrence's
+    ``recurrence_id`` and ``occurrence_start``, oldest first: the caller puts them back on
+    the occurrences that replace them (deleting the occurrences would cascade to them)."""
+    stmt = (select(updates, occurrences.c.recurrence_id,
+                   occurrences.c.start.label("occurrence_start"))
+            .join(occurrences, occurrences.c.id == updates.c.occurrence_id)
+            .where(*unstarted(window_id, now)).order_by(updates.c.id))
+    rows = list((await conn.execute(stmt)).mappings())
+    if rows:
+        await conn.execute(delete(updates).where(updates.c.id.in_([r["id"] for r in rows])))
+    return rows
+
+
+async def insert_updates(*, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Store updates as given, their ids included (updates carried to a new occurrence)."""
+    if rows:
+        await conn.execute(insert(updates), rows)

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
 from pitstop.storage.sqlite_fast import FastConnection
 from pitstop.storage.tables import occurrences, windows
@@ -120,13 +121,15 @@ async def delete_unstarted(*, conn: AsyncConnection, window_id: int, now: dateti
     """Delete the window's SCHEDULED and READY occurrences that have not started (not
     tombstones), for an edit that replaces them. Returns the deleted rows."""
     result = await conn.execute(
-        delete(occurrences).where(
-            occurrences.c.window_id == window_id,
-            occurrences.c.status.in_(("SCHEDULED", "READY")),
-            occurrences.c.deleted.is_(False),
-            occurrences.c.start > now,
-        ).returning(*occurrences.c))
+        delete(occurrences).where(*unstarted(window_id, now)).returning(*occurrences.c))
     return list(result.mappings())
+
+
+def unstarted(window_id: int, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The window's SCHEDULED and READY occurrences that have not started (not tombstones)."""
+    return (occurrences.c.window_id == window_id,
+            occurrences.c.status.in_(("SCHEDULED", "READY")),
+            occurrences.c.deleted.is_(False), occurrences.c.start > now)
 
 
 async def window_occurrences(
