@@ -4,6 +4,7 @@ their most severe status. Screenshots of the branded, grouped page at 1280 and 3
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -112,3 +113,25 @@ def test_an_opened_group_stays_open_when_the_page_updates_live(pages, api):
     expect(group.get_by_test_id("service-db")).to_be_visible()
     api.put("/v1/branding", json={"about": "Now with an about text."})
     expect(page.get_by_test_id("about")).to_have_text("Now with an about text.")
+
+
+def test_an_open_page_follows_a_branding_change_live(pages, api):
+    """Title, logo and accent colour are outside the page's live part; a change still
+    shows on an open page at once, without a reload (and in its language)."""
+    page = pages.open("/?lang=de")
+    expect(page).to_have_title("Dienststatus")
+    brand = page.get_by_test_id("brand")
+    expect(brand.locator("img")).to_have_count(0)
+    r = api.put("/v1/branding", json={"title": "Acme Cloud status", "accent": "#ff6600"})
+    assert r.status_code == 200, r.text
+    expect(page).to_have_title("Acme Cloud status")
+    expect(brand).to_have_text("Acme Cloud status")
+    accent = "getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()"
+    assert page.evaluate(accent) == "#ff6600"
+    r = api.put("/v1/branding/logo", content=png(), headers={"Content-Type": "image/png"})
+    assert r.status_code == 200, r.text
+    expect(brand.locator("img.logo")).to_have_attribute("src", re.compile(r"^/branding/logo"))
+    expect(brand.locator("img.logo")).to_have_js_property("naturalWidth", 96)
+    assert api.put("/v1/branding", json={"title": None}).status_code == 200
+    expect(page).to_have_title("Dienststatus")  # the default, translated again
+    expect(page.locator("html")).to_have_attribute("lang", "de")

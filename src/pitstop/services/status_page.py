@@ -22,7 +22,7 @@ from pitstop.services.public_maintenance import (
 )
 from pitstop.services.runtime import Runtime
 from pitstop.services.service_status import list_services
-from pitstop.services.snapshot import WindowRecord
+from pitstop.services.snapshot import Snapshot, WindowRecord
 from pitstop.services.targets import describe_target
 from pitstop.services.updates import UpdateRecord, updates_for_page
 
@@ -51,7 +51,6 @@ class StatusPage:
     past_more: bool
     filters: dict[str, str] = field(default_factory=dict)
     error: str | None = None
-    updates: list[dict[str, Any]] = field(default_factory=list)  # the platform switch's
     branding: PageBranding | None = None
     groups: list[dict[str, Any]] = field(default_factory=list)  # with their services' rows
 
@@ -59,7 +58,7 @@ class StatusPage:
 def _occurrence(times: Any, window: WindowRecord, now: datetime) -> dict[str, Any]:
     total = (times.end - times.start).total_seconds()
     done = min(max((now - times.start).total_seconds(), 0.0), total)
-    return {"window": window.id, "occurrence": times.id, "title": window.title,
+    return {"kind": "window", "window": window.id, "occurrence": times.id, "title": window.title,
             "description": window.description, "start": times.start, "end": times.end,
             "status": str(times.status), "timezone": window.timezone,
             "progress": round(100 * done / total) if total else 100,
@@ -102,6 +101,8 @@ async def compose(rt: Runtime, now: datetime, *, since: datetime | None,
         rt, [o["occurrence"] for o in [*ongoing, *upcoming]], switched)
     for o in [*ongoing, *upcoming]:
         o["updates"] = _timeline(by_occ.get(o["occurrence"], []))
+    cards = [{**card, "updates": _timeline(by_target.get(card["target"], []))}
+             for card in _switch_cards(rt.state, switched, now)]
     causes = [c for c in platform.state.causes if c.kind == "switch" or c.window in public]
     banner, headline = _banner(platform, services, ongoing, public)
     if not causes and ongoing:
@@ -110,13 +111,31 @@ async def compose(rt: Runtime, now: datetime, *, since: datetime | None,
         reason = public_text(causes, public)
         reason = None if reason == NEUTRAL_PUBLIC_TEXT else reason  # the headline says it
         since_at, until_at = (causes[0].since, causes[0].until) if causes else (None, None)
-    rows = [{**_service_row(s), "updates": _timeline(by_target.get(s["target"], []))}
-            for s in services]
-    groups, ungrouped = _grouped(rt, rows)
-    return StatusPage(banner, headline, reason, since_at, until_at, ungrouped, ongoing,
+    groups, ungrouped = _grouped(rt, [_service_row(s) for s in services])
+    return StatusPage(banner, headline, reason, since_at, until_at, ungrouped,
+                      sorted([*ongoing, *cards], key=lambda o: o["start"]),
                       upcoming, past[:PAST_PAGE], page, len(past) > PAST_PAGE,
-                      updates=_timeline(by_target.get(PLATFORM, [])),
                       branding=page_branding(rt), groups=groups)
+
+
+def _switch_cards(state: Snapshot, targets: list[str], now: datetime) -> list[dict[str, Any]]:
+    """A card under "Ongoing" for each switch that is on over the platform or a service:
+    its public message (None: the page says "Maintenance"), since, until if set, what it
+    affects. Its updates are the target's (the timeline a window's card has)."""
+    cards = []
+    for target in targets:
+        for cause in describe_target(state, target, now).state.causes:
+            if cause.kind != "switch" or cause.source != target:
+                continue
+            until = cause.until
+            total = (until - cause.since).total_seconds() if until else 0
+            done = min(max((now - cause.since).total_seconds(), 0.0), total)
+            cards.append({"kind": "switch", "target": target, "title": cause.public_message,
+                          "description": "", "start": cause.since, "end": until,
+                          "progress": round(100 * done / total) if total else None,
+                          "affects": ({"what": target.removeprefix("service:"),
+                                       "impact": "MAINTENANCE"},)})
+    return cards
 
 
 def _grouped(rt: Runtime, rows: list[dict[str, Any]]

@@ -106,11 +106,33 @@
       if (el) el.value = value;
     });
     if (key) refocus(focused);
+    rebrand(main);
     localize(main);
     tick();
     const note = document.getElementById("announce");
     if (note) note.textContent = say("updated", "Updated.");
     document.dispatchEvent(new CustomEvent("pitstop:refreshed"));
+  }
+
+  // The public page's branding lives outside the live part (its title, logo and accent
+  // colour are in the head and the top bar): the live part carries it in #branding, and a
+  // refresh after an admin changed it applies it there too.
+  function rebrand(main) {
+    const data = main.querySelector("#branding");
+    const brand = document.querySelector(".topbar .brand");
+    if (!data || !brand) return;
+    const { title, accent, logo } = data.dataset;
+    document.title = title;
+    brand.querySelector("span").textContent = title;
+    document.documentElement.style.setProperty("--accent", accent);
+    let img = brand.querySelector("img.logo");
+    if (!logo) { if (img) img.remove(); return; }
+    if (!img) {
+      img = Object.assign(document.createElement("img"), { className: "logo", alt: "" });
+      img.height = 32;
+      brand.prepend(img);
+    }
+    if (img.getAttribute("src") !== logo) img.setAttribute("src", logo);
   }
 
   // Focus an element, or its replacement after a refresh (same name, action or id), or
