@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import httpx
@@ -47,7 +48,7 @@ def wait_for(smtp: SmtpReceiver, subject: str, timeout: float = 20.0):  # type: 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for mail in smtp.messages:
-            if mail["Subject"] == subject:
+            if str(make_header(decode_header(mail["Subject"]))) == subject:
                 return mail
         time.sleep(0.1)
     raise AssertionError(f"no mail {subject!r}; got {[m['Subject'] for m in smtp.messages]}")
@@ -143,12 +144,16 @@ def test_a_german_visitor_subscribes_and_confirms_in_german(pages: Pages, api, s
     page.set_viewport_size(WIDE)
     page.get_by_role("button", name="Abonnieren").click()
     expect(page.locator("[data-outcome=pending]")).to_contain_text("besucher@example.org")
-    confirmation = wait_for(smtp, "Confirm your subscription to maintenance notices")
+    # The mail is in German too (the language the visitor subscribed in).
+    confirmation = wait_for(smtp, "Bestätigen Sie Ihr Abonnement der Wartungsmeldungen")
+    assert "Öffnen Sie zur Bestätigung" in mail_text(confirmation)
     link = re.search(r"http://\S+/subscribe/confirm\?token=\S+", mail_text(confirmation))
     assert link, mail_text(confirmation)
     page.goto(link.group(0))
     expect(page.locator("[data-outcome=confirmed]")).to_contain_text("Ihr Abonnement ist "
                                                                      "bestätigt")
+    welcome = wait_for(smtp, "Wartungsmeldungen abonniert")
+    assert "Sie haben Wartungsmeldungen abonniert (alle Wartungen)." in mail_text(welcome)
     for viewport in (WIDE, PHONE):
         page.set_viewport_size(viewport)
         screenshot(page, "subscribe-confirmed-de")

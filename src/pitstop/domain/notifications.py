@@ -42,8 +42,14 @@ class Notification:
     targets: tuple[str, ...] = ()
     label_selectors: tuple[tuple[tuple[str, str], ...], ...] = ()
     # What public subscribers' channels get instead of ``message`` (public text only: no
-    # reason, no actor, no node); None: nothing for them.
-    public: dict[str, Any] | None = None
+    # reason, no actor, no node), by language (each subscriber reads theirs; English for
+    # one without, or with a language the server no longer has); None: nothing for them.
+    public: Mapping[str, dict[str, Any]] | None = None
+
+    def public_in(self, language: str | None) -> dict[str, Any] | None:
+        if self.public is None:
+            return None
+        return self.public.get(language or "en") or self.public.get("en")
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,9 @@ unsubscribe link, and the ``List-Unsubscribe`` / ``List-Unsubscribe-Post`` heade
 8058 (apprise cannot set per-message headers, hence this sender).
 
 The channel's ``name`` is its subscriber's id and its ``secret`` signs the subscriber's
-links; a message may carry ``link`` (the confirmation link, in the confirmation mail).
+links; a message may carry ``link`` (the confirmation link, in the confirmation mail) and
+``language`` (the subscriber's: the mail's own words, such as its unsubscribe line, follow
+it; ``services.public_messages`` wrote the rest in it).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import aiosmtplib
 
 from pitstop.domain.subscribers import check_email, unsubscribe_url
+from pitstop.i18n import negotiate, translations
 from pitstop.notify.base import ChannelView, DeliveryError
 from pitstop.settings import Settings
 
@@ -38,15 +41,19 @@ def build_mail(settings: Settings, channel: ChannelView, message: dict[str, Any]
     mail["X-Pitstop-Delivery"] = delivery_key
     mail["List-Unsubscribe"] = f"<{leave}>"
     mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    lang = negotiate(message.get("language"))
+    _ = translations(lang).gettext
     link = message.get("link")
     text = message["text"] + (f"\n\n{link}" if link else "")
-    mail.set_content(f"{text}\n\n--\nUnsubscribe: {leave}\n")
+    mail.set_content(f"{text}\n\n--\n" + _("Unsubscribe: %(link)s") % {"link": leave} + "\n")
     body = html.escape(message["text"]).replace("\n", "<br>\n")
     if link:
         body += f'<p><a href="{html.escape(link)}">{html.escape(link)}</a></p>'
     mail.add_alternative(
-        f"<!doctype html><html><body><p>{body}</p><hr><p style=\"font-size:small\">"
-        f'<a href="{html.escape(leave)}">Unsubscribe</a></p></body></html>', subtype="html")
+        f'<!doctype html><html lang="{lang}"><body><p>{body}</p><hr>'
+        f'<p style="font-size:small"><a href="{html.escape(leave)}">'
+        f"{html.escape(_('Unsubscribe'))}</a></p></body></html>", subtype="html")
+    mail["Content-Language"] = lang  # after the parts: setting content clears Content-*
     return mail
 
 

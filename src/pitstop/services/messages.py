@@ -12,6 +12,7 @@ from typing import Any
 from pitstop.domain.notifications import STATUS_KINDS, Notification
 from pitstop.services.events import Event
 from pitstop.services.markdown import render
+from pitstop.services.public_messages import in_languages, update_message, window_message
 from pitstop.services.records import iso_z
 from pitstop.services.snapshot import OccurrenceRecord, TargetRecord, WindowRecord
 from pitstop.services.window_views import iso_duration, local_iso
@@ -82,40 +83,14 @@ def occurrence_note(kind: str, event: Event, window: WindowRecord) -> Notificati
     }
     if kind == "reminder":
         message["lead"] = iso_duration(timedelta(seconds=event.data["lead_s"]))
-    public = _public_window_message(kind, message, lines[0], window) if window.public else None
+    public = in_languages(lambda lang: window_message(kind, event, window, occ, lang)) \
+        if window.public else None
     return Notification(
         kind=kind, dedupe_key=_occurrence_key(kind, event), subject=f"window:{window.id}",
         message=message, public=public,
         window_id=window.id,
         targets=tuple(s.target for s in window.affects if s.target is not None),
         label_selectors=tuple(s.labels for s in window.affects if s.labels is not None))
-
-
-def _public_services(window: WindowRecord) -> list[str]:
-    return [sel.target.partition(":")[2] for sel in window.affects
-            if sel.target is not None and sel.target.startswith("service:")]
-
-
-def _public_window_message(kind: str, message: dict[str, Any], first: str,
-                           window: WindowRecord) -> dict[str, Any]:
-    """What a public subscriber reads about a public window: its title, description, times
-    and the services it affects (never a node, never who changed it)."""
-    occ = message.get("occurrence") or {}
-    lines = [first]
-    if occ.get("start"):
-        lines.append("When: " + when_text(datetime.fromisoformat(occ["start"]),
-                                          datetime.fromisoformat(occ["end"]), window))
-    services = _public_services(window)
-    if services:
-        lines.append("Affects: " + ", ".join(services))
-    if window.description:
-        lines += ["", window.description]
-    return {"kind": kind, "title": message["title"], "text": "\n".join(lines),
-            "event": message["event"],
-            "window": {"id": window.id, "title": window.title,
-                       "description": window.description, "timezone": window.timezone},
-            "occurrence": {k: occ[k] for k in ("id", "status", "start", "end") if k in occ},
-            "services": services}
 
 
 def scheduled_note(event: Event, window: WindowRecord, first: OccurrenceRecord | None
@@ -136,8 +111,8 @@ def scheduled_note(event: Event, window: WindowRecord, first: OccurrenceRecord |
                           "description": window.description, "timezone": window.timezone,
                           "gates_work": window.gates_work},
                "occurrence": occurrence, "affects": [sel.to_json() for sel in window.affects]}
-    public = _public_window_message("scheduled", message, lines[0], window) \
-        if window.public else None
+    public = in_languages(lambda lang: window_message("scheduled", event, window, first,
+                                                      lang)) if window.public else None
     return Notification(
         kind="scheduled", dedupe_key=f"window:{window.id}:scheduled", subject=f"window:{window.id}",
         message=message, public=public, window_id=window.id,
@@ -211,23 +186,17 @@ def update_note(event: Event, window: WindowRecord | None) -> Notification:
         "update": {"id": data["update"], "status": data["status"], "body": data["body"],
                    "html": render(data["body"]), "actor": data["actor"],
                    "created_at": iso_z(event.at)}}
-    public = {"kind": "maintenance_update", "title": message["title"],
-              "text": message["text"], "event": message["event"],
-              "update": {k: v for k, v in message["update"].items() if k != "actor"}}
+    public = in_languages(lambda lang: update_message(event, window, lang))
     if window is None:
         target = str(event.target)
         message["target"] = target
         shown = target == "platform" or target.startswith("service:")
         return Notification(kind="maintenance_update", dedupe_key=f"update:{data['update']}",
                             subject=f"target:{target}", message=message, targets=(target,),
-                            public={**public, "target": target} if shown else None)
+                            public=public if shown else None)
     message["window"] = {"id": window.id, "title": window.title, "timezone": window.timezone}
     message["occurrence"] = {"id": data["occurrence"]}
     message["affects"] = [sel.to_json() for sel in window.affects]
-    if window.public:
-        public |= {"window": {"id": window.id, "title": window.title},
-                   "occurrence": {"id": data["occurrence"]},
-                   "services": _public_services(window)}
     return Notification(
         kind="maintenance_update", dedupe_key=f"update:{data['update']}",
         subject=f"window:{window.id}", message=message, window_id=window.id,

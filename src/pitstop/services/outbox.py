@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop.domain.notifications import Notification, SubscriptionRule, needs_labels
 from pitstop.encoding import dumps
+from pitstop.i18n import negotiate
 from pitstop.services.events import Event
 from pitstop.services.messages import (
     kind_of,
@@ -26,6 +27,7 @@ from pitstop.services.messages import (
 )
 from pitstop.services.records import window_from_row
 from pitstop.storage import notifications as notify_q
+from pitstop.storage import subscribers as subs_q
 from pitstop.storage import targets as targets_q
 from pitstop.storage import windows as windows_q
 
@@ -52,16 +54,21 @@ async def enqueue(conn: AsyncConnection, events: Sequence[Event]) -> int:
     public = await _public_channels(conn, rules)
     for note in notes:
         channels = sorted({r.channel_id for r in rules if r.wants(note, labels)})
-        rows.extend(_row(note, channel, events[0].at, channel in public) for channel in channels
-                    if channel not in public or note.public is not None)
+        for channel in channels:
+            if channel not in public:
+                rows.append(_row(note, channel, events[0].at, note.message))
+            elif (message := note.public_in(negotiate(public[channel]))) is not None:
+                rows.append(_row(note, channel, events[0].at, message))
     return await notify_q.insert_deliveries(conn=conn, rows=rows)
 
 
 async def _public_channels(conn: AsyncConnection, rules: Sequence[SubscriptionRule]
-                           ) -> set[str]:
+                           ) -> dict[str, str | None]:
+    """The public subscribers' channels among the rules', with each one's language."""
     ids = sorted({r.channel_id for r in rules})
     audiences = await notify_q.channel_audiences(conn=conn, channel_ids=ids)
-    return {cid for cid, audience in audiences.items() if audience == "public"}
+    public = sorted(cid for cid, audience in audiences.items() if audience == "public")
+    return await subs_q.channel_languages(conn=conn, channel_ids=public)
 
 
 async def _note(conn: AsyncConnection, event: Event, kind: str, batch: Sequence[Event]
@@ -94,10 +101,9 @@ async def _labels(conn: AsyncConnection) -> dict[str, dict[str, str]]:
     return {r["id"]: dict(r["labels"] or {}) for r in await targets_q.list_targets(conn=conn)}
 
 
-def _row(note: Notification, channel_id: str, now: datetime, public: bool
+def _row(note: Notification, channel_id: str, now: datetime, message: dict[str, Any]
          ) -> dict[str, Any]:
     event = note.message.get("event") or {}
-    message = note.public if public else note.message
     return {"dedupe_key": note.dedupe_key, "channel_id": channel_id, "subject": note.subject,
             "event_id": event.get("id"), "kind": note.kind,
             "message": orjson.loads(dumps(message)), "status": notify_q.PENDING,

@@ -30,6 +30,7 @@ from pitstop.domain.subscribers import (
     unsubscribe_url,
 )
 from pitstop.errors import InvalidInput, NotFound
+from pitstop.services.public_messages import confirmation_message, welcome_message
 from pitstop.services.runtime import Runtime
 from pitstop.storage import audit as audit_q
 from pitstop.storage import notifications as notify_q
@@ -172,17 +173,9 @@ async def _send_confirmation(rt: Runtime, conn: Any, row: Any, secret: str, now:
                        expires=now + CONFIRM_TTL)
     link = f"{rt.settings.public_url}/subscribe/confirm?token={token}"
     hours = int(CONFIRM_TTL.total_seconds() // 3600)
-    await _direct(conn, row, "subscriber_confirm", f"confirm:{int(now.timestamp() * 1000)}", {
-        "kind": "subscriber_confirm", "title": "Confirm your subscription to maintenance "
-        "notices", "link": link, "event": None,
-        "text": f"Someone (hopefully you) asked for maintenance notices at this address "
-                f"({_scope(row)}). To confirm, open this link within {hours} hours. If it "
-                "was not you, ignore this mail: you will get nothing else."}, now)
-
-
-def _scope(row: Any) -> str:
-    services = row["services"]
-    return "all maintenance" if services is None else "services: " + ", ".join(services)
+    await _direct(conn, row, "subscriber_confirm", f"confirm:{int(now.timestamp() * 1000)}",
+                  confirmation_message(services=row["services"], hours=hours, link=link,
+                                       lang=row["language"]), now)
 
 
 async def _activate(rt: Runtime, conn: Any, row: Any, secret: str, now: datetime
@@ -196,14 +189,11 @@ async def _activate(rt: Runtime, conn: Any, row: Any, secret: str, now: datetime
             "created_at": now, "created_by": PUBLIC_ACTOR})
     await subs_q.confirm_subscriber(conn=conn, subscriber_id=row["id"], at=now)
     _, leave = _links(rt, row, secret)
-    text = f"You are subscribed to maintenance notices ({_scope(row)})."
     if row["kind"] == "webhook":
         leave = leave or "DELETE by an administrator"
-        text += " To stop them, POST to the unsubscribe url."
-    await _direct(conn, row, "subscribed", "welcome", {
-        "kind": "subscribed", "title": "Subscribed to maintenance notices", "text": text,
-        "event": None, "subscriber": row["id"], "services": row["services"],
-        "unsubscribe_url": leave}, now)
+    await _direct(conn, row, "subscribed", "welcome", welcome_message(
+        kind=row["kind"], subscriber=row["id"], services=row["services"],
+        unsubscribe_url=leave, lang=row["language"]), now)
     return dict(row) | {"status": subs_q.CONFIRMED, "confirmed_at": now}
 
 

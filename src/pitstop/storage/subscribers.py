@@ -56,3 +56,14 @@ async def delete_subscriber(*, conn: AsyncConnection, subscriber_id: str) -> Row
     await conn.execute(delete(subscribers).where(subscribers.c.id == subscriber_id))
     await conn.execute(delete(channels).where(channels.c.id == row["channel_id"]))
     return row
+
+
+async def channel_languages(*, conn: AsyncConnection, channel_ids: list[str]
+                            ) -> dict[str, str | None]:
+    """Each of ``channel_ids`` with its subscriber's language (None: not given)."""
+    out: dict[str, str | None] = dict.fromkeys(channel_ids)
+    if channel_ids:
+        stmt = select(subscribers.c.channel_id, subscribers.c.language).where(
+            subscribers.c.channel_id.in_(channel_ids))
+        out.update({cid: lang for cid, lang in (await conn.execute(stmt)).all()})
+    return out
