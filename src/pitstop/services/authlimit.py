@@ -1,13 +1,18 @@
 """Rate limits: too many failed authentications from one address block it for a while; an
-agent polls its node's config at most so often."""
+agent polls its node's config at most so often; subscribing is counted per client address
+and per subscribed address, in the database, so every replica shares the count."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 from datetime import datetime, timedelta
 
 from pitstop import clock
+from pitstop.domain.ratelimits import admit
 from pitstop.errors import RateLimited
+from pitstop.storage import ratelimits as limits_q
+from pitstop.storage.engine import Database
 
 
 class FailureLimiter:
@@ -64,23 +69,25 @@ class AgentLimiter:
 
 class CountLimiter:
     """At most ``limit`` requests per key within ``window_s`` (a sliding window), on
-    pitstop's clock; the refusal says when the oldest counted request leaves the window."""
+    pitstop's clock, counted in the database: replicas sharing PostgreSQL share the count
+    (each key's row is locked while one of them counts). The refusal says when the oldest
+    counted request leaves the window. Keys are stored hashed (an address is not kept
+    here), and keys nobody used for a window are dropped as others are counted."""
 
-    def __init__(self, *, limit: int, window_s: int, what: str) -> None:
-        self.limit, self.window, self.what = limit, timedelta(seconds=window_s), what
-        self._hits: dict[str, deque[datetime]] = {}
+    def __init__(self, db: Database, *, limit: int, window_s: int, what: str) -> None:
+        self.db, self.limit, self.window_s, self.what = db, limit, window_s, what
 
-    def check(self, key: str) -> None:
+    async def check(self, key: str) -> None:
         now = clock.now()
-        hits = self._hits.setdefault(key, deque())
-        while hits and now - hits[0] >= self.window:
-            hits.popleft()
-        if len(hits) >= self.limit:
-            wait = max(1, int((hits[0] + self.window - now).total_seconds() + 0.999))
+        hashed = hashlib.sha256(f"{self.what}\0{key}".encode()).hexdigest()
+        async with self.db.write() as conn:
+            hits = await limits_q.lock_hits(conn=conn, key=hashed, now=now)
+            kept, wait = admit(hits, now.timestamp(), limit=self.limit,
+                               window_s=self.window_s)
+            await limits_q.save_hits(conn=conn, key=hashed, hits=kept, now=now)
+            await limits_q.forget_quiet(conn=conn,
+                                        before=now - timedelta(seconds=self.window_s))
+        if wait is not None:
             raise RateLimited(f"too many subscribe requests {self.what}: at most "
-                              f"{self.limit} per {int(self.window.total_seconds() // 60)} "
-                              f"minutes; retry in {wait} s", retry_after=wait)
-        hits.append(now)
-        if len(self._hits) > 10_000:  # forget quiet keys, keep memory bounded
-            for k in [k for k, v in self._hits.items() if not v][:5_000]:
-                del self._hits[k]
+                              f"{self.limit} per {self.window_s // 60} minutes; retry in "
+                              f"{wait} s", retry_after=wait)

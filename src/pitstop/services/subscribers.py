@@ -108,10 +108,10 @@ async def subscribe(*, rt: Runtime, kind: str, address: str, services: list[str]
     until it confirms), a webhook is confirmed at once and gets a first "subscribed" POST.
     Asking again for a pending address sends a new confirmation mail. Rate-limited per
     client address and per subscribed address."""
-    rt.subscribe_ip_limiter.check(ip or "unknown")
+    await rt.subscribe_ip_limiter.check(ip or "unknown")
     address = _check_address(rt, kind, address)
     await _check_resolves_public(rt, kind, address)
-    rt.subscribe_address_limiter.check(f"{kind}:{address.lower()}")
+    await rt.subscribe_address_limiter.check(f"{kind}:{address.lower()}")
     now = clock.now()
     async with rt.db.write() as conn:
         services = await _check_services(conn, services)

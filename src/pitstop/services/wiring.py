@@ -40,10 +40,10 @@ def wire(settings: Settings, db: Database) -> Runtime:
         db_check=DatabaseCheck(db), horizon=Horizon(), reminders=ReminderClock(),
         notifiers=default_notifiers(settings),
         eventlog=EventLog(steps=(outbox.enqueue, announce)),
-        subscribe_ip_limiter=CountLimiter(limit=settings.subscribe_per_ip_per_hour,
+        subscribe_ip_limiter=CountLimiter(db, limit=settings.subscribe_per_ip_per_hour,
                                           window_s=3600, what="from this address"),
         subscribe_address_limiter=CountLimiter(
-            limit=settings.subscribe_per_address_per_hour, window_s=3600,
+            db, limit=settings.subscribe_per_address_per_hour, window_s=3600,
             what="for this email address or url"))
     rt.metrics = Metrics(state, rt.stream, leads=lambda: rt.leader)
     rt.config_watch = ConfigWatch(state, lambda target, now: encoded_config(rt, target, now)[1])

@@ -344,3 +344,14 @@ subscribers = Table(
     Column("language", String(16)),
     UniqueConstraint("kind", "address"),
 )
+
+# Rate limits every replica shares (0016): the recent hits of one key (a SHA-256 of what is
+# limited, such as a client address), as unix seconds, oldest first.
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("hits", Json, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_rate_limits_updated_at", "updated_at"),
+)
