@@ -1,6 +1,7 @@
 """The public page in German and English, in Chromium: the switcher, the cookie it sets,
 times and countdowns in the page's language from its script, screenshots of both at 1280
-and 390 px with an ongoing and an upcoming window and an update timeline."""
+and 390 px with an ongoing and an upcoming window, an update timeline, and a switch
+maintenance of a service under "Ongoing"."""
 
 from __future__ import annotations
 
@@ -36,6 +37,12 @@ def _maintenance(api) -> None:
     assert api.post(f"/v1/windows/{upcoming['id']}/occurrences/"
                     f"{upcoming['occurrences'][0]['id']}/updates",
                     json={"body": "Rolling, **one node at a time**."}).status_code == 201
+    # A switch maintenance with an end set: a card under "Ongoing" too.
+    api.put("/v1/services/cdn/status", json={"status": "UP"})
+    ends = (datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert api.post("/v1/targets/service:cdn/maintenance/enter", json={
+        "reason": "ticket OPS-7", "public_message": "Images may load slowly.",
+        "expires_at": ends}).status_code == 200
 
 
 def test_the_status_page_in_german_and_english(pages, api):
@@ -46,7 +53,13 @@ def test_the_status_page_in_german_and_english(pages, api):
     ongoing = page.get_by_test_id("ongoing")
     expect(ongoing.get_by_test_id("update")).to_have_count(2)
     expect(ongoing.get_by_test_id("update").first).to_contain_text("Wird überprüft")
-    expect(ongoing.locator("[data-remaining]")).to_contain_text(re.compile(r"^noch .* · endet"))
+    expect(ongoing.locator("[data-remaining]").first).to_contain_text(
+        re.compile(r"^noch .* · endet"))
+    switch = page.locator("[data-testid=ongoing][data-kind=switch]")
+    expect(switch.locator("h3")).to_have_text("Images may load slowly.")
+    expect(switch.locator("[data-remaining]")).to_contain_text(re.compile(r"^noch 1 h 59 min"))
+    expect(switch.locator(".affects")).to_contain_text("cdn")
+    expect(switch.locator(".affects")).to_contain_text("Wartung")
     expect(page.get_by_test_id("upcoming").locator("[data-countdown]")).to_contain_text(
         "Beginnt in")
     # The script writes times with Intl in German (Berlin: MEZ or MESZ).
@@ -71,4 +84,5 @@ def test_the_status_page_in_german_and_english(pages, api):
     for lang in ("de", "en"):
         phone = pages.open(f"/?lang={lang}", PHONE)
         expect(phone.get_by_test_id("ongoing").get_by_test_id("update")).to_have_count(2)
+        expect(phone.locator("[data-kind=switch]")).to_have_count(1)
         screenshot(phone, f"status-{lang}")
