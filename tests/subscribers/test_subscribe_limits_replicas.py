@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import contextlib
 
-import pytest
-
 from pitstop.app import create_app
 from tests import pg
 from tests.conftest import client_for, make_settings
