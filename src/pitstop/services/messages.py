@@ -2,6 +2,8 @@
 
 Every message names the window, what it affects and how, and gives its times in the window's
 own zone with the zone named, then in UTC. A maintenance switch has no zone: UTC only.
+These are operators' (English); what public subscribers read, in their language, is
+``services.public_messages``'s, carried beside them (``Notification.public``).
 """
 
 from __future__ import annotations
@@ -186,21 +188,23 @@ def update_note(event: Event, window: WindowRecord | None) -> Notification:
         "update": {"id": data["update"], "status": data["status"], "body": data["body"],
                    "html": render(data["body"]), "actor": data["actor"],
                    "created_at": iso_z(event.at)}}
-    public = in_languages(lambda lang: update_message(event, window, lang))
+    def public() -> dict[str, dict[str, Any]]:
+        return in_languages(lambda lang: update_message(event, window, lang))
+
     if window is None:
         target = str(event.target)
         message["target"] = target
         shown = target == "platform" or target.startswith("service:")
         return Notification(kind="maintenance_update", dedupe_key=f"update:{data['update']}",
                             subject=f"target:{target}", message=message, targets=(target,),
-                            public=public if shown else None)
+                            public=public() if shown else None)
     message["window"] = {"id": window.id, "title": window.title, "timezone": window.timezone}
     message["occurrence"] = {"id": data["occurrence"]}
     message["affects"] = [sel.to_json() for sel in window.affects]
     return Notification(
         kind="maintenance_update", dedupe_key=f"update:{data['update']}",
         subject=f"window:{window.id}", message=message, window_id=window.id,
-        public=public if window.public else None,
+        public=public() if window.public else None,
         targets=tuple(s.target for s in window.affects if s.target is not None),
         label_selectors=tuple(s.labels for s in window.affects if s.labels is not None))
 
