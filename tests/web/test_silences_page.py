@@ -57,6 +57,8 @@ def test_an_admin_adds_a_rule_and_sees_the_silence(pages, api, alertmanager):
     row.wait_for()
     assert "node:db-1" in row.inner_text() and silence["id"] in row.inner_text()
     screenshot(page, "console-silences")
+    page.goto(pages.server.url + "/console/fleet/db-1")  # the node's page shows it too
+    assert silence["id"] in page.inner_text('[data-testid="node-silence"]')
 
     narrow = pages.login(pages.open("/console/login", PHONE))
     narrow.goto(pages.server.url + "/console/silences")
