@@ -4,8 +4,11 @@ silences; the platform's switch silences every target a rule matches."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 
+from pitstop import clock
 from pitstop.storage import silences as silences_q
 from tests.silences.conftest import sync_silences
 
@@ -119,3 +122,20 @@ async def test_a_stray_is_expired_and_a_silence_made_before_a_crash_is_adopted(
 
 def _z(at) -> str:
     return at.isoformat().replace("+00:00", "Z")
+
+
+async def test_an_open_ended_maintenance_keeps_its_silence_extended_in_place(
+        rt, admin, alertmanager, now):
+    await put(admin, "node:web-1", env="prod")
+    assert (await admin.post("/v1/silence-rules", json=RULE)).status_code == 201
+    assert (await admin.post("/v1/targets/node:web-1/maintenance/enter",
+                             json={"reason": "r"})).status_code == 200
+    await sync_silences(rt)
+    [first] = alertmanager.active()
+    assert first["endsAt"].startswith(_z(now + timedelta(hours=24))[:16])
+
+    clock.freeze(now + timedelta(hours=13))  # less than half of the 24 hours is left
+    await sync_silences(rt)
+    [extended] = alertmanager.active()
+    assert extended["id"] == first["id"]  # the same silence, updated in place
+    assert extended["endsAt"].startswith(_z(now + timedelta(hours=37))[:16])

@@ -86,6 +86,15 @@ class Alertmanager:
         update Alertmanager cannot make in place gives a new one)."""
         return str((await self._call("POST", "/silences", silence))["silenceID"])
 
+    async def get(self, silence_id: str) -> dict[str, Any] | None:
+        """One silence, or None when Alertmanager has none by that id."""
+        try:
+            return dict(await self._call("GET", f"/silence/{silence_id}"))
+        except AlertmanagerError as exc:
+            if exc.status_code == 404:
+                return None
+            raise
+
     async def expire(self, silence_id: str) -> None:
         """Expire a silence; one that is gone already is not an error."""
         try:
@@ -233,15 +242,12 @@ class SilenceWorker:
         ends = silence_end(row["ends_at"], row["am_ends_at"], now)
         body = {"matchers": row["matchers"], "startsAt": _z(now), "endsAt": _z(ends),
                 "createdBy": CREATED_BY, "comment": marked(row["comment"], row["id"])}
-        if row["am_id"]:
-            body["id"] = row["am_id"]
-        try:
-            am_id = await self.am.post(body)
-        except AlertmanagerError as exc:
-            if exc.status_code != 404 or not row["am_id"]:
-                raise
-            body.pop("id")  # the silence is gone from Alertmanager: a new one
-            am_id = await self.am.post(body)
+        held = await self.am.get(row["am_id"]) if row["am_id"] else None
+        if held is not None and held["status"]["state"] != "expired":
+            # Alertmanager updates a silence in place only if its start is unchanged;
+            # otherwise it expires it and makes a new one.
+            body |= {"id": held["id"], "startsAt": held["startsAt"]}
+        am_id = await self.am.post(body)
         async with self.db.write() as conn:
             # The id is recorded whatever happened meanwhile, so the silence is never lost
             # track of; the row counts as synced only if nobody changed it since.

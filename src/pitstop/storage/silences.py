@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -53,8 +55,13 @@ async def silences_by_id(*, conn: AsyncConnection, ids: Iterable[int]) -> dict[i
 
 
 async def insert_silences(*, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Insert wanted silences; one whose live key is taken is skipped: two transactions on
+    PostgreSQL can both see a silence wanted (a window's start is a matter of time), and
+    the second must not fail the change it is part of."""
     if rows:
-        await conn.execute(insert(silences), rows)
+        build = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        await conn.execute(build(silences).on_conflict_do_nothing(
+            index_elements=["live_key"]), rows)
 
 
 async def change_silence(*, conn: AsyncConnection, silence_id: int, values: dict[str, Any],
