@@ -4,6 +4,7 @@ silences; the platform's switch silences every target a rule matches."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
 
 import httpx
@@ -139,3 +140,22 @@ async def test_an_open_ended_maintenance_keeps_its_silence_extended_in_place(
     [extended] = alertmanager.active()
     assert extended["id"] == first["id"]  # the same silence, updated in place
     assert extended["endsAt"].startswith(_z(now + timedelta(hours=37))[:16])
+
+
+async def test_a_silence_alertmanager_lost_is_made_again(rt, admin, alertmanager, now):
+    await put(admin, "node:web-1", env="prod")
+    assert (await admin.post("/v1/silence-rules", json=RULE)).status_code == 201
+    assert (await admin.post("/v1/targets/node:web-1/maintenance/enter",
+                             json={"reason": "r"})).status_code == 200
+    await sync_silences(rt)
+    [lost] = alertmanager.active()
+    alertmanager.stop()
+    shutil.rmtree(alertmanager.workdir / "data")  # it comes back without its silences
+    alertmanager.start()
+    assert alertmanager.silences() == []
+
+    await sync_silences(rt)  # the worker's periodic check
+    [again] = alertmanager.active()
+    assert again["id"] != lost["id"] and again["matchers"] == lost["matchers"]
+    [row] = (await admin.get("/v1/targets/node:web-1/silences")).json()["items"]
+    assert row["alertmanager_id"] == again["id"]
