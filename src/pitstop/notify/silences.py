@@ -178,8 +178,7 @@ class SilenceWorker:
         if self._was_down:  # back: what waited for it is tried at once, not after backoff
             async with self.db.write() as conn:
                 await silences_q.retry_now(conn=conn, now=now)
-            # True until the first check: after a start, or a gap, nothing waits for backoff.
-        self._was_down = True
+            self._was_down = False
         self._check_at = now + CHECK_EVERY
         return True
 
