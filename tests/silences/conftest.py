@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
@@ -17,7 +16,7 @@ from pitstop.app import create_app
 from pitstop.services.runtime import Runtime
 from pitstop.settings import Settings
 from tests.alertmanager import AlertmanagerProcess, skip_or_fail_without_alertmanager
-from tests.conftest import client_for, make_settings
+from tests.conftest import make_settings
 
 
 @pytest.fixture
@@ -60,7 +59,3 @@ async def sync_silences(rt: Runtime, *, check: bool = True) -> None:
         if delay > 0:
             return
         delay = await worker.run_once()
-
-
-def admin_client(app: FastAPI, secret: str) -> httpx.AsyncClient:
-    return client_for(app, secret)
