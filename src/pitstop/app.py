@@ -30,6 +30,7 @@ from pitstop.api import (
     openapi,
     problems,
     services,
+    silences,
     statuspage,
     stream,
     subscribers,
@@ -102,6 +103,8 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
             app.state.rt = rt
             background = [asyncio.create_task(run_forever(rt)),
                           asyncio.create_task(rt.delivery.run_forever())] if run_scheduler else []
+            if run_scheduler and rt.silence_worker is not None:
+                background.append(asyncio.create_task(rt.silence_worker.run_forever()))
             background.append(asyncio.create_task(rt.db_check.run_forever()))
             if not settings.is_sqlite:  # replicas may share the database
                 rt.backplane, rt.leader = Backplane(rt), False
@@ -114,6 +117,8 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
                     await task
             await rt.settle()
             await rt.delivery.close()
+            if rt.silence_worker is not None:
+                await rt.silence_worker.close()
         finally:
             await db.dispose()
 
@@ -133,8 +138,8 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
     _route(app, [module.router for module in (
         problems, health, targets, leases, windows, services, calendar, statuspage, badges,
         branding, feeds, nodes, agent, stream, history, tokens, updates, notifications,
-        subscribers, deploy, metrics, pages, subscribe_pages, console, fleet, plans, embed,
-        admin)] + [branding.public])
+        subscribers, silences, deploy, metrics, pages, subscribe_pages, console, fleet, plans,
+        embed, admin)] + [branding.public])
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     docs.install(app)
     openapi.install(app)

@@ -104,6 +104,9 @@ class Settings(BaseSettings):
         3, ge=1, description="subscribe requests for one email address or URL per hour")
     window_horizon_days: int = Field(
         7, ge=1, le=366, description="how far ahead recurring windows' occurrences are generated")
+    alertmanager_url: str | None = Field(
+        None, description="Prometheus Alertmanager's address (http://alertmanager:9093): "
+        "targets in maintenance are silenced there by the silence rules; unset: no silences")
 
     @field_validator("database_url")
     @classmethod
@@ -126,6 +129,18 @@ class Settings(BaseSettings):
                 c in rest for c in "?# "):
             raise ValueError("must be an absolute http:// or https:// URL without a query "
                              f"or fragment, such as https://status.example.com (got {value!r})")
+        return value
+
+    @field_validator("alertmanager_url")
+    @classmethod
+    def _alertmanager_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        scheme, sep, rest = value.partition("://")
+        if scheme not in ("http", "https") or not sep or not rest:
+            raise ValueError("must be an http:// or https:// URL such as "
+                             f"http://alertmanager:9093 (got {value!r})")
         return value
 
     @field_validator("log_level")

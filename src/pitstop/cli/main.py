@@ -15,6 +15,7 @@ from pitstop.cli import (
     nodes,
     occurrences,
     server,
+    silences,
     subscribers,
     targets,
     tokens,
@@ -69,6 +70,7 @@ app.add_typer(subscribers.app, name="subscribers")
 app.add_typer(channels.channels_app, name="channels")
 app.add_typer(channels.subscriptions_app, name="subscriptions")
 app.add_typer(channels.deliveries_app, name="deliveries")
+app.add_typer(silences.app, name="silences")
 app.command()(windows.preview)
 
 

@@ -8,20 +8,18 @@ from typing import Any
 
 from pitstop import clock
 from pitstop.domain.drain import LeaseView
-from pitstop.domain.lifecycle import Status
 from pitstop.domain.state import effective_state
 from pitstop.domain.targets import covers, scope_of
 from pitstop.domain.windows import (
     OccurrenceTimes,
     WindowRules,
     first_gate_before,
-    parse_affects,
     window_causes,
 )
 from pitstop.errors import Conflict, InMaintenance, MaintenanceSoon, NotFound
 from pitstop.services import reported_work
 from pitstop.services.events import Event
-from pitstop.services.records import iso_z, lease_from_row, switch_from_row
+from pitstop.services.records import gating_pair, iso_z, lease_from_row, switch_from_row
 from pitstop.services.runtime import Runtime
 from pitstop.services.targets import check_target_id
 from pitstop.storage import audit as audit_q
@@ -96,16 +94,6 @@ async def acquire_lease(
         })
     rt.publish([Event("lease.acquired", target, now, {"lease": lease.id}, lease)])
     return lease
-
-
-def gating_pair(row: Any) -> tuple[OccurrenceTimes, WindowRules]:
-    """An occurrence row joined with its window (storage.windows.gating_occurrences)."""
-    times = OccurrenceTimes(row["id"], row["window_id"], row["recurrence_id"], row["start"],
-                            row["end"], Status(row["status"]))
-    rules = WindowRules(row["window_id"], row["title"], row["created_by"],
-                        bool(row["gates_work"]), row["window_status"],
-                        parse_affects(row["affects"]), timedelta(seconds=row["ready_lead_s"]))
-    return times, rules
 
 
 def _maintenance_soon(target: str, soon: tuple[OccurrenceTimes, WindowRules], now: datetime

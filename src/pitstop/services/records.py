@@ -10,7 +10,7 @@ from pitstop.domain.drain import LeaseView
 from pitstop.domain.lifecycle import Status
 from pitstop.domain.recurrence import Cursor
 from pitstop.domain.switches import Hold, Switch
-from pitstop.domain.windows import OccurrenceTimes, Realtime, parse_affects
+from pitstop.domain.windows import OccurrenceTimes, Realtime, WindowRules, parse_affects
 from pitstop.services.fleet_records import NodeRecord, Running
 from pitstop.services.snapshot import (
     OccurrenceRecord,
@@ -158,3 +158,13 @@ def running_from_json(raw: Mapping[str, Any]) -> Running:
     lost = raw.get("lost_at")
     return Running(raw["workload"], datetime.fromisoformat(raw["started_at"]),
                    datetime.fromisoformat(lost) if lost else None, raw.get("released"))
+
+
+def gating_pair(row: Any) -> tuple[OccurrenceTimes, WindowRules]:
+    """An occurrence row joined with its window (storage.windows.gating_occurrences)."""
+    times = OccurrenceTimes(row["id"], row["window_id"], row["recurrence_id"], row["start"],
+                            row["end"], Status(row["status"]))
+    rules = WindowRules(row["window_id"], row["title"], row["created_by"],
+                        bool(row["gates_work"]), row["window_status"],
+                        parse_affects(row["affects"]), timedelta(seconds=row["ready_lead_s"]))
+    return times, rules

@@ -14,6 +14,7 @@ from typing import Protocol
 from pitstop import clock
 from pitstop.domain.drain import LeaseView
 from pitstop.notify.base import Notifier
+from pitstop.notify.silences import SilenceWorker
 from pitstop.notify.worker import DeliveryWorker
 from pitstop.services.authlimit import AgentLimiter, CountLimiter, FailureLimiter
 from pitstop.services.config_watch import ConfigWatch
@@ -74,6 +75,7 @@ class Runtime:
     config_watch: ConfigWatch = field(init=False)
     drain_watch: DrainWatch = field(init=False)
     backplane: Fanout | None = None  # on PostgreSQL, set when the app starts
+    silence_worker: SilenceWorker | None = None  # with PITSTOP_ALERTMANAGER_URL
     started: float = field(default_factory=clock.monotonic)
     scheduler_wake: asyncio.Event = field(default_factory=asyncio.Event)
     # When the scheduler will next wake by itself; None while it is running its jobs.

@@ -345,6 +345,51 @@ subscribers = Table(
     UniqueConstraint("kind", "address"),
 )
 
+# Alertmanager silences (0014): which targets a rule silences, and how (matcher templates).
+silence_rules = Table(
+    "silence_rules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("selector", Json, nullable=False),  # a target id, or {"labels": {...}}
+    Column("matchers", Json, nullable=False),  # [{name, value, isRegex, isEqual}], templates
+    Column("padding_s", Integer, nullable=False),  # added to a known end
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    UniqueConstraint("name"),
+    sqlite_autoincrement=True,
+)
+
+# The silences pitstop wants in Alertmanager, written in the transaction of the change that
+# causes them; the silence worker makes Alertmanager agree. ``live_key`` is
+# "<rule>|<target>|<cause>" while the silence is wanted or still to be expired, NULL once it
+# is over, so a cause can silence again later but never twice at once.
+silences = Table(
+    "silences",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("live_key", String(240), unique=True),
+    Column("rule_id", Integer, nullable=False),
+    Column("target", String(80), nullable=False),
+    Column("cause", String(120), nullable=False),  # switch:<target> | occurrence:<id>
+    Column("matchers", Json, nullable=False),  # rendered for this target
+    Column("comment", Text, nullable=False),
+    Column("ends_at", UTCDateTime),  # the maintenance's end plus padding, when known
+    Column("state", String(10), nullable=False),  # active | ending | ended
+    Column("synced", Boolean, nullable=False),  # Alertmanager agrees with this row
+    Column("revision", Integer, nullable=False),  # moved on by every change (claims)
+    Column("am_id", String(64)),
+    Column("am_ends_at", UTCDateTime),  # the endsAt Alertmanager holds
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    Index("ix_silences_target", "target"),
+    Index("ix_silences_synced_next_attempt_at", "synced", "next_attempt_at"),
+    sqlite_autoincrement=True,
+)
+
 # Rate limits every replica shares (0016): the recent hits of one key (a SHA-256 of what is
 # limited, such as a client address), as unix seconds, oldest first.
 rate_limits = Table(

@@ -1,5 +1,5 @@
-"""The console's services, channels (with deliveries), subscribers, tokens and branding
-pages. They read; the page's script acts through the documented API."""
+"""The console's services, channels (with deliveries), subscribers, silences, tokens and
+branding pages. They read; the page's script acts through the documented API."""
 
 from __future__ import annotations
 
@@ -9,12 +9,21 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from pitstop.api.deps import runtime_of
-from pitstop.services import branding, channels, deliveries, service_status, subscribers, tokens
+from pitstop.services import (
+    branding,
+    channels,
+    deliveries,
+    service_status,
+    silence_rules,
+    subscribers,
+    tokens,
+)
 from pitstop.services.auth import authorize
 from pitstop.web.common import current_session, render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 DELIVERIES = 50
+SILENCES = 50
 
 
 @router.get("/services")
@@ -84,3 +93,18 @@ async def subscribers_page(request: Request, partial: bool = False) -> Response:
     items = await subscribers.list_subscribers(rt=runtime_of(request))
     return render(request, session, "subscribers", "console/_subscribers.html",
                   {"subscribers": items}, partial, "Subscribers")
+
+
+@router.get("/silences")
+async def silences_page(request: Request, partial: bool = False) -> Response:
+    session = current_session(request)
+    if session is None:
+        return RedirectResponse("/console/login", 303)
+    authorize(session.principal, "admin")
+    rt = runtime_of(request)
+    context = {"rules": await silence_rules.list_silence_rules(rt=rt),
+               "silences": await silence_rules.list_silences(rt=rt, limit=SILENCES),
+               "enabled": rt.silence_worker is not None,
+               "aside_template": "console/_silences_forms.html"}
+    return render(request, session, "silences", "console/_silences.html", context, partial,
+                  "Silences")

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from pitstop import clock
 from pitstop.api.deps import runtime_of
 from pitstop.api.params import AuditCursor
-from pitstop.services import history, nodes
+from pitstop.services import history, nodes, silence_rules
 from pitstop.services.agent import config_document
 from pitstop.services.nodes import NodeView
 from pitstop.storage.audit import HistoryFilter
@@ -84,7 +84,9 @@ async def node_page(
     page = await history.browse_history(rt=rt, where=HistoryFilter(target=view.node.target),
                                         before_id=before, after_id=after,
                                         limit=HISTORY_PAGE)
+    silenced = await silence_rules.list_silences(rt=rt, target=view.node.target, live=True) \
+        if rt.silence_worker is not None else []
     return render(request, session, "fleet/node", "console/_node.html",
                   {"node": node_row(view), "config_text": json.dumps(seen, indent=2,
                                                                      default=str),
-                   "history": page}, partial, f"Node {view.node.name}")
+                   "history": page, "silences": silenced}, partial, f"Node {view.node.name}")

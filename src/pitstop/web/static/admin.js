@@ -1,4 +1,4 @@
-// Channels and tokens: forms and buttons that call the API, with a confirmation where it
+// Channels, tokens and silence rules: forms and buttons that call the API, with a confirmation where it
 // matters and the answer shown next to the control.
 "use strict";
 (function () {
@@ -25,6 +25,27 @@
     });
   }
 
+  // A silence rule's form: "env=prod,region=eu" is a label selector, each line a matcher
+  // (name=value, name!=value, name=~regex, name!~regex); the API says what is wrong.
+  const OPS = { "=": [false, true], "!=": [false, false], "=~": [true, true], "!~": [true, false] };
+  function silenceRule(body) {
+    const selector = String(body.selector || "").trim();
+    if (selector.includes("=")) {
+      const labels = {};
+      selector.split(",").filter((p) => p.trim()).forEach((p) => {
+        const at = p.indexOf("=");
+        labels[p.slice(0, at).trim()] = p.slice(at + 1).trim();
+      });
+      body.selector = { labels };
+    }
+    body.matchers = String(body.matchers || "").split("\n").filter((l) => l.trim()).map((line) => {
+      const m = line.trim().match(/^([^=!~]*)(=~|!~|!=|=)(.*)$/);
+      if (!m) return { name: line.trim(), value: "" };
+      return { name: m[1].trim(), value: m[3], isRegex: OPS[m[2]][0], isEqual: OPS[m[2]][1] };
+    });
+    if (body.padding_s !== undefined) body.padding_s = Number(body.padding_s);
+  }
+
   document.querySelectorAll("form[data-api]").forEach((form) => {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -32,6 +53,7 @@
       // data-keep: every field is sent (an emptied one is cleared) and stays as typed.
       const keep = form.hasAttribute("data-keep");
       new FormData(form).forEach((value, key) => { if (keep || String(value).trim()) body[key] = value; });
+      if (form.hasAttribute("data-silence-rule")) silenceRule(body);
       const result = await call(form.dataset.api, form.dataset.method, body);
       if (!result.ok) { fieldErrors(form, result.data); return; }
       fieldErrors(form, null);
