@@ -71,6 +71,48 @@ def create_lease_app() -> Starlette:
                      lifespan=lifespan)
 
 
+PG_TABLE = ("CREATE TABLE IF NOT EXISTS baseline_leases (id TEXT PRIMARY KEY, "
+            "target TEXT, kind TEXT, holder TEXT, acquired_at TIMESTAMPTZ, state TEXT, "
+            "ended_at TIMESTAMPTZ)")
+
+
+def create_lease_app_pg() -> Starlette:
+    """The PostgreSQL lease baseline: the same insert and update with asyncpg directly (a
+    pool of as many connections as pitstop's, each statement its own transaction; no ORM,
+    no gate check, no auth). The table is created by the bench (PG_TABLE) before start."""
+    import contextlib
+    import uuid
+
+    import asyncpg
+
+    state: dict[str, asyncpg.Pool] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):  # type: ignore[no-untyped-def]
+        state["pool"] = await asyncpg.create_pool(os.environ["BENCH_PG"], min_size=10,
+                                                  max_size=30)
+        yield
+        await state["pool"].close()
+
+    async def acquire(request):  # type: ignore[no-untyped-def]
+        body = await request.json()
+        lease_id = str(uuid.uuid4())
+        await state["pool"].execute(
+            "INSERT INTO baseline_leases VALUES ($1, $2, $3, $4, now(), 'active', NULL)",
+            lease_id, body["target"], body["kind"], body["holder"])
+        return JSONResponse({"id": lease_id, **body}, status_code=201)
+
+    async def release(request):  # type: ignore[no-untyped-def]
+        await state["pool"].execute(
+            "UPDATE baseline_leases SET state='released', ended_at=now() "
+            "WHERE id = $1 AND state = 'active'", request.path_params["id"])
+        return Response(status_code=204)
+
+    return Starlette(routes=[Route("/v1/leases", acquire, methods=["POST"]),
+                             Route("/v1/leases/{id}", release, methods=["DELETE"])],
+                     lifespan=lifespan)
+
+
 def create_fanout_app() -> Starlette:
     """The stream fan-out baseline: POST /fire answers at once, then sends the event to
     every connected WebSocket in a plain loop, encoding it per client."""

@@ -31,6 +31,36 @@ def test_read_path_preparation_runs(tmp_path: Path) -> None:
     assert (tmp_path / "bench.db").stat().st_size > 0
 
 
+def test_lease_pg_database_is_prepared_and_dropped() -> None:
+    """The PostgreSQL lease bench's own database: created with pitstop's schema, token and
+    target and the baseline's table, then dropped."""
+    import asyncpg
+
+    from tests import pg
+
+    bench = importlib.import_module("lease_throughput_pg")
+    bench.SERVER = pg.BASE
+
+    async def run() -> list[str]:
+        try:
+            url = await bench.create_database()
+        except (OSError, asyncpg.PostgresError):
+            pg.skip_or_fail()
+        try:
+            conn = await asyncpg.connect(url)
+            try:
+                tables = [r["tablename"] for r in await conn.fetch(
+                    "SELECT tablename FROM pg_tables WHERE tablename IN "
+                    "('leases', 'baseline_leases') ORDER BY tablename")]
+            finally:
+                await conn.close()
+        finally:
+            await bench.drop_database(url)
+        return tables
+
+    assert asyncio.run(run()) == ["baseline_leases", "leases"]
+
+
 def teardown_module() -> None:
     for name in SCRIPTS:  # bare names ("common") must not shadow anything later
         sys.modules.pop(name, None)

@@ -106,8 +106,9 @@ class Series:  # not slotted: caches its parsed rule
             anchor, generated, skip_anchor = self.start_local, 0, False
         else:
             anchor, generated, skip_anchor = cursor.last_local, cursor.generated, True
-        rule = self._rrule(anchor, generated if skip_anchor else 0)
-        for local in simple_rules.steps(rule, anchor) or rule:
+        done = generated if skip_anchor else 0
+        plain = simple_rules.steps(self._base, anchor, done)
+        for local in plain if plain is not None else self._rrule(anchor, done):
             if skip_anchor and local == anchor:
                 continue
             generated += 1
@@ -159,10 +160,16 @@ def parse_series(
     if not timedelta(0) < duration <= MAX_DURATION:
         raise RecurrenceError("duration must be positive and at most 366 days (ISO 8601 "
                               "like PT2H, or seconds)", "duration")
+    start_local = start_local.replace(microsecond=0)
+    parsed = None
     if rule is not None:
-        rule = _normalise_rule(rule, tz)
-    series = Series(start_local.replace(microsecond=0), tz, duration, rule)
-    if rule is not None:
+        rule, parsed = _normalise_rule(rule, tz, start_local)
+    series = Series(start_local, tz, duration, rule)
+    if parsed is not None:
+        # The rule parsed to validate it is the series' own: a second parse of the same
+        # text was half the cost of loading a window (and of the first refresh after a
+        # restart). Stored where the cached property would store it.
+        vars(series)["_base"] = parsed
         first = next(series.local_starts(), None)
         if first is None or first[0] > start_local + timedelta(days=366 * _SEARCH_YEARS):
             raise RecurrenceError("rrule yields no occurrence: check UNTIL, COUNT and the "
@@ -170,7 +177,9 @@ def parse_series(
     return series
 
 
-def _normalise_rule(rule: str, tz: ZoneInfo) -> str:
+def _normalise_rule(rule: str, tz: ZoneInfo, start_local: datetime) -> tuple[str, rrule]:
+    """The rule's text as stored (UNTIL in the window's wall time) and the rule parsed from
+    ``start_local``, or RecurrenceError."""
     text = rule.strip()
     if text.upper().startswith("RRULE:"):
         text = text[6:]
@@ -186,7 +195,7 @@ def _normalise_rule(rule: str, tz: ZoneInfo) -> str:
 
     try:
         text = _UNTIL.sub(until_local, text)
-        parsed = rrulestr(text, dtstart=datetime(2000, 1, 1))
+        parsed = rrulestr(text, dtstart=start_local)
     except OverflowError:  # an UNTIL at the end of the calendar, in the window's zone
         raise RecurrenceError(f"invalid rrule {rule!r}: UNTIL is out of range", "rrule") \
             from None
@@ -199,7 +208,7 @@ def _normalise_rule(rule: str, tz: ZoneInfo) -> str:
     if not 1 <= getattr(parsed, "_interval", 1) <= MAX_INTERVAL:
         # dateutil computes the next start in a C int: a larger step overflows it
         raise RecurrenceError(f"INTERVAL must be from 1 to {MAX_INTERVAL}", "rrule")
-    return text
+    return text, parsed  # type: ignore[return-value]
 
 
 class Expander:

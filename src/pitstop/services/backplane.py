@@ -241,10 +241,16 @@ class Backplane:
         remote: list[Event] = []
         if "events" in kinds:
             remote = await self._read_log()
-        if remote or kinds & {"leases", "nodes"}:
+        if remote or "nodes" in kinds:
             await loader.refresh_snapshot(self.rt)
-        elif "tokens" in kinds:
-            await loader.refresh_tokens(self.rt)
+        else:
+            # Lease changes alone (the busiest announcement: every acquire and release on
+            # another replica) re-read the leases, not the whole snapshot: under lease
+            # load, that full re-read was most of what a second replica added.
+            if "leases" in kinds:
+                await loader.refresh_leases(self.rt)
+            if "tokens" in kinds:
+                await loader.refresh_tokens(self.rt)
         for event in remote:
             self.rt.bus.publish(event)
         self.rt.derive([*remote, *_markers(kinds)])

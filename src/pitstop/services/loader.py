@@ -75,6 +75,14 @@ async def _reconcile_leases(rt: Runtime, lease_rows: list) -> None:
     state.reconcile_leases(lease_from_row(row) for row in lease_rows)
 
 
+async def refresh_leases(rt: Runtime) -> None:
+    """Re-read the active leases alone (others were acquired or ended on another replica):
+    a lease changes no other row, so the rest of the snapshot stands."""
+    async with rt.db.read() as conn:
+        lease_rows = await leases_q.active_leases(conn=conn)
+    await _reconcile_leases(rt, lease_rows)
+
+
 async def refresh_tokens(rt: Runtime) -> None:
     """Re-read the tokens alone (one was created or revoked on another replica)."""
     async with rt.db.read() as conn:

@@ -42,8 +42,15 @@ def _number(literal: str) -> int | float:
     return value if -(2**63) <= value < 2**64 else float(literal)
 
 
+# One decoder for every JSON column read: json.loads with an argument builds a new decoder
+# per call (on the lease admission path: once for every target row it reads).
+_DECODER = json.JSONDecoder(parse_int=_number)
+
+
 def load_json(text: str | bytes) -> object:
-    return json.loads(text, parse_int=_number)
+    if isinstance(text, str) and not text.startswith("\ufeff"):
+        return _DECODER.decode(text)
+    return json.loads(text, parse_int=_number)  # bytes, or json.loads' error for a BOM
 
 
 class Database:

@@ -156,6 +156,12 @@ class _Plan:
         self.columns: list[tuple[str, _Processor]] = [
             (column.keyname, column.type._cached_result_processor(compiled.dialect, None))
             for column in compiled._result_columns]
+        # A row is its raw values keyed by name, then the few columns with a processor
+        # converted in place: cheaper than testing each column of each row.
+        self.keys = tuple(key for key, _ in self.columns)
+        self.converted = tuple((i, key, processor)
+                               for i, (key, processor) in enumerate(self.columns)
+                               if processor is not None)
 
     def run(self, raw: sqlite3.Connection, params: Mapping[str, Any]) -> FastResult:
         bound = []
@@ -168,8 +174,11 @@ class _Plan:
             return FastResult([], cursor.rowcount)
         if len(cursor.description) != len(self.columns):
             raise RuntimeError(f"the rows of {self.sql!r} are not its compiled result columns")
-        columns = self.columns
-        rows = [{key: (value if processor is None else processor(value))
-                 for (key, processor), value in zip(columns, row, strict=True)}
-                for row in cursor.fetchall()]
+        keys, converted = self.keys, self.converted
+        rows = []
+        for row in cursor.fetchall():
+            mapping = dict(zip(keys, row, strict=True))
+            for i, key, processor in converted:
+                mapping[key] = processor(row[i])
+            rows.append(mapping)
         return FastResult(rows, cursor.rowcount)

@@ -111,7 +111,6 @@ leases = Table(
     Column("ended_by", String(100)),  # the admin who force-released it
     Column("end_reason", String(500)),  # and why
     Index("ix_leases_state_expires_at", "state", "expires_at"),
-    Index("ix_leases_kind_state_ended_at", "kind", "state", "ended_at"),
 )
 
 # Planned maintenance. ``start_local`` is the wall-clock start in ``timezone``; the cursor is
