@@ -112,6 +112,8 @@ class NodeEnterBody(Body):
         json_schema_extra={"anyOf": [{"type": "string", "maxLength": 2000,
                                       "pattern": BLANK_OR_TRIMMED_500}, {"type": "null"}]})
     hold: HoldKey = None
+    force: bool = Field(False, strict=True, description="admin only: enter a node even if "
+                        "a disruption budget would be exceeded (the audit records it)")
 
 
 class EnterBody(NodeEnterBody):
@@ -453,3 +455,4 @@ class SubscriberBody(Body):
         description="service names to hear about; omitted: all public maintenance")
     language: str | None = Field(None, min_length=2, max_length=16,
                                  pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+
