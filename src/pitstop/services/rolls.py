@@ -54,7 +54,8 @@ def roll_json(rt: Runtime, row: RowMapping, steps: Sequence[RowMapping]) -> dict
         "in_maintenance": [_name(t) for t in held_by_roll(rt, row["id"])],
         "steps": [{"node": _name(s["node"]), "status": s["status"], "attempts": s["attempts"],
                    "started_at": s["started_at"], "finished_at": s["finished_at"],
-                   "message": s["message"]} for s in steps],
+                   "command_ok_at": s["command_ok_at"], "message": s["message"]}
+                  for s in steps],
     }
 
 
@@ -140,19 +141,20 @@ async def _choice(conn: AsyncConnection, rt: Runtime, row: RowMapping,
                         budgets.unavailable_nodes(rt.state, now) | starting)
 
 
-async def _try_claim(rt: Runtime, roll_id: int, driver: str) -> tuple[rules.Choice, bool]:
-    """One attempt: (the choice, whether this call claimed its node)."""
+async def _try_claim(rt: Runtime, roll_id: int, driver: str
+                     ) -> tuple[rules.Choice, RowMapping | None]:
+    """One attempt: (the choice, the step this call claimed, if it did)."""
     now = clock.now()
     async with rt.db.write() as conn:
         row, steps = await _load(conn, roll_id)
         _driven_by(row, driver)
         choice = await _choice(conn, rt, row, steps, now)
         if choice.next is not rules.Next.START:
-            return choice, False
+            return choice, None
         # Another claim of this roll (another replica) got there first: ask again.
         if not await rolls_q.bump_roll(conn=conn, roll_id=roll_id, version=row["version"],
                                        values={"updated_at": now}):
-            return choice, False
+            return choice, None
         step = next(s for s in steps if s["node"] == choice.node)
         await rolls_q.move_step(conn=conn, roll_id=roll_id, node=step["node"],
                                 expected=rules.PENDING, values={
@@ -162,7 +164,7 @@ async def _try_claim(rt: Runtime, roll_id: int, driver: str) -> tuple[rules.Choi
         events = await rt.eventlog.record(conn, [_step_event(roll_id, step["node"],
                                                              rules.ENTERING, None, now)])
     rt.publish(events)
-    return choice, True
+    return choice, step
 
 
 def _step_event(roll_id: int, target: str, status: str, message: str | None,
@@ -176,12 +178,14 @@ async def claim_step(*, rt: Runtime, roll_id: int, driver: str, wait_s: float
     """The next node for ``driver`` to take through maintenance (its step now
     ``entering``), waiting up to ``wait_s`` (woken by changes) while the roll or a budget
     is at its limit. ``next`` says what happened: start, wait (the wait ran out: ask
-    again), finished (nothing left to start) or stopped (a step failed)."""
+    again), finished (nothing left to start) or stopped (a step failed).
+    ``command_done``: the node's command succeeded before (its health check failed), so the
+    driver checks it again without running the command twice."""
     loop_until = clock.monotonic() + min(wait_s, rt.settings.max_wait_ms / 1000)
     while True:
         generation = rt.state.generation
         choice, claimed = await _try_claim(rt, roll_id, driver)
-        if claimed or choice.next in (rules.Next.FINISHED, rules.Next.STOPPED):
+        if claimed is not None or choice.next in (rules.Next.FINISHED, rules.Next.STOPPED):
             break
         remaining = loop_until - clock.monotonic()
         if choice.next is rules.Next.WAIT and remaining <= 0:
@@ -189,7 +193,8 @@ async def claim_step(*, rt: Runtime, roll_id: int, driver: str, wait_s: float
         if choice.next is rules.Next.WAIT:
             await rt.state.wait_for(lambda g=generation: rt.state.generation != g, remaining)
     out: dict[str, Any] = {"next": str(choice.next), "why": choice.why,
-                           "node": _name(choice.node) if choice.node else None}
+                           "node": _name(choice.node) if choice.node else None,
+                           "command_done": bool(claimed and claimed["command_ok_at"])}
     if choice.breach is not None:
         out["budget"] = budgets.budget_json(choice.breach.budget)
     return out
@@ -217,6 +222,8 @@ async def advance_step(*, rt: Runtime, roll_id: int, node: str, driver: str, to:
         values: dict[str, Any] = {"status": to, "message": message}
         if to in (rules.DONE, rules.FAILED):
             values["finished_at"] = now
+        if to == rules.CHECKING and step["status"] == rules.RUNNING:
+            values["command_ok_at"] = now  # the driver reports checking after exit 0
         if not await rolls_q.move_step(conn=conn, roll_id=roll_id, node=step["node"],
                                        expected=step["status"], values=values):
             raise Conflict(f"the step of {node} changed meanwhile; read the roll again",

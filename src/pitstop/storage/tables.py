@@ -389,4 +389,6 @@ roll_steps = Table(
     Column("started_at", UTCDateTime),
     Column("finished_at", UTCDateTime),
     Column("message", Text),
+    # When its command last exited 0: a resumed step is only checked again, never re-run.
+    Column("command_ok_at", UTCDateTime),
 )

@@ -20,6 +20,8 @@ class RollStep(Shape):
     attempts: int = Field(description="how many times the step was started")
     started_at: datetime | None
     finished_at: datetime | None
+    command_ok_at: datetime | None = Field(description="when its command last succeeded: a "
+                                           "resumed step only runs the health check again")
     message: str | None = Field(description="what its driver said last (why it failed)")
 
 
@@ -63,6 +65,8 @@ class Claim(Shape):
                     "stopped (a step failed)")
     node: str | None
     why: str
+    command_done: bool = Field(description="the node's command succeeded before: check it "
+                               "again, do not run the command twice")
     budget: BudgetRef | None = None
 
 

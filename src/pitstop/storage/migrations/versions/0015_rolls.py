@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column("started_at", UTCDateTime),
         sa.Column("finished_at", UTCDateTime),
         sa.Column("message", sa.Text),
+        sa.Column("command_ok_at", UTCDateTime),
         sa.PrimaryKeyConstraint("roll_id", "node", name="pk_roll_steps"),
         sa.ForeignKeyConstraint(["roll_id"], ["rolls.id"], ondelete="CASCADE",
                                 name="fk_roll_steps_roll_id_rolls"),
