@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from pitstop.api.schemas import Body, BodyWaitMs, Labels, Reason
+from pitstop.api.schemas import Body, BodyWaitMs, JsonInt, Labels, Reason
 from pitstop.domain.targets import HOLD_KEY_PATTERN
 
 Driver = Annotated[str, Field(min_length=1, max_length=64, pattern=HOLD_KEY_PATTERN,
@@ -15,7 +15,7 @@ Driver = Annotated[str, Field(min_length=1, max_length=64, pattern=HOLD_KEY_PATT
 
 class RollBody(Body):
     selector: Labels = Field(min_length=1, description="every label must match")
-    max_unavailable: int = Field(1, ge=1, le=1000)
+    max_unavailable: JsonInt = Field(1, ge=1, le=1000)
     reason: Reason
     command: list[Annotated[str, Field(max_length=4000)]] = Field(
         min_length=1, max_length=200, description="what the driver runs per node ({node} "
@@ -43,4 +43,4 @@ class ResumeBody(Body):
 
 class BudgetBody(Body):
     selector: Labels = Field(min_length=1, description="every label must match")
-    max_unavailable: int = Field(ge=0, le=100_000)
+    max_unavailable: JsonInt = Field(ge=0, le=100_000)

@@ -88,6 +88,7 @@ WallOrInstant = Annotated[datetime, AfterValidator(_in_range)]
 Day = Annotated[date, AfterValidator(_day_in_range)]
 WaitMs = Annotated[int, Field(ge=0, le=3_600_000, description="wait up to this long for safe")]
 BodyWaitMs = Annotated[WaitMs, BeforeValidator(_json_integer)]
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]  # true or "5" refused
 
 
 class Body(BaseModel):
