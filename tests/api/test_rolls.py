@@ -7,6 +7,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from pitstop.api.models.rolls import Budget, BudgetList, Claim, Roll, RollList
+
 pytestmark = pytest.mark.usefixtures("frozen")
 D1, D2 = "drv-1", "drv-2"
 
@@ -109,3 +111,21 @@ async def test_a_roll_waits_for_a_disruption_budget(admin):
     held = await _claim(admin, rid)
     assert held["next"] == "wait" and held["budget"]["key"] == "role=db"
     assert "db-1" in held["why"]
+
+
+async def test_answers_fit_their_models(admin, operator):
+    roll = await _roll(admin, ["n1", "n2"], 1, role="db")
+    Roll.model_validate(roll)
+    await admin.put("/v1/disruption-budgets", json={"selector": {"role": "db"},
+                                                    "max_unavailable": 1})
+    Claim.model_validate(await _claim(admin, roll["id"]))
+    await admin.post("/v1/nodes/n1/maintenance/enter", json={"reason": "k", "hold": "roll-1"})
+    Claim.model_validate(await _claim(admin, roll["id"]))  # waiting, with its budget
+    Roll.model_validate((await _move(admin, roll["id"], "n1", "draining")).json())
+    RollList.model_validate((await operator.get("/v1/rolls")).json())
+    BudgetList.model_validate((await operator.get("/v1/disruption-budgets")).json())
+    Budget.model_validate((await admin.put("/v1/disruption-budgets", json={
+        "selector": {"role": "db"}, "max_unavailable": 2})).json())
+    bad = await admin.put("/v1/disruption-budgets", json={"selector": {"role": "db"},
+                                                          "max_unavailable": True})
+    assert bad.status_code == 422
