@@ -66,7 +66,8 @@ class Driver:
         self.id, self.hold = roll["id"], roll["hold"]
         self.drain_timeout_s = drain_timeout_s
         self.signum: int | None = None
-        self.stopped = threading.Event()
+        self.stopped = threading.Event()  # a signal: every worker stops what it does
+        self.halted = False  # the server refused a claim: no new node starts
         self.failures: list[str] = []
         self.kept: list[str] = []
         self._said: set[str] = set()
@@ -98,7 +99,7 @@ class Driver:
 
     def _work(self) -> None:
         with self.ctx.client() as client:
-            while not self.stopped.is_set():
+            while not self.stopped.is_set() and not self.halted:
                 try:
                     claim = client.claim_roll_step(self.id, self.driver,
                                                    wait_ms=CLAIM_WAIT_MS)
@@ -120,7 +121,7 @@ class Driver:
     def _give_up(self, message: str) -> None:
         self.failures.append(message)
         self.say(None, f"error: {message}", error=True)
-        self.stopped.set()
+        self.halted = True
 
     def _move(self, client: Client, node: str, status: str, message: str | None = None
               ) -> None:

@@ -60,10 +60,11 @@ async def check_enter(conn: AsyncConnection, rt: Runtime, target: str, *, force:
     budget; with ``force`` (an admin's), return the breach for the audit instead."""
     if rt.state.targets.get(target) is None or rt.state.targets[target].kind != "node":
         return None
-    budgets = await current_budgets(conn)
+    budgets = [budget_from_row(r) for r in await rolls_q.locked_budgets(conn=conn)]
     if not budgets:
         return None
-    breach = breached(budgets, target, node_labels(rt.state), unavailable_nodes(rt.state, now))
+    down = unavailable_nodes(rt.state, now) | await rolls_q.switched_nodes(conn=conn, now=now)
+    breach = breached(budgets, target, node_labels(rt.state), down)
     if breach is None or force:
         return breach
     raise BudgetExceeded(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop.storage.tables import disruption_budgets as budgets
 from pitstop.storage.tables import roll_steps as steps
-from pitstop.storage.tables import rolls
+from pitstop.storage.tables import rolls, targets
 
 LIMIT = 100
 
@@ -97,5 +98,17 @@ async def delete_budget(*, conn: AsyncConnection, key: str) -> bool:
     return result.rowcount == 1
 
 
-async def count_budgets(*, conn: AsyncConnection) -> int:
-    return int((await conn.execute(select(func.count()).select_from(budgets))).scalar_one())
+async def locked_budgets(*, conn: AsyncConnection) -> list[RowMapping]:
+    """Every budget, locked until the transaction ends: enters checked against the same
+    budgets on two replicas take turns (SQLite's one writer does so anyway)."""
+    stmt = select(budgets).order_by(budgets.c.key).with_for_update()
+    return list((await conn.execute(stmt)).mappings())
+
+
+async def switched_nodes(*, conn: AsyncConnection, now: datetime) -> set[str]:
+    """Node targets whose switch is on and not expired, as committed: what another
+    replica entered a moment ago, before its event reached this one's memory."""
+    stmt = select(targets.c.id).where(
+        targets.c.kind == "node", targets.c.maint_on.is_(True),
+        or_(targets.c.maint_expires_at.is_(None), targets.c.maint_expires_at > now))
+    return set((await conn.execute(stmt)).scalars())
