@@ -63,3 +63,28 @@ def test_the_fleet_page_shows_a_rolls_progress_live(pages, api):
     phone.goto(pages.server.url + "/console/fleet")
     expect(phone.get_by_test_id("roll-1")).to_contain_text("Failed")
     screenshot(phone, "console-fleet-roll")
+
+
+def test_a_budget_refusal_in_the_console_offers_an_admin_the_override(pages, api):
+    for name in ("db-1", "db-2"):
+        assert api.post("/v1/nodes", json={"name": name, "labels": {"role": "db"}}
+                        ).status_code == 201
+    api.put("/v1/disruption-budgets", json={"selector": {"role": "db"}, "max_unavailable": 1})
+    api.post("/v1/nodes/db-1/maintenance/enter", json={"reason": "kernel"})
+    page = pages.login(pages.open("/console/login"))
+    page.goto(pages.server.url + "/console/fleet")
+    row = page.get_by_test_id("node-db-2")
+    row.get_by_role("button", name="Enter maintenance").click()
+    dialog = page.get_by_role("dialog")
+    override = dialog.get_by_label("Enter anyway, over the disruption budget")
+    expect(override).to_be_hidden()
+    dialog.get_by_label("Reason", exact=True).fill("Disk is dying")
+    dialog.get_by_role("button", name="Enter maintenance").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("disruption budget role=db allows 1")
+    expect(dialog.get_by_role("alert")).to_contain_text("node:db-1")
+    override.check()
+    screenshot(page, "console-budget-override")
+    dialog.get_by_role("button", name="Enter maintenance").click()
+    expect(row.get_by_test_id("maintenance-badge")).to_have_text("Maintenance")
+    rows = api.get("/v1/history", params={"target": "node:db-2"}).json()["items"]
+    assert rows[0]["details"]["budget_overridden"]["budget"]["key"] == "role=db"

@@ -68,8 +68,8 @@ async def check_enter(conn: AsyncConnection, rt: Runtime, target: str, *, force:
     if breach is None or force:
         return breach
     raise BudgetExceeded(
-        f"entering {target} would break a disruption budget: {budget_text(breach)}; wait for "
-        "one to exit maintenance, or (admins) force it with force: true (audited)",
+        f"entering {target} is refused: {budget_text(breach)}; wait for one to exit "
+        "maintenance, or (admins) force it with force: true (audited)",
         **breach_json(breach))
 
 
