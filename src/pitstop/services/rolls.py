@@ -219,28 +219,39 @@ async def advance_step(*, rt: Runtime, roll_id: int, node: str, driver: str, to:
         _driven_by(row, driver)
         step = _step(steps, roll_id, node)
         rules.move(step["status"], to)
-        values: dict[str, Any] = {"status": to, "message": message}
-        if to in (rules.DONE, rules.FAILED):
-            values["finished_at"] = now
-        if to == rules.CHECKING and step["status"] == rules.RUNNING:
-            values["command_ok_at"] = now  # the driver reports checking after exit 0
         if not await rolls_q.move_step(conn=conn, roll_id=roll_id, node=step["node"],
-                                       expected=step["status"], values=values):
+                                       expected=step["status"],
+                                       values=_step_values(step, to, message, now)):
             raise Conflict(f"the step of {node} changed meanwhile; read the roll again",
                            roll=roll_id, node=node)
         events = [_step_event(roll_id, step["node"], to, message, now)]
-        after = [to if s is step else s["status"] for s in steps]
-        ended = _ending(to, after)
+        ended = _ending(to, [to if s is step else s["status"] for s in steps])
         if ended:
-            await audit_q.append_audit(
-                conn=conn, at=now, actor=actor, action=f"roll.{ended}", target=step["node"],
-                reason=message, details={"roll": roll_id, "node": node})
-            events.append(Event(f"roll.{ended}", None, now, {"roll": roll_id, "node": node,
-                                                            "message": message}))
+            events.append(await _roll_ended(conn, ended, roll_id, step["node"], message,
+                                            actor, now))
         events = await rt.eventlog.record(conn, events)
         out = roll_json(rt, *await _load(conn, roll_id))
     rt.publish(events)
     return out
+
+
+def _step_values(step: RowMapping, to: str, message: str | None, now: datetime
+                 ) -> dict[str, Any]:
+    values: dict[str, Any] = {"status": to, "message": message}
+    if to in (rules.DONE, rules.FAILED):
+        values["finished_at"] = now
+    if to == rules.CHECKING and step["status"] == rules.RUNNING:
+        values["command_ok_at"] = now  # the driver reports checking after exit 0
+    return values
+
+
+async def _roll_ended(conn: AsyncConnection, ended: str, roll_id: int, target: str,
+                      message: str | None, actor: str, now: datetime) -> Event:
+    """Audit ``roll.failed`` or ``roll.finished``; the event that says so."""
+    data = {"roll": roll_id, "node": _name(target), "message": message}
+    await audit_q.append_audit(conn=conn, at=now, actor=actor, action=f"roll.{ended}",
+                               target=target, reason=message, details=data)
+    return Event(f"roll.{ended}", None, now, data)
 
 
 def _ending(to: str, statuses: list[str]) -> str | None:
@@ -249,6 +260,19 @@ def _ending(to: str, statuses: list[str]) -> str | None:
     if to == rules.DONE and rules.roll_status(statuses) == "done":
         return "finished"
     return None
+
+
+def _resumable(roll_id: int, steps: list[RowMapping], take_over: bool) -> list[RowMapping]:
+    """The steps in progress a resume takes over; Conflict when it may not resume."""
+    active = [s for s in steps if s["status"] in rules.ACTIVE]
+    if active and not take_over:
+        raise Conflict(
+            f"roll {roll_id} has steps in progress ("
+            + ", ".join(_name(s["node"]) for s in active) + "): its driver is still at "
+            "work; resume once they end, or take over with --take-over", roll=roll_id)
+    if rules.roll_status(s["status"] for s in steps) == "done":
+        raise Conflict(f"roll {roll_id} is done; nothing to resume", roll=roll_id)
+    return active
 
 
 async def resume_roll(*, rt: Runtime, roll_id: int, driver: str, actor: str,
@@ -262,14 +286,7 @@ async def resume_roll(*, rt: Runtime, roll_id: int, driver: str, actor: str,
     now = clock.now()
     async with rt.db.write() as conn:
         row, steps = await _load(conn, roll_id)
-        active = [s for s in steps if s["status"] in rules.ACTIVE]
-        if active and not take_over:
-            raise Conflict(
-                f"roll {roll_id} has steps in progress ("
-                + ", ".join(_name(s["node"]) for s in active) + "): its driver is still at "
-                "work; resume once they end, or take over with --take-over", roll=roll_id)
-        if rules.roll_status(s["status"] for s in steps) == "done":
-            raise Conflict(f"roll {roll_id} is done; nothing to resume", roll=roll_id)
+        active = _resumable(roll_id, steps, take_over)
         if not await rolls_q.bump_roll(conn=conn, roll_id=roll_id, version=row["version"],
                                        values={"driver": driver, "updated_at": now}):
             raise Conflict(f"roll {roll_id} was resumed by another call meanwhile",
