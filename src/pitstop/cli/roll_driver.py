@@ -94,7 +94,8 @@ class Driver:
                 self.say(None, f"interrupted by {stop}; stopping every node in progress",
                          error=True)
                 for worker in workers:
-                    worker.join()
+                    if worker.ident is not None:  # the signal may come before all started
+                        worker.join()
         return self.signum
 
     def _work(self) -> None:
