@@ -29,6 +29,7 @@ from pitstop.api import (
     notifications,
     openapi,
     problems,
+    rolls,
     services,
     silences,
     statuspage,
@@ -137,7 +138,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
     _route(app, [module.router for module in (
         problems, health, targets, leases, windows, services, calendar, statuspage, badges,
-        branding, feeds, nodes, agent, stream, history, tokens, updates, notifications,
+        branding, feeds, nodes, rolls, agent, stream, history, tokens, updates, notifications,
         subscribers, silences, deploy, metrics, pages, subscribe_pages, console, fleet, plans,
         embed, admin)] + [branding.public])
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

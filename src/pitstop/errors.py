@@ -80,6 +80,11 @@ class Forbidden(PitstopError):
     pass
 
 
+class BudgetExceeded(Forbidden):
+    """Entering a node would put more nodes matching a disruption budget's selector in
+    maintenance than it allows; ``budget`` names it, ``in_maintenance`` the nodes counted."""
+
+
 class RateLimited(PitstopError):
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail, retry_after=retry_after)

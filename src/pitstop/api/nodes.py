@@ -89,10 +89,12 @@ async def set_config(rt: RT, who: Operator, name: NodeName,
 @router.post("/{name}/maintenance/enter", response_model=NodeMaintenanceChange,
              responses=problems(404))
 async def enter(rt: RT, who: Admin, name: NodeName, body: NodeEnterBody) -> Response:
-    """Admin only. The answer counts the workloads its agent runs (they will be stopped)."""
+    """Admin only. The answer counts the workloads its agent runs (they will be stopped).
+    A disruption budget it would exceed refuses it (403 disruption-budget) unless
+    ``force``."""
     result = await nodes.toggle(rt=rt, name=name, enter=True, reason=body.reason,
                                 actor=who.name, hold=body.hold,
-                                public_message=body.public_message)
+                                public_message=body.public_message, force=body.force)
     return json_response(_toggled(rt, name, result))
 
 

@@ -34,6 +34,7 @@ MAPPING: list[tuple[type[errors.PitstopError], int, str, str]] = [
     (errors.InMaintenance, 503, "maintenance", "Target in maintenance"),
     (errors.MaintenanceSoon, 503, "maintenance-soon", "Maintenance starts before the work ends"),
     (errors.Unauthorized, 401, "unauthorized", "Unauthorized"),
+    (errors.BudgetExceeded, 403, "disruption-budget", "Disruption budget exceeded"),
     (errors.Forbidden, 403, "forbidden", "Forbidden"),
     (errors.RateLimited, 429, "rate-limited", "Too many requests"),
     (errors.ChannelFailed, 502, "channel-failed", "The channel's receiver failed"),
@@ -58,6 +59,11 @@ DOCS = {
                    "`Retry-After` says when to retry, if the end is known.",
     "unauthorized": "Missing, invalid or revoked token. Send 'Authorization: Bearer <token>'.",
     "forbidden": "The token's role does not allow this request.",
+    "disruption-budget": "Entering this node would put more nodes matching a disruption "
+                         "budget in maintenance than it allows. `budget` names it (its "
+                         "selector and `max_unavailable`), `in_maintenance` the nodes it "
+                         "counts. Wait for one to exit, or (admins) send `force: true`: the "
+                         "audit records the budget as overridden.",
     "rate-limited": "Too many requests: failed authentications, an agent polling too fast, "
                     "or subscribe requests. Wait `Retry-After` seconds.",
     "internal": "An unexpected server error; the server log has the details.",

@@ -88,6 +88,7 @@ WallOrInstant = Annotated[datetime, AfterValidator(_in_range)]
 Day = Annotated[date, AfterValidator(_day_in_range)]
 WaitMs = Annotated[int, Field(ge=0, le=3_600_000, description="wait up to this long for safe")]
 BodyWaitMs = Annotated[WaitMs, BeforeValidator(_json_integer)]
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]  # true or "5" refused
 
 
 class Body(BaseModel):
@@ -112,6 +113,8 @@ class NodeEnterBody(Body):
         json_schema_extra={"anyOf": [{"type": "string", "maxLength": 2000,
                                       "pattern": BLANK_OR_TRIMMED_500}, {"type": "null"}]})
     hold: HoldKey = None
+    force: bool = Field(False, strict=True, description="admin only: enter a node even if "
+                        "a disruption budget would be exceeded (the audit records it)")
 
 
 class EnterBody(NodeEnterBody):

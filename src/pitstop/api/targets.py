@@ -97,9 +97,13 @@ async def enter(rt: RT, who: Operator, target: TargetId, body: EnterBody) -> Res
     """Take a hold on the target's maintenance switch (a node's needs an admin); with
     ``wait_ms``, answer once it is safe to deploy or the wait runs out (``waited``)."""
     _node_needs_admin(rt, who, target)
+    if body.force and who.role != "admin":
+        raise Forbidden(f"token {who.name!r} has role {who.role}; overriding a disruption "
+                        "budget needs an admin token", role=who.role)
     result = await maintenance.enter_and_wait(
         rt=rt, target=target, reason=body.reason, actor=who.name, expires_at=body.expires_at,
-        wait_s=(body.wait_ms or 0) / 1000, hold=body.hold, public_message=body.public_message)
+        wait_s=(body.wait_ms or 0) / 1000, hold=body.hold, public_message=body.public_message,
+        force=body.force)
     return json_response(result.to_json())
 
 

@@ -8,12 +8,14 @@ import typer
 
 from pitstop import __version__
 from pitstop.cli import (
+    budgets,
     channels,
     deploy,
     leases,
     maintenance,
     nodes,
     occurrences,
+    roll,
     server,
     silences,
     subscribers,
@@ -57,12 +59,14 @@ def root(
 server.register(app)
 maintenance.register(app)
 deploy.register(app)
+roll.register(app)
 app.add_typer(tokens.app, name="token")
 app.add_typer(work.app, name="work")
 app.add_typer(leases.app, name="leases")
 app.add_typer(windows.app, name="windows")
 app.add_typer(occurrences.app, name="occurrences")
 app.add_typer(nodes.app, name="nodes")
+app.add_typer(budgets.app, name="budgets")
 app.add_typer(targets.app, name="targets")
 app.add_typer(targets.services_app, name="services")
 app.add_typer(updates.app, name="update")

@@ -100,9 +100,9 @@ def rotate_token(ctx: typer.Context, name: str, json_: Json = False) -> None:
 
 
 def _toggle(ctx: typer.Context, name: str, reason: str, enter: bool, json_: bool,
-            every: bool = False) -> None:
+            every: bool = False, force: bool = False) -> None:
     data = call(ctx, lambda c: c.node_maintenance(name, enter=enter, reason=reason,
-                                                  all=every))
+                                                  all=every, force=force))
     if json_:
         print_json(data)
         return
@@ -113,9 +113,11 @@ def _toggle(ctx: typer.Context, name: str, reason: str, enter: bool, json_: bool
 
 
 @app.command()
-def enter(ctx: typer.Context, name: str, reason: Reason, json_: Json = False) -> None:
+def enter(ctx: typer.Context, name: str, reason: Reason, json_: Json = False,
+          force: Annotated[bool, typer.Option(help="enter even beyond a disruption budget "
+                                                   "(audited)")] = False) -> None:
     """Put a node into maintenance (admin): its agent stops its workloads."""
-    _toggle(ctx, name, reason, True, json_)
+    _toggle(ctx, name, reason, True, json_, force=force)
 
 
 @app.command("exit")

@@ -19,10 +19,11 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 GRACE_S = 10.0
+POLL_S = 0.2  # how soon a command run from a thread hears that the CLI stops
 EXIT_NOT_FOUND = 127
 EXIT_NOT_EXECUTABLE = 126
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -147,3 +148,18 @@ def _stop(process: subprocess.Popen[bytes], signum: int) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def run_until(command: list[str], stopping: Callable[[], int | None]) -> int:
+    """Run ``command`` to its end and return its exit code, from a thread other than the
+    main one (which alone gets signals): once ``stopping()`` names a signal, the command
+    gets it, ``GRACE_S`` to finish, then SIGKILL."""
+    process = _start(command)
+    while True:
+        try:
+            return process.wait(POLL_S)
+        except subprocess.TimeoutExpired:
+            signum = stopping()
+            if signum is not None:
+                _stop(process, signum)
+                return process.wait()

@@ -12,6 +12,7 @@ from pitstop.sdk.clock import SYSTEM, Clock
 from pitstop.sdk.errors import Unreachable, error_from_response
 from pitstop.sdk.holds import AsyncMaintenanceHold, MaintenanceHold
 from pitstop.sdk.leases import AsyncLease, Lease
+from pitstop.sdk.rolls import RollsApi
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 Json = dict[str, Any]
@@ -47,11 +48,15 @@ def _timeout_for(base: httpx.Timeout, request: _Request) -> httpx.Timeout | None
     return httpx.Timeout((base.read or 30.0) + wait_ms / 1000)
 
 
-class _Api:
+class _Api(RollsApi):
     """Every endpoint, once. ``_send`` is sync in Client and async in AsyncClient."""
 
     def _send(self, request: _Request) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def _call(self, method: str, path: str, json: Any = None,
+              params: dict[str, Any] | None = None) -> Any:
+        return self._send(_Request(method, path, json, params))
 
     def health(self) -> Any:
         return self._send(_Request("GET", "/health"))
@@ -225,9 +230,12 @@ class _Api:
                                    {"selector": {"labels": labels}, "config": config}))
 
     def node_maintenance(self, name: str, *, enter: bool, reason: str,
-                         hold: str | None = None, all: bool = False) -> Any:
+                         hold: str | None = None, all: bool = False,
+                         force: bool = False) -> Any:
+        """``force`` (admin): enter even beyond a disruption budget (audited)."""
         action = "enter" if enter else "exit"
-        body = {"reason": reason, "hold": hold, "all": (all or None) if not enter else None}
+        body = {"reason": reason, "hold": hold, "all": (all or None) if not enter else None,
+                "force": (force or None) if enter else None}
         return self._send(_Request("POST", f"/v1/nodes/{name}/maintenance/{action}",
                                    {k: v for k, v in body.items() if v is not None}))
 

@@ -19,6 +19,7 @@ from pitstop.domain.targets import (
     validate_reason,
 )
 from pitstop.errors import Conflict, InvalidInput, NotFound
+from pitstop.services import budgets
 from pitstop.services.events import Event
 from pitstop.services.records import (
     hold_to_json,
@@ -145,9 +146,13 @@ def _holders_text(switch: Switch | None) -> str:
 async def enter_maintenance(
     *, rt: Runtime, target: str, reason: str, actor: str, expires_at: datetime | None = None,
     action: str = "maintenance.entered", hold: str | None = None,
-    public_message: str | None = None,
+    public_message: str | None = None, force: bool = False,
 ) -> SwitchResult:
     """Take the caller's hold on ``target``'s switch, turning it on if it was off.
+
+    A node that would newly go into maintenance beyond a disruption budget is refused
+    (BudgetExceeded); ``force`` (an admin's, checked by the route) enters anyway, and the
+    audit entry records the budget as overridden.
 
     A second holder joins the maintenance (recorded, with who and why); the same hold taken
     again changes nothing. The transaction holds the target's row exclusively, so every
@@ -168,15 +173,18 @@ async def enter_maintenance(
         before = switch_from_row(row)
         mine = Hold(actor, reason, now, expires_at, public, key)
         after, change = take(before, mine, target, now)
+        breach = (await budgets.check_enter(conn, rt, target, force=force, now=now)
+                  if change is Change.ENTERED else None)
         if change is not Change.UNCHANGED:
             row, record = await _save(conn, row, after, now)
             joined = change is Change.JOINED
+            overridden = {"budget_overridden": budgets.breach_json(breach)} if breach else {}
             events.append(await _record(
                 conn, action=_verb(action, "joined") if joined else action,
                 event="maintenance.joined" if joined else "maintenance.entered",
                 actor=actor, reason=reason, record=record, now=now,
                 details={"before": switch_json(before), "after": switch_json(after),
-                         "hold": hold_to_json(mine)},
+                         "hold": hold_to_json(mine), **overridden},
                 data=_event_data(key, after if joined else None)))
         in_flight = await leases_q.active_leases(
             conn=conn, targets=None if target == PLATFORM else (target,))
@@ -284,14 +292,14 @@ def next_switch_expiry(rt: Runtime) -> datetime | None:
 async def enter_and_wait(
     *, rt: Runtime, target: str, reason: str, actor: str,
     expires_at: datetime | None = None, wait_s: float = 0, hold: str | None = None,
-    public_message: str | None = None,
+    public_message: str | None = None, force: bool = False,
 ) -> SwitchResult:
     """Enter maintenance and, with ``wait_s``, wait for the target to drain (at most the
     server's ``max_wait_ms``); the result describes the target as it is when the call
     returns."""
     result = await enter_maintenance(rt=rt, target=target, reason=reason, actor=actor,
                                      expires_at=expires_at, hold=hold,
-                                     public_message=public_message)
+                                     public_message=public_message, force=force)
     if not wait_s:
         return result
     safe = await wait_until_drained(rt=rt, target=target, timeout_s=_capped(rt, wait_s))

@@ -217,14 +217,14 @@ def names_matching(rt: Runtime, labels: dict[str, str]) -> list[str]:
 
 async def toggle(*, rt: Runtime, name: str, enter: bool, reason: str, actor: str,
                  hold: str | None = None, public_message: str | None = None,
-                 every: bool = False) -> maintenance.SwitchResult:
+                 every: bool = False, force: bool = False) -> maintenance.SwitchResult:
     """Enter or exit maintenance for one node, audited as node.maintenance_entered/exited
     (and _joined/_left for a second holder)."""
     target = get_node(rt.state, str(node_id(name))).target
     if enter:
         return await maintenance.enter_maintenance(
             rt=rt, target=target, reason=reason, actor=actor, hold=hold,
-            public_message=public_message, action="node.maintenance_entered")
+            public_message=public_message, action="node.maintenance_entered", force=force)
     return await maintenance.exit_maintenance(rt=rt, target=target, reason=reason, actor=actor,
                                               hold=hold, every=every,
                                               action="node.maintenance_exited")

@@ -399,3 +399,51 @@ rate_limits = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_rate_limits_updated_at", "updated_at"),
 )
+
+# Disruption budgets (0015): at most ``max_unavailable`` nodes matching ``selector`` in
+# maintenance at once. ``key`` is the selector's canonical text (``rack=b,role=db``).
+disruption_budgets = Table(
+    "disruption_budgets",
+    metadata,
+    Column("key", String(400), primary_key=True),
+    Column("selector", Json, nullable=False),
+    Column("max_unavailable", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(100), nullable=False),
+)
+
+# Rolling maintenance (0015): the nodes matching ``selector`` in maintenance at most
+# ``max_unavailable`` at a time. ``driver`` is the CLI run driving it (None when nobody
+# does: finished, stopped by a failure, or not yet resumed); ``version`` moves on every
+# claim, so claims of the same roll serialize (a conditional update on it).
+rolls = Table(
+    "rolls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("selector", Json, nullable=False),
+    Column("max_unavailable", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("command", Json, nullable=False),
+    Column("check", Text),
+    Column("driver", String(64)),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+roll_steps = Table(
+    "roll_steps",
+    metadata,
+    Column("roll_id", Integer, ForeignKey("rolls.id", ondelete="CASCADE"), primary_key=True),
+    Column("node", String(80), primary_key=True),  # the node's target id
+    Column("position", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("started_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    Column("message", Text),
+    # When its command last exited 0: a resumed step is only checked again, never re-run.
+    Column("command_ok_at", UTCDateTime),
+)

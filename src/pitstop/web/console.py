@@ -102,10 +102,12 @@ async def _changes(rt: Runtime) -> AsyncIterator[bytes]:
     """``event: change`` after any change to what this replica knows (leases included),
     at most one per ``COALESCE_S``; keepalives in between."""
     yield b"retry: 3000\n\n"
+    seen = rt.state.generation
     while True:
-        seen = rt.state.generation
         changed = await rt.state.wait_for(
             lambda seen=seen: rt.state.generation != seen, KEEPALIVE_S)
+        if changed:  # what changes while we wait out COALESCE_S is signalled after it
+            seen = rt.state.generation
         yield b"event: change\ndata: {}\n\n" if changed else b": keepalive\n\n"
         if changed:
             await asyncio.sleep(COALESCE_S)

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from pitstop import clock
 from pitstop.api.deps import runtime_of
 from pitstop.api.params import AuditCursor
-from pitstop.services import history, nodes, silence_rules
+from pitstop.services import history, nodes, rolls, silence_rules
 from pitstop.services.agent import config_document
 from pitstop.services.nodes import NodeView
 from pitstop.storage.audit import HistoryFilter
@@ -20,6 +20,7 @@ from pitstop.web.common import current_session, render
 
 router = APIRouter(prefix="/console/fleet", include_in_schema=False)
 HISTORY_PAGE = 20
+ROLLS_SHOWN = 5
 
 
 def workload_names(config: dict[str, Any]) -> list[str]:
@@ -64,9 +65,11 @@ async def fleet_page(request: Request, partial: bool = False) -> Response:
     session = current_session(request)
     if session is None:
         return RedirectResponse("/console/login", 303)
-    views = nodes.list_nodes(runtime_of(request))
+    rt = runtime_of(request)
+    views = nodes.list_nodes(rt)
     return render(request, session, "fleet", "console/_fleet.html",
-                  {"rows": [node_row(v) for v in views], "matrix": matrix(views)},
+                  {"rows": [node_row(v) for v in views], "matrix": matrix(views),
+                   "rolls": await rolls.list_rolls(rt=rt, limit=ROLLS_SHOWN)},
                   partial, "Fleet")
 
 

@@ -2,9 +2,12 @@
 // (/v1/...), authenticated by the session cookie and carrying its CSRF token.
 "use strict";
 (function () {
-  // Send a change; null when it worked, else the message to show.
+  // Send a change; null when it worked, else the message to show (its problem type is
+  // kept in lastProblem).
+  let lastProblem = "";
   async function post(url, body, method = "POST") {
     const result = await window.pitstop.api(url, method, body);
+    lastProblem = result.ok ? "" : result.data.type || "";
     return result.ok ? null : window.pitstop.problemText(result.data);
   }
 
@@ -38,6 +41,8 @@
     form.reason.value = "";
     form.public_message.value = "";
     if (form.all) form.all.checked = false;
+    // Offered to admins only once a disruption budget refused this enter.
+    if (form.force) { form.force.checked = false; form.force.closest("label").hidden = true; }
     dialog.querySelectorAll("[data-enter-only]").forEach((el) => { el.hidden = !entering; });
     dialog.querySelectorAll("[data-exit-only]").forEach((el) => { el.hidden = entering; });
     form.dataset.entering = entering ? "1" : "";
@@ -73,11 +78,18 @@
         body.public_message = publicMessage;
       }
       if (!form.dataset.entering && form.all && form.all.checked) body.all = true;
+      if (form.dataset.entering && form.force && form.force.checked) body.force = true;
       const submit = dialog.querySelector("[data-submit]");
       submit.disabled = true;
       const error = await post(form.dataset.url, body);
       submit.disabled = false;
-      if (error) { showError(error); return; }
+      if (error) {
+        showError(error);
+        if (form.force && lastProblem.endsWith("/disruption-budget")) {
+          form.force.closest("label").hidden = false;
+        }
+        return;
+      }
       dialog.close();
       await window.pitstop.refresh();
     });
