@@ -60,7 +60,7 @@ async def get_target(request: Request, target: TargetId) -> Response:
     """The target's state: in maintenance or not, why, and its drain."""
     # Executors and dashboards poll this: a Direct route, answered from memory with the
     # encoded body cached until the state can next change.
-    principal_for(request, "read")
+    await principal_for(request, "read")
     rt, now = runtime_of(request), clock.now()
     if stale_as_of(rt) is not None:  # during an outage: marked, so not from the cache
         view = targets.describe_target(rt.state, target, now).to_json()

@@ -8,6 +8,7 @@ import typer
 
 from pitstop import __version__
 from pitstop.cli import (
+    admin,
     channels,
     deploy,
     leases,
@@ -57,6 +58,7 @@ server.register(app)
 maintenance.register(app)
 deploy.register(app)
 app.add_typer(tokens.app, name="token")
+app.add_typer(admin.app, name="admin")
 app.add_typer(work.app, name="work")
 app.add_typer(leases.app, name="leases")
 app.add_typer(windows.app, name="windows")

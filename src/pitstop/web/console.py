@@ -54,7 +54,7 @@ async def login(request: Request, token: Annotated[str, Form()] = "",
     response = RedirectResponse("/console", 303)
     try:
         sessions.check_login_csrf(request, rt, csrf)
-        sessions.log_in(request, response, rt, token)
+        await sessions.log_in(request, response, rt, token)
     except PitstopError as exc:
         status = 429 if isinstance(exc, RateLimited) else 403 if isinstance(
             exc, Forbidden) else 401
