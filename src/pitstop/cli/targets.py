@@ -1,4 +1,4 @@
-"""``pitstop targets list|show|create|relabel`` and ``pitstop services list|show|status``."""
+"""``pitstop targets list|show|create|relabel|delete`` and ``pitstop services list|show|status``."""
 
 from __future__ import annotations
 
@@ -75,6 +75,17 @@ def relabel(ctx: typer.Context, target: str, label: Labels = None,
             json_: Json = False) -> None:
     """Replace a target's labels (no --label: none)."""
     _put(ctx, target, label, json_, "relabelled")
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context, target: Annotated[str, typer.Argument(help="node:NAME or service:NAME")],
+    reason: Annotated[str, typer.Option(help="why (audited)")],
+) -> None:
+    """Delete a target that is not in maintenance, has no work in flight and that nothing
+    refers to any more (admin)."""
+    call(ctx, lambda c: c.delete_target(target, reason))
+    console.print(f"{target} deleted", highlight=False)
 
 
 @services_app.command("list")

@@ -70,6 +70,9 @@ class _Api:
     def put_target(self, target: str, labels: dict[str, str] | None = None) -> Any:
         return self._send(_Request("PUT", f"/v1/targets/{target}", {"labels": labels or {}}))
 
+    def delete_target(self, target: str, reason: str) -> Any:
+        return self._send(_Request("DELETE", f"/v1/targets/{target}", params={"reason": reason}))
+
     def enter(self, target: str, reason: str, *, expires_at: datetime | str | None = None,
               wait_ms: int | None = None, hold: str | None = None,
               public_message: str | None = None) -> Any:
