@@ -9,6 +9,7 @@ import typer
 from pitstop import __version__
 from pitstop.cli import (
     admin,
+    branding,
     channels,
     deploy,
     leases,
@@ -68,6 +69,8 @@ app.add_typer(targets.app, name="targets")
 app.add_typer(targets.services_app, name="services")
 app.add_typer(updates.app, name="update")
 app.add_typer(subscribers.app, name="subscribers")
+app.add_typer(branding.app, name="branding")
+app.add_typer(branding.groups_app, name="service-groups")
 app.add_typer(channels.channels_app, name="channels")
 app.add_typer(channels.subscriptions_app, name="subscriptions")
 app.add_typer(channels.deliveries_app, name="deliveries")
