@@ -5,16 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from pitstop.cli.common import call, console, print_json, when
+from pitstop.cli.common import Json, call, console, print_items, print_json, when
 from pitstop.cli.display import drain_view, state_line
 from pitstop.cli.nodes import _labels
 
 app = typer.Typer(help="Targets: the platform, nodes and services.", no_args_is_help=True)
 services_app = typer.Typer(help="Services and the realtime status their monitors report.",
                            no_args_is_help=True)
-Json = Annotated[bool, typer.Option("--json", help="print JSON")]
 Labels = Annotated[list[str] | None, typer.Option(
     "--label", "-l", help="key=value; repeatable")]
 Kind = Annotated[str | None, typer.Option(help="only platform, node or service")]
@@ -27,18 +25,11 @@ def _label_text(labels: dict[str, str]) -> str:
 @app.command("list")
 def list_(ctx: typer.Context, kind: Kind = None, json_: Json = False) -> None:
     """Every target (or one kind): maintenance, work in flight, labels."""
-    data = call(ctx, lambda c: c.list_targets(kind))
-    if json_:
-        print_json(data)
-        return
-    table = Table(box=None, pad_edge=False)
-    for column in ("id", "maintenance", "in flight", "labels", "updated"):
-        table.add_column(column)
-    for t in data["items"]:
-        table.add_row(t["id"], "MAINTENANCE" if t["in_maintenance"] else "-",
-                      str(t["drain"]["in_flight"]), _label_text(t["labels"]),
-                      when(t["updated_at"]))
-    console.print(table)
+    print_items(call(ctx, lambda c: c.list_targets(kind)), json_,
+                ("id", "maintenance", "in flight", "labels", "updated"),
+                lambda t: (t["id"], "MAINTENANCE" if t["in_maintenance"] else "-",
+                           str(t["drain"]["in_flight"]), _label_text(t["labels"]),
+                           when(t["updated_at"])))
 
 
 @app.command("show")
@@ -91,18 +82,13 @@ def delete(
 @services_app.command("list")
 def services_list(ctx: typer.Context, json_: Json = False) -> None:
     """Every service: what the status page displays, and what its monitor reports."""
-    data = call(ctx, lambda c: c.list_services())
-    if json_:
-        print_json(data)
-        return
-    table = Table(box=None, pad_edge=False)
-    for column in ("name", "displayed", "realtime", "message", "reported"):
-        table.add_column(column)
-    for s in data["items"]:
+    def row(s: dict[str, Any]) -> tuple[str, ...]:
         realtime: dict[str, Any] = s.get("realtime") or {}
-        table.add_row(s["name"], s["displayed"], realtime.get("status", "-"),
-                      realtime.get("message") or "-", when(realtime.get("at")))
-    console.print(table)
+        return (s["name"], s["displayed"], realtime.get("status", "-"),
+                realtime.get("message") or "-", when(realtime.get("at")))
+
+    print_items(call(ctx, lambda c: c.list_services()), json_,
+                ("name", "displayed", "realtime", "message", "reported"), row)
 
 
 @services_app.command("show")
