@@ -4,15 +4,17 @@ last admin token is lost (the API cannot help: it needs an admin token to make o
 from __future__ import annotations
 
 import socket
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pitstop.cli.common import console, fail, print_json
 from pitstop.cli.server import load_cli_settings, run_on_database
 from pitstop.errors import Conflict, PitstopError
-from pitstop.services.tokens import CreatedToken
 from pitstop.settings import Settings
+
+if TYPE_CHECKING:  # the server's modules load only when the command runs
+    from pitstop.services.tokens import CreatedToken
 
 app = typer.Typer(help="Server-side administration: run on the server's host, against its "
                   "database (PITSTOP_DATABASE_URL).", no_args_is_help=True)
