@@ -61,3 +61,6 @@ def test_targets_delete_needs_a_reason_and_says_what_refers_to_the_target(live):
     assert done.stdout.strip() == "service:old deleted"
     ids = [t["id"] for t in json.loads(live.cli("targets", "list", "--json").stdout)["items"]]
     assert ids == ["platform"]
+    gone = live.cli("targets", "delete", "service:old", "--reason", "again")
+    assert gone.returncode == 1
+    assert gone.stderr.strip() == "error: target 'service:old' does not exist"

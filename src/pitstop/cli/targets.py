@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
-from pitstop.cli.common import Json, call, console, print_items, print_json, when
+from pitstop.cli.common import Json, call, console, ctx_of, fail, print_items, print_json, when
 from pitstop.cli.display import drain_view, state_line
 from pitstop.cli.nodes import _labels
+from pitstop.sdk import PitstopError
 
 app = typer.Typer(help="Targets: the platform, nodes and services.", no_args_is_help=True)
 services_app = typer.Typer(help="Services and the realtime status their monitors report.",
@@ -75,7 +76,11 @@ def delete(
 ) -> None:
     """Delete a target that is not in maintenance, has no work in flight and that nothing
     refers to any more (admin)."""
-    call(ctx, lambda c: c.delete_target(target, reason))
+    try:
+        with ctx_of(ctx).client() as client:
+            client.delete_target(target, reason)
+    except PitstopError as exc:  # not api_error: its 404 hint says to create the target
+        fail(exc.detail)
     console.print(f"{target} deleted", highlight=False)
 
 
