@@ -94,6 +94,16 @@ async def test_leases_and_revoked_tokens_reach_the_other_replica(replicas):
         assert (await viewer_b.get("/v1/targets")).status_code == 401
 
 
+async def test_a_target_deleted_on_one_replica_is_gone_on_the_other(replicas):
+    (_, b), (http_a, http_b), _ = replicas
+    await http_a.put("/v1/targets/service:old", json={})
+    await until(lambda: "service:old" in b.state.rt.state.targets)
+    r = await http_a.delete("/v1/targets/service:old", params={"reason": "retired"})
+    assert r.status_code == 204
+    await until(lambda: "service:old" not in b.state.rt.state.targets)
+    assert (await http_b.get("/v1/targets/service:old")).status_code == 404
+
+
 async def test_one_replica_leads_and_another_takes_over_when_it_is_cut_off(replicas,
                                                                            pg_url):
     (a, b), _, _ = replicas

@@ -51,6 +51,7 @@ from pitstop.settings import Settings, load_settings
 from pitstop.storage.engine import Database
 from pitstop.storage.migrate import current_revision, head_revision
 from pitstop.web import admin, console, embed, fleet, pages, plans
+from pitstop.web import common as console_common
 from pitstop.web import subscribe as subscribe_pages
 from pitstop.web.templating import STATIC
 
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         redoc_url=None,
     )
     problems.install(app)
+    console_common.install(app)  # a console page without a session: the login page
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
     _route(app, [module.router for module in (
         problems, health, targets, leases, windows, services, calendar, statuspage, badges,

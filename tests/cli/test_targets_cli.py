@@ -46,3 +46,21 @@ def test_errors_name_the_cli_command_to_run(live):
 def test_version(live):
     r = live.cli("--version")
     assert r.returncode == 0 and r.stdout.strip() == f"pitstop {__version__}"
+
+
+def test_targets_delete_needs_a_reason_and_says_what_refers_to_the_target(live):
+    live.cli("targets", "create", "service:old")
+    live.cli("enter", "service:old", "-r", "retiring")
+    refused = live.cli("targets", "delete", "service:old", "--reason", "retired")
+    assert refused.returncode == 1
+    assert "pitstop exit service:old" in refused.stderr
+    live.cli("exit", "service:old", "-r", "retired")
+    assert live.cli("targets", "delete", "service:old").returncode == 2  # no --reason
+    done = live.cli("targets", "delete", "service:old", "--reason", "retired")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "service:old deleted"
+    ids = [t["id"] for t in json.loads(live.cli("targets", "list", "--json").stdout)["items"]]
+    assert ids == ["platform"]
+    gone = live.cli("targets", "delete", "service:old", "--reason", "again")
+    assert gone.returncode == 1
+    assert gone.stderr.strip() == "error: target 'service:old' does not exist"

@@ -32,9 +32,9 @@ ETAG = {"ETag": {"description": "the config's version: send it back in If-None-M
                  "schema": {"type": "string"}}}
 
 
-def _node_of(request: Request) -> tuple[Runtime, str]:
+async def _node_of(request: Request) -> tuple[Runtime, str]:
     """The agent's node, after its rate limit: checked before anything else is done."""
-    principal = principal_for(request, "agent")
+    principal = await principal_for(request, "agent")
     rt = runtime_of(request)
     if principal.node is None:
         raise Forbidden("this agent token is not bound to a node")
@@ -56,7 +56,7 @@ async def config(request: Request) -> Response:
         wait_s = float(raw) if raw else 0.0
     except ValueError:
         wait_s = -1.0
-    rt, node = _node_of(request)  # auth and the rate limit come first
+    rt, node = await _node_of(request)  # auth and the rate limit come first
     if not 0 <= wait_s <= 60:
         raise InvalidInput("wait_s must be a number of seconds from 0 to 60", field="wait_s")
     if_none_match = request.headers.get("if-none-match")
@@ -76,7 +76,7 @@ async def config(request: Request) -> Response:
 async def heartbeat(request: Request) -> Response:
     """What the agent runs now (``{version, running: [{workload, started_at}]}``): its
     node's in-flight work for the drain."""
-    rt, node = _node_of(request)  # the rate limit comes before reading the body
+    rt, node = await _node_of(request)  # the rate limit comes before reading the body
     body: HeartbeatBody = await read_body(request, HeartbeatBody)
     result = await agent.report(rt=rt, target=node, version=body.version,
                                 running=[r.model_dump(mode="json") for r in body.running])

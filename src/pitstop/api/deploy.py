@@ -75,11 +75,11 @@ def deploy_status(view: TargetView) -> dict[str, Any]:
     }
 
 
-def _admin(request: Request) -> Principal | Response:
+async def _admin(request: Request) -> Principal | Response:
     """The admin, or the documented 401 for a missing or invalid code. A valid token of
     another role is a 403 problem, and a blocked address a 429: neither is that 401."""
     try:
-        return principal_for(request, "admin")
+        return await principal_for(request, "admin")
     except Unauthorized:
         return json_response(UNAUTHORIZED, 401)
 
@@ -99,7 +99,7 @@ def _failed(action: str, exc: Exception) -> Response:
 @router.post("/enter", response_model=DeployResult, responses=CHANGE, openapi_extra=SECURITY,
              summary="Enter maintenance")
 async def enter(rt: RT, request: Request, body: DeployEnterBody | None = None) -> Response:
-    who = _admin(request)
+    who = await _admin(request)
     if isinstance(who, Response):
         return who
     body = body or DeployEnterBody()
@@ -123,7 +123,7 @@ async def enter(rt: RT, request: Request, body: DeployEnterBody | None = None) -
 @router.get("/status", response_model=DeployStatus, openapi_extra=SECURITY,
             summary="Maintenance status")
 async def status(rt: RT, request: Request) -> Response:
-    who = _admin(request)
+    who = await _admin(request)
     if isinstance(who, Response):
         return who
     return json_response(deploy_status(describe_target(rt.state, PLATFORM)))
@@ -133,7 +133,7 @@ async def status(rt: RT, request: Request) -> Response:
              summary="Exit maintenance", responses={**CHANGE,
     409: {"model": DeployError, "description": "others hold the maintenance, not this code"}})
 async def exit_(rt: RT, request: Request) -> Response:
-    who = _admin(request)
+    who = await _admin(request)
     if isinstance(who, Response):
         return who
     try:

@@ -41,7 +41,7 @@ def credentials(request: Request) -> tuple[str | None, bool]:
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-def principal_for(request: Request, permission: str) -> Principal:
+async def principal_for(request: Request, permission: str) -> Principal:
     rt = runtime_of(request)
     secret, admin_code = credentials(request)
     if secret is None and not admin_code:
@@ -51,7 +51,7 @@ def principal_for(request: Request, permission: str) -> Principal:
                 check_csrf(session, request.headers.get("x-csrf-token"))
             return authorize(session.principal, permission)
     client = request.client
-    principal = authenticate(rt, secret, client.host if client else "unknown")
+    principal = await authenticate(rt, secret, client.host if client else "unknown")
     if admin_code and principal.role != "admin":  # a valid token: not a failed attempt
         raise Forbidden(f"x-admin-code must be an admin token; token {principal.name!r} has "
                         f"role {principal.role}: send it as 'Authorization: Bearer <token>'",
@@ -61,7 +61,7 @@ def principal_for(request: Request, permission: str) -> Principal:
 
 def require(permission: str):  # type: ignore[no-untyped-def]
     async def dependency(request: Request) -> Principal:
-        return principal_for(request, permission)
+        return await principal_for(request, permission)
 
     dependency.__name__ = f"require_{permission}"
     return dependency

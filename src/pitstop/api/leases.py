@@ -38,7 +38,7 @@ async def acquire(request: Request) -> Response:
     """Admit one unit of work on a target, or refuse it while the target is in maintenance
     or will be before the work's expected end."""
     # Executors call this per unit of work: a Direct route, which reads its body itself.
-    principal_for(request, "lease")
+    await principal_for(request, "lease")
     body: LeaseBody = await read_body(request, LeaseBody)
     lease = await leases.acquire_lease(
         rt=runtime_of(request), target=body.target, kind=body.kind, holder=body.holder,
@@ -88,6 +88,6 @@ async def set_phase(rt: RT, _: Worker, lease_id: str, body: PhaseBody) -> Respon
 @direct(router, "DELETE", "/{lease_id}", status_code=204, responses=problems(404))
 async def release(request: Request, lease_id: str) -> Response:
     """End the work: the lease no longer holds up a drain."""
-    principal_for(request, "lease")
+    await principal_for(request, "lease")
     await leases.release_lease(rt=runtime_of(request), lease_id=lease_id)
     return Response(status_code=204)

@@ -73,10 +73,10 @@ def _https(request: Request) -> bool:
         request.headers.get("x-forwarded-proto", "").lower() == "https"
 
 
-def log_in(request: Request, response: Response, rt: Runtime, secret: str) -> Principal:
+async def log_in(request: Request, response: Response, rt: Runtime, secret: str) -> Principal:
     """Check the token (failures are rate-limited) and start a session on ``response``."""
     address = request.client.host if request.client else "unknown"
-    principal = authenticate(rt, secret.strip() or None, address)
+    principal = await authenticate(rt, secret.strip() or None, address)
     if principal.role not in PEOPLE:
         raise Forbidden(f"the console is for people: sign in with an admin, operator or "
                         f"viewer token (this one is a {principal.role} token)")

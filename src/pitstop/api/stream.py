@@ -30,14 +30,14 @@ router = api_router(tags=["stream"])
 KEEPALIVE_S = 15.0
 
 
-def _principal(conn: HTTPConnection) -> Principal:
+async def _principal(conn: HTTPConnection) -> Principal:
     """A bearer token, or ``?token=`` (browsers cannot set headers on a WebSocket)."""
     rt = runtime_of(conn)  # type: ignore[arg-type]
     header = conn.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     secret = value.strip() if scheme.lower() == "bearer" else conn.query_params.get("token")
     address = conn.client.host if conn.client else "unknown"
-    return authorize(authenticate(rt, secret or None, address), "stream")
+    return authorize(await authenticate(rt, secret or None, address), "stream")
 
 
 def _filter(conn: HTTPConnection, principal: Principal) -> Filter:
@@ -93,7 +93,7 @@ SSE_200 = {
 async def sse(request: Request) -> StreamingResponse:
     """Server-Sent Events: ``id``, ``event`` (the type) and ``data`` (JSON) per event.
     Filters: ``?types=a,b`` and ``?target=``; resume with ``Last-Event-ID`` or ``?after=``."""
-    principal = _principal(request)
+    principal = await _principal(request)
     rt, filter_, after = runtime_of(request), _filter(request, principal), _after(request)
 
     async def body() -> AsyncIterator[bytes]:
@@ -120,7 +120,7 @@ async def sse(request: Request) -> StreamingResponse:
 async def websocket(ws: WebSocket) -> None:
     """WebSocket: one JSON text message per event. Same filters and resume as SSE."""
     try:
-        principal = _principal(ws)
+        principal = await _principal(ws)
         filter_, after = _filter(ws, principal), _after(ws)
     except PitstopError as exc:  # answered in HTTP, as /v1/events would answer (401, 422, …)
         await refuse_websocket(ws.scope, ws.receive, ws.send, domain_problem(ws, exc))

@@ -1,4 +1,5 @@
-"""/v1/targets: list, read, create/label, enter and exit maintenance, wait for the drain."""
+"""/v1/targets: list, read, create/label, delete, enter and exit maintenance, wait for the
+drain."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from fastapi import Path, Query, Request
 from starlette.responses import Response
 
 from pitstop import clock
-from pitstop.api.deps import RT, Operator, Reader, principal_for, runtime_of
+from pitstop.api.deps import RT, Admin, Operator, Reader, principal_for, runtime_of
 from pitstop.api.direct import direct
 from pitstop.api.models.targets import (
     Gate,
@@ -60,7 +61,7 @@ async def get_target(request: Request, target: TargetId) -> Response:
     """The target's state: in maintenance or not, why, and its drain."""
     # Executors and dashboards poll this: a Direct route, answered from memory with the
     # encoded body cached until the state can next change.
-    principal_for(request, "read")
+    await principal_for(request, "read")
     rt, now = runtime_of(request), clock.now()
     if stale_as_of(rt) is not None:  # during an outage: marked, so not from the cache
         view = targets.describe_target(rt.state, target, now).to_json()
@@ -82,6 +83,18 @@ async def put_target(rt: RT, who: Operator, target: TargetId, body: TargetBody) 
     created, view = await labels.put_target(rt=rt, target=target, labels=body.labels,
                                              actor=who.name)
     return json_response(view.to_json(), 201 if created else 200)
+
+
+@router.delete("/{target}", status_code=204, responses=problems(404, 409))
+async def delete_target(
+    rt: RT, who: Admin, target: TargetId,
+    reason: Annotated[str, Query(min_length=1, max_length=500, description="why (audited)")],
+) -> Response:
+    """Delete a node or service target (admin), audited. 409 while it is in maintenance,
+    has leases in flight, or a node, window, subscription or service group names it; the
+    platform target cannot be deleted."""
+    await labels.delete_target(rt=rt, target=target, reason=reason, actor=who.name)
+    return Response(status_code=204)
 
 
 def _node_needs_admin(rt: RT, who: Principal, target: str) -> None:

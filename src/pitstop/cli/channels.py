@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from pitstop.cli.common import call, console, print_json, when
+from pitstop.cli.common import Json, call, console, print_items, print_json, when
 
 channels_app = typer.Typer(help="Notification channels: webhooks and apprise URLs.",
                            no_args_is_help=True)
@@ -16,28 +15,15 @@ subscriptions_app = typer.Typer(help="Which notifications a channel gets.",
                                 no_args_is_help=True)
 deliveries_app = typer.Typer(help="Notifications sent or being sent, with their attempts.",
                              no_args_is_help=True)
-Json = Annotated[bool, typer.Option("--json", help="print JSON")]
-
-
-def _table(*columns: str) -> Table:
-    table = Table(box=None, pad_edge=False)
-    for column in columns:
-        table.add_column(column)
-    return table
 
 
 @channels_app.command("list")
 def channels_list(ctx: typer.Context, json_: Json = False) -> None:
     """Every operators' channel (its URL with its secrets masked)."""
-    data = call(ctx, lambda c: c.list_channels())
-    if json_:
-        print_json(data)
-        return
-    table = _table("id", "name", "kind", "url", "signed", "created")
-    for ch in data["items"]:
-        table.add_row(ch["id"], ch["name"], ch["kind"], ch["url"],
-                      "yes" if ch["has_secret"] else "-", when(ch["created_at"]))
-    console.print(table)
+    print_items(call(ctx, lambda c: c.list_channels()), json_,
+                ("id", "name", "kind", "url", "signed", "created"),
+                lambda ch: (ch["id"], ch["name"], ch["kind"], ch["url"],
+                            "yes" if ch["has_secret"] else "-", when(ch["created_at"])))
 
 
 @channels_app.command("create")
@@ -89,15 +75,10 @@ def subscriptions_list(
     json_: Json = False,
 ) -> None:
     """Every subscription: which kinds of notification go to which channel."""
-    data = call(ctx, lambda c: c.list_subscriptions(channel))
-    if json_:
-        print_json(data)
-        return
-    table = _table("id", "channel", "events", "target", "window")
-    for sub in data["items"]:
-        table.add_row(sub["id"], sub["channel"], ",".join(sub["events"]),
-                      sub["target"] or "-", str(sub["window"] or "-"))
-    console.print(table)
+    print_items(call(ctx, lambda c: c.list_subscriptions(channel)), json_,
+                ("id", "channel", "events", "target", "window"),
+                lambda sub: (sub["id"], sub["channel"], ",".join(sub["events"]),
+                             sub["target"] or "-", str(sub["window"] or "-")))
 
 
 @subscriptions_app.command("create")
@@ -137,15 +118,11 @@ def deliveries_list(
     """Notifications, newest first, with their status and last error."""
     data = call(ctx, lambda c: c.list_deliveries(status=status, channel=channel,
                                                  limit=limit))
-    if json_:
-        print_json(data)
-        return
-    table = _table("id", "channel", "kind", "status", "attempts", "created", "title",
-                   "last error")
-    for d in data["items"]:
-        table.add_row(str(d["id"]), d["channel"], d["kind"], d["status"], str(d["attempts"]),
-                      when(d["created_at"]), d["title"] or "-", d["last_error"] or "-")
-    console.print(table)
+    print_items(data, json_, ("id", "channel", "kind", "status", "attempts", "created",
+                              "title", "last error"),
+                lambda d: (str(d["id"]), d["channel"], d["kind"], d["status"],
+                           str(d["attempts"]), when(d["created_at"]), d["title"] or "-",
+                           d["last_error"] or "-"))
 
 
 @deliveries_app.command("retry")

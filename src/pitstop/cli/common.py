@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from pitstop.sdk import Client, PitstopError
 
@@ -28,6 +29,8 @@ def _console(*, stderr: bool = False) -> Console:
 
 console = _console()
 err_console = _console(stderr=True)
+
+Json = Annotated[bool, typer.Option("--json", help="print JSON")]
 
 EXIT_ERROR = 1
 EXIT_TIMEOUT = 3
@@ -103,6 +106,34 @@ def call(ctx: typer.Context, request: Callable[[Client], Any]) -> Any:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def table(*columns: str) -> Table:
+    """The CLI's one table style: no box, no padding at the edges (piped: see _console)."""
+    out = Table(box=None, pad_edge=False)
+    for column in columns:
+        out.add_column(column)
+    return out
+
+
+def print_items(data: Any, json_: bool, columns: Sequence[str],
+                row: Callable[[dict[str, Any]], Sequence[str]]) -> None:
+    """A list answer (``{"items": [...]}``): as JSON with --json, else one row per item."""
+    if json_:
+        print_json(data)
+        return
+    out = table(*columns)
+    for item in data["items"]:
+        out.add_row(*row(item))
+    console.print(out)
+
+
+def print_done(data: Any, json_: bool, message: Callable[[Any], str]) -> None:
+    """What a change answered: as JSON with --json, else one line for people."""
+    if json_:
+        print_json(data)
+    else:
+        console.print(message(data), highlight=False)
 
 
 def when(value: str | None) -> str:

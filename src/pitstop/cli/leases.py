@@ -6,11 +6,10 @@ from typing import Annotated
 
 import typer
 
-from pitstop.cli.common import call, console, print_json
+from pitstop.cli.common import Json, call, console, print_json
 from pitstop.cli.display import print_wide, work_table
 
 app = typer.Typer(help="Work in flight: leases and what agents report.", no_args_is_help=True)
-Json = Annotated[bool, typer.Option("--json", help="print JSON")]
 
 
 @app.command("list")

@@ -8,6 +8,8 @@ import typer
 
 from pitstop import __version__
 from pitstop.cli import (
+    admin,
+    branding,
     budgets,
     channels,
     deploy,
@@ -61,6 +63,7 @@ maintenance.register(app)
 deploy.register(app)
 roll.register(app)
 app.add_typer(tokens.app, name="token")
+app.add_typer(admin.app, name="admin")
 app.add_typer(work.app, name="work")
 app.add_typer(leases.app, name="leases")
 app.add_typer(windows.app, name="windows")
@@ -71,6 +74,8 @@ app.add_typer(targets.app, name="targets")
 app.add_typer(targets.services_app, name="services")
 app.add_typer(updates.app, name="update")
 app.add_typer(subscribers.app, name="subscribers")
+app.add_typer(branding.app, name="branding")
+app.add_typer(branding.groups_app, name="service-groups")
 app.add_typer(channels.channels_app, name="channels")
 app.add_typer(channels.subscriptions_app, name="subscriptions")
 app.add_typer(channels.deliveries_app, name="deliveries")

@@ -10,6 +10,7 @@ import typer
 from pitstop import clock
 from pitstop.cli.common import (
     EXIT_TIMEOUT,
+    Json,
     api_error,
     console,
     ctx_of,
@@ -22,7 +23,6 @@ from pitstop.cli.common import (
 from pitstop.cli.display import drain_view, history_table, state_line, wait_for_safe
 from pitstop.sdk import PitstopError
 
-Json = Annotated[bool, typer.Option("--json", help="print JSON")]
 Reason = Annotated[str, typer.Option("--reason", "-r", help="why (1-500 characters)")]
 Hold = Annotated[str | None, typer.Option(help="a named hold (a tool's, e.g. deploy-3f9a); "
                                                "default: your token's own")]

@@ -8,15 +8,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from pitstop.cli.common import call, console, fail, print_json, when
+from pitstop.cli.common import Json, call, console, fail, print_items, print_json, when
 from pitstop.cli.display import drain_view, state_line
 
 app = typer.Typer(help="Nodes and their agents.", no_args_is_help=True)
 config_app = typer.Typer(help="A node's desired config.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
-Json = Annotated[bool, typer.Option("--json", help="print JSON")]
 Reason = Annotated[str, typer.Option("--reason", "-r", help="why (1-500 characters)")]
 
 
@@ -43,19 +41,13 @@ def _show(node: dict[str, Any]) -> None:
 @app.command("list")
 def list_(ctx: typer.Context, json_: Json = False) -> None:
     """Every node: health, maintenance and what its agent runs."""
-    data = call(ctx, lambda c: c.list_nodes())
-    if json_:
-        print_json(data)
-        return
-    table = Table(box=None, pad_edge=False)
-    for column in ("name", "health", "maintenance", "running", "labels", "last seen"):
-        table.add_column(column)
-    for n in data["items"]:
-        table.add_row(n["name"], n["health"], "MAINTENANCE" if n["in_maintenance"] else "-",
-                      str(len(n["running"])),
-                      ",".join(f"{k}={v}" for k, v in n["labels"].items()) or "-",
-                      when(n["last_seen"]))
-    console.print(table)
+    print_items(call(ctx, lambda c: c.list_nodes()), json_,
+                ("name", "health", "maintenance", "running", "labels", "last seen"),
+                lambda n: (n["name"], n["health"],
+                           "MAINTENANCE" if n["in_maintenance"] else "-",
+                           str(len(n["running"])),
+                           ",".join(f"{k}={v}" for k, v in n["labels"].items()) or "-",
+                           when(n["last_seen"])))
 
 
 @app.command()

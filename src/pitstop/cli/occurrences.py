@@ -6,12 +6,11 @@ from typing import Annotated, Any
 
 import typer
 
-from pitstop.cli.common import call, console, print_json
+from pitstop.cli.common import Json, call, console, print_json
 from pitstop.cli.windows import local, occurrences_table
 
 app = typer.Typer(help="Occurrences of a window: list, complete early, cancel, move, delete.",
                   no_args_is_help=True)
-Json = Annotated[bool, typer.Option("--json", help="print JSON")]
 
 
 def _done(data: dict[str, Any], json_: bool, verb: str) -> None:

@@ -6,8 +6,9 @@ import asyncio
 import errno
 import socket
 import sqlite3
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -16,14 +17,30 @@ from pitstop.errors import DatabaseUnavailable
 from pitstop.settings import Settings, SettingsError, load_settings
 from pitstop.storage.outage import setup_problem
 
+T = TypeVar("T")
+
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
 
-def _settings(**overrides: object) -> Settings:
+def load_cli_settings(**overrides: object) -> Settings:
     try:
         return load_settings(**{k: v for k, v in overrides.items() if v is not None})
     except SettingsError as exc:
         fail(str(exc))
+
+
+def run_on_database(settings: Settings, work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work`` against the database; one line, not a traceback, when it cannot be
+    opened (unreachable, missing, wrong credentials)."""
+    try:
+        return asyncio.run(work)
+    except (OSError, DatabaseUnavailable) as exc:
+        fail(f"cannot open the database ({settings.database_url}): {exc}")
+    except Exception as exc:
+        problem = setup_problem(exc, settings.database_url)
+        if problem is None:
+            raise
+        fail(problem)
 
 
 async def _prepare(settings: Settings) -> tuple[tuple[str | None, str | None], str | None]:
@@ -56,17 +73,9 @@ def serve(
     from pitstop.app import create_app
     from pitstop.logs import log_config
 
-    settings = _settings(host=host, port=port)
+    settings = load_cli_settings(host=host, port=port)
     _check_port(settings)  # before any migration: a server that cannot listen changes nothing
-    try:
-        (before, after), secret = asyncio.run(_prepare(settings))
-    except (OSError, DatabaseUnavailable) as exc:
-        fail(f"cannot open the database ({settings.database_url}): {exc}")
-    except Exception as exc:
-        problem = setup_problem(exc, settings.database_url)
-        if problem is None:
-            raise
-        fail(problem)
+    (before, after), secret = run_on_database(settings, _prepare(settings))
     if before != after:
         console.print(f"database migrated: {before or 'empty'} -> {after}")
     if secret:
@@ -107,7 +116,7 @@ def db_upgrade() -> None:
     from pitstop.storage.engine import Database
     from pitstop.storage.migrate import upgrade
 
-    settings = _settings()
+    settings = load_cli_settings()
 
     async def run() -> tuple[str | None, str | None]:
         db = Database(settings.database_url)
@@ -116,7 +125,7 @@ def db_upgrade() -> None:
         finally:
             await db.dispose()
 
-    before, after = asyncio.run(run())
+    before, after = run_on_database(settings, run())
     if before == after:
         console.print(f"database already at {after}")
     else:
@@ -129,7 +138,7 @@ def db_current() -> None:
     from pitstop.storage.engine import Database
     from pitstop.storage.migrate import current_revision, head_revision
 
-    settings = _settings()
+    settings = load_cli_settings()
 
     async def run() -> str | None:
         db = Database(settings.database_url)
@@ -138,10 +147,7 @@ def db_current() -> None:
         finally:
             await db.dispose()
 
-    try:
-        current = asyncio.run(run())
-    except (OSError, DatabaseUnavailable) as exc:
-        fail(f"cannot open the database ({settings.database_url}): {exc}")
+    current = run_on_database(settings, run())
     head = head_revision()
     if current == head:
         console.print(f"database at {current} (up to date)")
@@ -159,7 +165,7 @@ def db_backup(
     pg_dump)."""
     from pitstop.storage.backup import backup_sqlite, sqlite_path
 
-    settings = _settings()
+    settings = load_cli_settings()
     source = sqlite_path(settings.database_url)
     if source is None:
         fail("the database is PostgreSQL: back it up with pg_dump (pg_dump -Fc -f FILE "

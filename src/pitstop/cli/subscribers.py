@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import csv
 import sys
-from typing import Annotated, Any
+from typing import Any
 
 import typer
-from rich.table import Table
 
-from pitstop.cli.common import api_error, call, console, ctx_of, print_json, when
-from pitstop.sdk import PitstopError
+from pitstop.cli.common import Json, call, console, print_items, when
 
 app = typer.Typer(help="Public subscribers to maintenance notices (admin).",
                   no_args_is_help=True)
-Json = Annotated[bool, typer.Option("--json", help="print JSON")]
 COLUMNS = ("id", "kind", "address", "services", "status", "created_at", "confirmed_at",
            "created_ip", "language")
 
@@ -26,18 +23,11 @@ def _fetch(ctx: typer.Context) -> list[dict[str, Any]]:
 @app.command("list")
 def list_(ctx: typer.Context, json_: Json = False) -> None:
     """List subscribers, oldest first."""
-    items = _fetch(ctx)
-    if json_:
-        print_json({"items": items})
-        return
-    table = Table(box=None, pad_edge=False)
-    for column in ("id", "kind", "address", "services", "status", "since"):
-        table.add_column(column)
-    for s in items:
-        table.add_row(s["id"], s["kind"], s["address"],
-                      "all" if s["services"] is None else ", ".join(s["services"]),
-                      s["status"], when(s["created_at"]))
-    console.print(table)
+    print_items({"items": _fetch(ctx)}, json_,
+                ("id", "kind", "address", "services", "status", "since"),
+                lambda s: (s["id"], s["kind"], s["address"],
+                           "all" if s["services"] is None else ", ".join(s["services"]),
+                           s["status"], when(s["created_at"])))
 
 
 @app.command()
@@ -53,9 +43,5 @@ def export(ctx: typer.Context) -> None:
 @app.command()
 def remove(ctx: typer.Context, subscriber_id: str) -> None:
     """Remove a subscriber: nothing more is sent to it."""
-    try:
-        with ctx_of(ctx).client() as client:
-            client.remove_subscriber(subscriber_id)
-    except PitstopError as exc:
-        api_error(exc)
+    call(ctx, lambda c: c.remove_subscriber(subscriber_id))
     console.print(f"removed subscriber {subscriber_id}")

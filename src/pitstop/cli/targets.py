@@ -1,20 +1,19 @@
-"""``pitstop targets list|show|create|relabel`` and ``pitstop services list|show|status``."""
+"""``pitstop targets list|show|create|relabel|delete`` and ``pitstop services list|show|status``."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from pitstop.cli.common import call, console, print_json, when
+from pitstop.cli.common import Json, call, console, ctx_of, fail, print_items, print_json, when
 from pitstop.cli.display import drain_view, state_line
 from pitstop.cli.nodes import _labels
+from pitstop.sdk import PitstopError
 
 app = typer.Typer(help="Targets: the platform, nodes and services.", no_args_is_help=True)
 services_app = typer.Typer(help="Services and the realtime status their monitors report.",
                            no_args_is_help=True)
-Json = Annotated[bool, typer.Option("--json", help="print JSON")]
 Labels = Annotated[list[str] | None, typer.Option(
     "--label", "-l", help="key=value; repeatable")]
 Kind = Annotated[str | None, typer.Option(help="only platform, node or service")]
@@ -27,18 +26,11 @@ def _label_text(labels: dict[str, str]) -> str:
 @app.command("list")
 def list_(ctx: typer.Context, kind: Kind = None, json_: Json = False) -> None:
     """Every target (or one kind): maintenance, work in flight, labels."""
-    data = call(ctx, lambda c: c.list_targets(kind))
-    if json_:
-        print_json(data)
-        return
-    table = Table(box=None, pad_edge=False)
-    for column in ("id", "maintenance", "in flight", "labels", "updated"):
-        table.add_column(column)
-    for t in data["items"]:
-        table.add_row(t["id"], "MAINTENANCE" if t["in_maintenance"] else "-",
-                      str(t["drain"]["in_flight"]), _label_text(t["labels"]),
-                      when(t["updated_at"]))
-    console.print(table)
+    print_items(call(ctx, lambda c: c.list_targets(kind)), json_,
+                ("id", "maintenance", "in flight", "labels", "updated"),
+                lambda t: (t["id"], "MAINTENANCE" if t["in_maintenance"] else "-",
+                           str(t["drain"]["in_flight"]), _label_text(t["labels"]),
+                           when(t["updated_at"])))
 
 
 @app.command("show")
@@ -77,21 +69,31 @@ def relabel(ctx: typer.Context, target: str, label: Labels = None,
     _put(ctx, target, label, json_, "relabelled")
 
 
+@app.command("delete")
+def delete(
+    ctx: typer.Context, target: Annotated[str, typer.Argument(help="node:NAME or service:NAME")],
+    reason: Annotated[str, typer.Option(help="why (audited)")],
+) -> None:
+    """Delete a target that is not in maintenance, has no work in flight and that nothing
+    refers to any more (admin)."""
+    try:
+        with ctx_of(ctx).client() as client:
+            client.delete_target(target, reason)
+    except PitstopError as exc:  # not api_error: its 404 hint says to create the target
+        fail(exc.detail)
+    console.print(f"{target} deleted", highlight=False)
+
+
 @services_app.command("list")
 def services_list(ctx: typer.Context, json_: Json = False) -> None:
     """Every service: what the status page displays, and what its monitor reports."""
-    data = call(ctx, lambda c: c.list_services())
-    if json_:
-        print_json(data)
-        return
-    table = Table(box=None, pad_edge=False)
-    for column in ("name", "displayed", "realtime", "message", "reported"):
-        table.add_column(column)
-    for s in data["items"]:
+    def row(s: dict[str, Any]) -> tuple[str, ...]:
         realtime: dict[str, Any] = s.get("realtime") or {}
-        table.add_row(s["name"], s["displayed"], realtime.get("status", "-"),
-                      realtime.get("message") or "-", when(realtime.get("at")))
-    console.print(table)
+        return (s["name"], s["displayed"], realtime.get("status", "-"),
+                realtime.get("message") or "-", when(realtime.get("at")))
+
+    print_items(call(ctx, lambda c: c.list_services()), json_,
+                ("name", "displayed", "realtime", "message", "reported"), row)
 
 
 @services_app.command("show")

@@ -11,12 +11,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from pitstop.cli.common import call, console, print_json, when
+from pitstop.cli.common import Json, call, console, print_json, when
 from pitstop.sdk.client import Client
 
 app = typer.Typer(help="Updates during a maintenance: post one, list them.",
                   no_args_is_help=True)
-Json = Annotated[bool, typer.Option("--json", help="print JSON")]
 Subject = Annotated[str, typer.Argument(
     help="a target in switch maintenance (platform, service:api, node:web-1), or an "
          "occurrence as WINDOW_ID/OCCURRENCE_ID (12/345)")]

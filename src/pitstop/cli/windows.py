@@ -12,10 +12,9 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from pitstop.cli.common import call, console, fail, parse_duration, print_json
+from pitstop.cli.common import Json, call, console, fail, parse_duration, print_items, print_json
 
 app = typer.Typer(help="Scheduled maintenance windows.", no_args_is_help=True)
-Json = Annotated[bool, typer.Option("--json", help="print JSON")]
 IMPACTS = ("MAINTENANCE", "DEGRADED", "DOWN")
 
 Title = Annotated[str | None, typer.Option(help="what the maintenance is")]
@@ -120,19 +119,14 @@ def list_(ctx: typer.Context,
           target: Annotated[str | None, typer.Option(help="only windows affecting it")] = None,
           json_: Json = False) -> None:
     """List windows with their next occurrence."""
-    data = call(ctx, lambda c: c.list_windows(status=status, target=target))
-    if json_:
-        print_json(data)
-        return
-    table = Table(box=None, pad_edge=False)
-    for column in ("id", "title", "status", "next", "repeats", "affects"):
-        table.add_column(column)
-    for w in data["items"]:
+    def row(w: dict[str, Any]) -> tuple[str, ...]:
         nxt = w["occurrences"][0] if w["occurrences"] else None
-        table.add_row(str(w["id"]), w["title"], w["status"],
-                      f"{local(nxt['start'], w['timezone'])} ({nxt['status']})" if nxt else "-",
-                      w["rrule"] or "once", _affects_text(w))
-    console.print(table)
+        return (str(w["id"]), w["title"], w["status"],
+                f"{local(nxt['start'], w['timezone'])} ({nxt['status']})" if nxt else "-",
+                w["rrule"] or "once", _affects_text(w))
+
+    print_items(call(ctx, lambda c: c.list_windows(status=status, target=target)), json_,
+                ("id", "title", "status", "next", "repeats", "affects"), row)
 
 
 @app.command()

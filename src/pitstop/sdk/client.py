@@ -9,43 +9,14 @@ from typing import Any
 import httpx
 
 from pitstop.sdk.clock import SYSTEM, Clock
-from pitstop.sdk.errors import Unreachable, error_from_response
+from pitstop.sdk.errors import Unreachable
 from pitstop.sdk.holds import AsyncMaintenanceHold, MaintenanceHold
 from pitstop.sdk.leases import AsyncLease, Lease
+from pitstop.sdk.request import _iso, _parse, _Request, _timeout_for
 from pitstop.sdk.rolls import RollsApi
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 Json = dict[str, Any]
-
-
-class _Request:
-    __slots__ = ("json", "method", "params", "path")
-
-    def __init__(self, method: str, path: str, json: Any = None,
-                 params: dict[str, Any] | None = None) -> None:
-        self.method, self.path, self.json = method, path, json
-        self.params = {k: v for k, v in (params or {}).items() if v is not None}
-
-
-def _iso(value: datetime | str | None) -> str | None:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _parse(response: httpx.Response) -> Any:
-    if response.status_code >= 400:
-        raise error_from_response(response)
-    if response.status_code == 204 or not response.content:
-        return None
-    return response.json()
-
-
-def _timeout_for(base: httpx.Timeout, request: _Request) -> httpx.Timeout | None:
-    """A request that asks the server to wait gets that much more time to answer."""
-    body = request.json if isinstance(request.json, dict) else {}
-    wait_ms = body.get("wait_ms") or request.params.get("wait_ms")
-    if not wait_ms:
-        return None
-    return httpx.Timeout((base.read or 30.0) + wait_ms / 1000)
 
 
 class _Api(RollsApi):
@@ -74,6 +45,9 @@ class _Api(RollsApi):
 
     def put_target(self, target: str, labels: dict[str, str] | None = None) -> Any:
         return self._send(_Request("PUT", f"/v1/targets/{target}", {"labels": labels or {}}))
+
+    def delete_target(self, target: str, reason: str) -> Any:
+        return self._send(_Request("DELETE", f"/v1/targets/{target}", params={"reason": reason}))
 
     def enter(self, target: str, reason: str, *, expires_at: datetime | str | None = None,
               wait_ms: int | None = None, hold: str | None = None,
@@ -315,6 +289,28 @@ class _Api(RollsApi):
         return self._send(_Request("GET", path, params={"live": "true" if live else None}))
 
     # public subscribers (admin)
+    # the public page: branding, logo, service groups (admin)
+    def get_branding(self) -> Any:
+        return self._send(_Request("GET", "/v1/branding"))
+
+    def update_branding(self, **changes: str | None) -> Any:
+        """Change title, accent or about; a field given as None goes back to its default."""
+        return self._send(_Request("PUT", "/v1/branding", changes))
+
+    def set_logo(self, image: bytes) -> Any:
+        return self._send(_Request("PUT", "/v1/branding/logo", content=image,
+                                   headers={"Content-Type": "application/octet-stream"}))
+
+    def remove_logo(self) -> Any:
+        return self._send(_Request("DELETE", "/v1/branding/logo"))
+
+    def list_service_groups(self) -> Any:
+        return self._send(_Request("GET", "/v1/service-groups"))
+
+    def set_service_groups(self, groups: list[dict[str, Any]]) -> Any:
+        """Replace every group: ``[{"name": ..., "services": [...]}, ...]`` in page order."""
+        return self._send(_Request("PUT", "/v1/service-groups", {"groups": groups}))
+
     def list_subscribers(self) -> Any:
         return self._send(_Request("GET", "/v1/subscribers"))
 
@@ -352,7 +348,8 @@ class Client(_Api):
         timeout = _timeout_for(self._http.timeout, request)
         try:
             response = self._http.request(request.method, request.path, json=request.json,
-                                          params=request.params, timeout=timeout)
+                                          params=request.params, timeout=timeout,
+                                          content=request.content, headers=request.headers)
         except httpx.TransportError as exc:
             raise Unreachable(f"cannot reach pitstop at {self.url}: {exc}") from exc
         return _parse(response)
@@ -393,7 +390,8 @@ class AsyncClient(_Api):
         try:
             response = await self._http.request(request.method, request.path,
                                                 json=request.json, params=request.params,
-                                                timeout=timeout)
+                                                timeout=timeout, content=request.content,
+                                                headers=request.headers)
         except httpx.TransportError as exc:
             raise Unreachable(f"cannot reach pitstop at {self.url}: {exc}") from exc
         return _parse(response)

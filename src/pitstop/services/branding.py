@@ -125,6 +125,16 @@ def list_groups(rt: Runtime) -> list[ServiceGroup]:
     return list(rt.state.groups.groups)
 
 
+def service_grouping(rt: Runtime) -> tuple[list[ServiceGroup], list[str]]:
+    """The groups in page order, and the names of the services in none of them (in the
+    order of the services list): what the page shows ungrouped, after the groups."""
+    groups = list_groups(rt)
+    grouped = {name for g in groups for name in g.to_json()["services"]}
+    ungrouped = [r.name for r in sorted(rt.state.targets.values(), key=lambda r: r.id)
+                 if r.kind == "service" and r.name not in grouped]
+    return groups, ungrouped
+
+
 async def replace_groups(*, rt: Runtime, groups: Sequence[tuple[str, Sequence[str]]],
                          actor: str) -> list[ServiceGroup]:
     """Replace every group, in the given order, each with its services (names of known

@@ -52,6 +52,10 @@ async def refresh_snapshot(rt: Runtime) -> None:
         del state.nodes[target]  # unregistered elsewhere
     for row in node_rows:
         state.put_node(node_from_row(row))
+    stored = {row["id"] for row in target_rows}
+    for target in [t for t, r in state.targets.items()
+                   if t not in stored and r.updated_at < read_started]:
+        del state.targets[target]  # deleted elsewhere
     for row in target_rows:
         state.put_target(target_from_row(row))
     _put_tokens(rt, token_rows)

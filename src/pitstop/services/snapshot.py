@@ -207,6 +207,8 @@ class Snapshot:
         payload = event.payload
         if isinstance(payload, TargetRecord):
             self.put_target(payload)
+        elif event.type == "target.deleted":
+            self.targets.pop(payload, None)
         elif isinstance(payload, LeaseView):
             if event.type in ENDING:
                 self.end_lease(payload.id, event.data.get("duration_s"), payload.kind,

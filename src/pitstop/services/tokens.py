@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop import clock
+from pitstop.domain.targets import validate_reason
 from pitstop.errors import Conflict, InvalidInput, NotFound
 from pitstop.services.events import Event
 from pitstop.services.runtime import Runtime
@@ -47,7 +48,7 @@ def token_json(row: Any) -> dict[str, Any]:
 
 async def insert_token(
     *, conn: AsyncConnection, name: str, role: str, actor: str, node: str | None = None,
-    secret: str | None = None,
+    secret: str | None = None, reason: str | None = None,
 ) -> tuple[CreatedToken, Event]:
     """Store a new token (and its audit row) in the caller's transaction; the event to
     publish after the commit puts it in the snapshot."""
@@ -57,7 +58,7 @@ async def insert_token(
            "created_at": now, "created_by": actor, "revoked_at": None, "node": node}
     await tokens_q.insert_token(conn=conn, values=row)
     await audit_q.append_audit(conn=conn, at=now, actor=actor, action="token.created",
-                               target=node, reason=None,
+                               target=node, reason=reason,
                                details={"after": {"id": row["id"], "name": name, "role": role}})
     event = Event("token.created", node, now, {"id": row["id"]},
                   (row["hash"], principal_from_row(row)))
@@ -116,3 +117,22 @@ async def ensure_admin(*, rt: Runtime, secret: str | None) -> str | None:
     created = await create_token(rt=rt, name="admin", role="admin", actor="system",
                                  secret=secret)
     return None if secret else created.secret
+
+
+async def recover_admin(*, rt: Runtime, actor: str, reason: str) -> CreatedToken:
+    """A new admin token for when every admin secret is lost: written straight to the
+    database by ``pitstop admin recover`` on the server's host, audited with who and why.
+    A running server finds it in the database on its first use (services.auth)."""
+    try:
+        reason = validate_reason(reason)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="reason") from None
+    name = "admin-recovered-" + clock.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        async with rt.db.write() as conn:
+            created, _ = await insert_token(conn=conn, name=name, role="admin", actor=actor,
+                                            reason=reason)
+    except IntegrityError:
+        raise Conflict(f"a token named {name!r} was created this second; run the command "
+                       "again", field="name") from None
+    return created

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop.storage.sqlite_fast import FastConnection
-from pitstop.storage.tables import targets
+from pitstop.storage.tables import (
+    leases,
+    nodes,
+    service_group_members,
+    service_groups,
+    subscriptions,
+    targets,
+)
 
 
 async def list_targets(*, conn: AsyncConnection) -> list[RowMapping]:
@@ -67,3 +74,27 @@ async def switches_on(*, conn: AsyncConnection) -> list[RowMapping]:
     result = await conn.execute(select(targets).where(targets.c.maint_on.is_(True))
                                 .order_by(targets.c.id).with_for_update())
     return list(result.mappings())
+
+
+async def references(*, conn: AsyncConnection, target: str) -> dict[str, list[str]]:
+    """What still points at ``target`` and keeps it from being deleted: leases in flight,
+    its registered node, channel subscriptions naming it, the service group it is in."""
+    found = {
+        "leases": select(leases.c.id).where(leases.c.target == target,
+                                            leases.c.state == "active"),
+        "node": select(nodes.c.target).where(nodes.c.target == target),
+        "subscriptions": select(subscriptions.c.id).where(subscriptions.c.target == target),
+        "groups": select(service_groups.c.name).join(
+            service_group_members, service_group_members.c.group_id == service_groups.c.id
+        ).where(service_group_members.c.service == target),
+    }
+    return {kind: [str(v) for v in (await conn.execute(stmt)).scalars()]
+            for kind, stmt in found.items()}
+
+
+async def delete_target(*, conn: AsyncConnection, target: str) -> None:
+    """Delete the row, with its ended leases (their durations served estimates; the audit
+    keeps what happened)."""
+    await conn.execute(delete(leases).where(leases.c.target == target,
+                                            leases.c.state != "active"))
+    await conn.execute(delete(targets).where(targets.c.id == target))

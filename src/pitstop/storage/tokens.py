@@ -27,6 +27,11 @@ async def get_token(*, conn: AsyncConnection, token_id: str) -> RowMapping | Non
     return (await conn.execute(select(tokens).where(tokens.c.id == token_id))).mappings().first()
 
 
+async def get_active_by_hash(*, conn: AsyncConnection, token_hash: str) -> RowMapping | None:
+    stmt = select(tokens).where(tokens.c.hash == token_hash, tokens.c.revoked_at.is_(None))
+    return (await conn.execute(stmt)).mappings().first()
+
+
 async def count_active_admins(*, conn: AsyncConnection) -> int:
     stmt = select(func.count()).where(tokens.c.role == "admin", tokens.c.revoked_at.is_(None))
     return int((await conn.execute(stmt)).scalar_one())

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from pitstop.api.deps import runtime_of
 from pitstop.services import (
@@ -18,8 +18,7 @@ from pitstop.services import (
     subscribers,
     tokens,
 )
-from pitstop.services.auth import authorize
-from pitstop.web.common import current_session, render
+from pitstop.web.common import AdminSession, Session, render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 DELIVERIES = 50
@@ -27,10 +26,7 @@ SILENCES = 50
 
 
 @router.get("/services")
-async def services_page(request: Request, partial: bool = False) -> Response:
-    session = current_session(request)
-    if session is None:
-        return RedirectResponse("/console/login", 303)
+async def services_page(request: Request, session: Session, partial: bool = False) -> Response:
     items = [v.to_json() for v in service_status.list_services(runtime_of(request).state)]
     return render(request, session, "services", "console/_services.html",
                   {"services": items}, partial, "Services")
@@ -38,12 +34,9 @@ async def services_page(request: Request, partial: bool = False) -> Response:
 
 @router.get("/channels")
 async def channels_page(
-    request: Request, status: Annotated[str | None, Query()] = None, partial: bool = False,
+    request: Request, session: AdminSession,
+    status: Annotated[str | None, Query()] = None, partial: bool = False,
 ) -> Response:
-    session = current_session(request)
-    if session is None:
-        return RedirectResponse("/console/login", 303)
-    authorize(session.principal, "admin")
     rt = runtime_of(request)
     listed = await deliveries.list_deliveries(rt=rt, status=status or None, channel_id=None,
                                               before=None, limit=DELIVERIES)
@@ -56,11 +49,7 @@ async def channels_page(
 
 
 @router.get("/tokens")
-async def tokens_page(request: Request, partial: bool = False) -> Response:
-    session = current_session(request)
-    if session is None:
-        return RedirectResponse("/console/login", 303)
-    authorize(session.principal, "admin")
+async def tokens_page(request: Request, session: AdminSession, partial: bool = False) -> Response:
     items = await tokens.list_tokens(rt=runtime_of(request))
     return render(request, session, "tokens", "console/_tokens.html",
                   {"tokens": items, "aside_template": "console/_tokens_forms.html"},
@@ -68,39 +57,26 @@ async def tokens_page(request: Request, partial: bool = False) -> Response:
 
 
 @router.get("/branding")
-async def branding_page(request: Request, partial: bool = False) -> Response:
-    session = current_session(request)
-    if session is None:
-        return RedirectResponse("/console/login", 303)
-    authorize(session.principal, "admin")
+async def branding_page(request: Request, session: AdminSession, partial: bool = False) -> Response:
     rt = runtime_of(request)
-    groups = [g.to_json() for g in branding.list_groups(rt)]
-    grouped = {s for g in groups for s in g["services"]}
-    ungrouped = [v.record.name for v in service_status.list_services(rt.state)
-                 if v.record.name not in grouped]
-    context = {"branding": branding.page_branding(rt), "groups": groups,
+    groups, ungrouped = branding.service_grouping(rt)
+    context = {"branding": branding.page_branding(rt), "groups": [g.to_json() for g in groups],
                "ungrouped": ungrouped, "aside_template": "console/_branding_forms.html"}
     return render(request, session, "branding", "console/_branding.html", context, partial,
                   "Branding")
 
 
 @router.get("/subscribers")
-async def subscribers_page(request: Request, partial: bool = False) -> Response:
-    session = current_session(request)
-    if session is None:
-        return RedirectResponse("/console/login", 303)
-    authorize(session.principal, "admin")
+async def subscribers_page(request: Request, session: AdminSession, partial: bool = False
+                           ) -> Response:
     items = await subscribers.list_subscribers(rt=runtime_of(request))
     return render(request, session, "subscribers", "console/_subscribers.html",
                   {"subscribers": items}, partial, "Subscribers")
 
 
 @router.get("/silences")
-async def silences_page(request: Request, partial: bool = False) -> Response:
-    session = current_session(request)
-    if session is None:
-        return RedirectResponse("/console/login", 303)
-    authorize(session.principal, "admin")
+async def silences_page(request: Request, session: AdminSession,
+                        partial: bool = False) -> Response:
     rt = runtime_of(request)
     context = {"rules": await silence_rules.list_silence_rules(rt=rt),
                "silences": await silence_rules.list_silences(rt=rt, limit=SILENCES),

@@ -23,7 +23,7 @@ from pitstop.services import history
 from pitstop.services.runtime import Runtime
 from pitstop.services.targets import describe_target
 from pitstop.storage.audit import HistoryFilter
-from pitstop.web.common import current_session, render
+from pitstop.web.common import Session, current_session, render
 from pitstop.web.templating import templates
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -54,7 +54,7 @@ async def login(request: Request, token: Annotated[str, Form()] = "",
     response = RedirectResponse("/console", 303)
     try:
         sessions.check_login_csrf(request, rt, csrf)
-        sessions.log_in(request, response, rt, token)
+        await sessions.log_in(request, response, rt, token)
     except PitstopError as exc:
         status = 429 if isinstance(exc, RateLimited) else 403 if isinstance(
             exc, Forbidden) else 401
@@ -79,12 +79,9 @@ async def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Respons
 
 @router.get("")
 async def maintenance_page(
-    request: Request, before: AuditCursor = None,
+    request: Request, session: Session, before: AuditCursor = None,
     after: AuditCursor = None, partial: bool = False,
 ) -> Response:
-    session = current_session(request)
-    if session is None:
-        return RedirectResponse("/console/login", 303)
     rt = runtime_of(request)
     view = describe_target(rt.state, PLATFORM)
     cause = next((c for c in view.state.causes), None)

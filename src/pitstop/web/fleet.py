@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from pitstop import clock
 from pitstop.api.deps import runtime_of
@@ -16,7 +16,7 @@ from pitstop.services import history, nodes, rolls, silence_rules
 from pitstop.services.agent import config_document
 from pitstop.services.nodes import NodeView
 from pitstop.storage.audit import HistoryFilter
-from pitstop.web.common import current_session, render
+from pitstop.web.common import Session, render
 
 router = APIRouter(prefix="/console/fleet", include_in_schema=False)
 HISTORY_PAGE = 20
@@ -61,10 +61,7 @@ def matrix(views: list[NodeView]) -> dict[str, Any]:
 
 
 @router.get("")
-async def fleet_page(request: Request, partial: bool = False) -> Response:
-    session = current_session(request)
-    if session is None:
-        return RedirectResponse("/console/login", 303)
+async def fleet_page(request: Request, session: Session, partial: bool = False) -> Response:
     rt = runtime_of(request)
     views = nodes.list_nodes(rt)
     return render(request, session, "fleet", "console/_fleet.html",
@@ -75,12 +72,9 @@ async def fleet_page(request: Request, partial: bool = False) -> Response:
 
 @router.get("/{name}")
 async def node_page(
-    request: Request, name: str, before: AuditCursor = None,
+    request: Request, session: Session, name: str, before: AuditCursor = None,
     after: AuditCursor = None, partial: bool = False,
 ) -> Response:
-    session = current_session(request)
-    if session is None:
-        return RedirectResponse("/console/login", 303)
     rt = runtime_of(request)
     view = nodes.describe_node(rt, name)
     seen = config_document(rt.state, view.node.target, clock.now())

@@ -8,14 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from pitstop import clock
 from pitstop.api.deps import runtime_of
 from pitstop.api.params import WindowId
 from pitstop.services import occurrences, window_views, windows
 from pitstop.services.snapshot import WindowRecord
-from pitstop.web.common import current_session, render
+from pitstop.web.common import Session, render
 
 router = APIRouter(prefix="/console/windows", include_in_schema=False)
 RECENT = timedelta(days=30)
@@ -28,10 +28,7 @@ def _summary(rt: Any, record: WindowRecord) -> dict[str, Any]:
 
 
 @router.get("")
-async def windows_page(request: Request, partial: bool = False) -> Response:
-    session = current_session(request)
-    if session is None:
-        return RedirectResponse("/console/login", 303)
+async def windows_page(request: Request, session: Session, partial: bool = False) -> Response:
     rt = runtime_of(request)
     items = [_summary(rt, w) for w in windows.list_windows(rt)]
     return render(request, session, "windows", "console/_windows.html", {"windows": items},
@@ -39,19 +36,13 @@ async def windows_page(request: Request, partial: bool = False) -> Response:
 
 
 @router.get("/new")
-async def new_window(request: Request) -> Response:
-    session = current_session(request)
-    if session is None:
-        return RedirectResponse("/console/login", 303)
+async def new_window(request: Request, session: Session) -> Response:
     return render(request, session, "windows/form", "console/_window_form.html",
                   {"window": None, "live": False}, False, "New window")
 
 
 @router.get("/{window_id}/edit")
-async def edit_window(request: Request, window_id: WindowId) -> Response:
-    session = current_session(request)
-    if session is None:
-        return RedirectResponse("/console/login", 303)
+async def edit_window(request: Request, session: Session, window_id: WindowId) -> Response:
     record = windows.get_window(runtime_of(request), window_id)
     return render(request, session, "windows/form", "console/_window_form.html",
                   {"window": window_views.window_json(record), "live": False}, False,
@@ -59,10 +50,8 @@ async def edit_window(request: Request, window_id: WindowId) -> Response:
 
 
 @router.get("/{window_id}")
-async def window_page(request: Request, window_id: WindowId, partial: bool = False) -> Response:
-    session = current_session(request)
-    if session is None:
-        return RedirectResponse("/console/login", 303)
+async def window_page(request: Request, session: Session, window_id: WindowId,
+                      partial: bool = False) -> Response:
     rt = runtime_of(request)
     record = windows.get_window(rt, window_id)
     stored, _ = await occurrences.window_occurrences(
