@@ -44,6 +44,8 @@ CLI_FOR: dict[tuple[str, str], str] = {
     ("PUT", "/v1/branding/logo"): "branding logo set",
     ("DELETE", "/v1/branding/logo"): "branding logo remove",
     ("PUT", "/v1/service-groups"): "service-groups set",
+    ("POST", "/v1/silence-rules"): "silences rules add",
+    ("DELETE", "/v1/silence-rules/{}"): "silences rules remove",
 }
 # Forms that are no action on pitstop's data: signing in and out of the console (the CLI
 # sends its token), and the dialogs that confirm the actions above.

@@ -38,6 +38,7 @@ def test_help_shows_no_bool_placeholder_and_every_default(path, cmd):
         shows_default = param.default not in (None, (), False) and not param.required
         if param.param_type_name != "option" or not shows_default or param.hidden:
             continue
+        # The option's row in the Options panel (a description may name the option too).
         line = next(ln for ln in shown.output.splitlines()
-                    if re.search(rf"{re.escape(param.opts[0])}\b", ln))
+                    if re.match(rf"│\s+{re.escape(param.opts[0])}\b", ln))
         assert "[default:" in line, f"{' '.join(path)} {param.opts[0]}: no default shown"

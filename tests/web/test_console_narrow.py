@@ -13,7 +13,8 @@ WIDEST = """[...document.querySelectorAll('body *')]
   .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)} `
             + `${getComputedStyle(e).display}/${getComputedStyle(e).overflowX}`)"""
 PAGES = ("/console", "/console/fleet", "/console/fleet/edge-1", "/console/windows",
-         "/console/services", "/console/channels", "/console/tokens")
+         "/console/services", "/console/channels", "/console/subscribers",
+         "/console/silences", "/console/tokens", "/console/branding")
 
 
 def test_every_console_page_fits_390_px(pages, api):
