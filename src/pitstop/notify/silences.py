@@ -20,7 +20,6 @@ request was on the wire wins, and the row is pushed again. Only the leader runs 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
@@ -38,17 +37,15 @@ from pitstop.domain.silences import (
     needs_extension,
     silence_end,
 )
-from pitstop.errors import DatabaseUnavailable
+from pitstop.notify.loop import run_worker
 from pitstop.storage import silences as silences_q
 from pitstop.storage.engine import Database
-from pitstop.storage.outage import log_unavailable
 
 log = logging.getLogger(__name__)
 BATCH = 50
 IDLE_S = 30.0
 CHECK_EVERY = timedelta(minutes=5)
 BACKOFF_BASE_S, BACKOFF_MAX_S = 2.0, 300.0
-QUIET_S = 30.0
 RECHECK_S = 5.0  # while Alertmanager cannot be checked
 
 
@@ -130,20 +127,7 @@ class SilenceWorker:
         self._wake.set()
 
     async def run_forever(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                delay = await self.run_once()
-            except DatabaseUnavailable as exc:
-                log_unavailable(log, "the silence worker", exc, every_s=QUIET_S)
-                delay = 1.0
-            except Exception:
-                log.exception("the silence worker failed; retrying in 1 s")
-                delay = 1.0
-            if delay > 0:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(delay):
-                        await self._wake.wait()
+        await run_worker(self.run_once, self._wake, "the silence worker", log)
 
     async def run_once(self, *, check: bool = False) -> float:
         """Check when due (or asked), push what is due; the seconds until more is due.

@@ -20,7 +20,6 @@ is on the wire at a time, so a crash repeats at most one notification per channe
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Callable, Mapping
@@ -30,12 +29,11 @@ from typing import Any
 
 from pitstop import clock
 from pitstop.domain.notifications import retry_delay
-from pitstop.errors import DatabaseUnavailable
 from pitstop.notify.base import ChannelView, DeliveryError, Notifier
+from pitstop.notify.loop import run_worker
 from pitstop.settings import Settings
 from pitstop.storage import notifications as notify_q
 from pitstop.storage.engine import Database
-from pitstop.storage.outage import log_unavailable
 
 log = logging.getLogger(__name__)
 BATCH = 50
@@ -43,7 +41,6 @@ CONCURRENCY = 8
 CLAIM_MARGIN_S = 5.0  # a claim lapses this long after the send's timeout (a crashed worker)
 SEND_GRACE_S = 1.0  # a send is cut off this long after its timeout, well within the claim
 IDLE_S = 30.0  # look at the outbox at least this often (rows written by other replicas)
-QUIET_S = 30.0  # while the database stays unreachable: one line this often
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,20 +101,7 @@ class DeliveryWorker:
         self._wake.set()
 
     async def run_forever(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                delay = await self.run_once()
-            except DatabaseUnavailable as exc:  # the database check reports the outage
-                log_unavailable(log, "the delivery worker", exc, every_s=QUIET_S)
-                delay = 1.0
-            except Exception:
-                log.exception("the delivery worker failed; retrying in 1 s")
-                delay = 1.0
-            if delay > 0:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(delay):
-                        await self._wake.wait()
+        await run_worker(self.run_once, self._wake, "the delivery worker", log)
 
     async def run_once(self) -> float:
         """Deliver what is due now; return the seconds until the next row is due."""
