@@ -11,7 +11,9 @@ The clients live in separate processes (uvloop; WebSocket clients are the `webso
 library's, SSE clients plain HTTP/1.1 sockets) and connect to each server alike; each round is
 one enter (and an exit that nobody listens to). Latency = when the event's bytes reach the
 client's process - the moment the POST's answer arrived (CLOCK_MONOTONIC is shared by the
-processes; an event that beats the answer counts 0). Memory = the server's RSS growth from
+processes; an event that beats the answer counts 0). pitstop sends an event before it answers
+the POST, so the p99 from the moment the POST was sent is printed too (and SSE is compared
+with WebSocket on it). Memory = the server's RSS growth from
 before the clients connect to when they are all connected and idle, over their number.
 
     python bench/stream_fanout.py [CLIENTS ...]     (default: 1000 10000)
@@ -109,9 +111,10 @@ def _rss_kib(pid: int) -> int:
 
 
 def _fan_out(url: str, clients: int, fire, pid: int  # type: ignore[no-untyped-def]
-             ) -> tuple[list[float], float]:
+             ) -> tuple[list[float], list[float], float]:
     """Connect ``clients`` in separate processes, fire ROUNDS events one after another, and
-    return every (client, round) latency in seconds, and the server's KiB per idle client.
+    return every (client, round) latency in seconds from the answer and from the request,
+    and the server's KiB per idle client.
     A client's k-th event is the k-th round's (each round waits for the last to arrive)."""
     ctx = mp.get_context("spawn")
     pipes, procs = [], []
@@ -129,20 +132,22 @@ def _fan_out(url: str, clients: int, fire, pid: int  # type: ignore[no-untyped-d
     settle = 0.5 if clients <= 1000 else 2.0
     time.sleep(settle)
     per_client = (_rss_kib(pid) - before) / clients
-    acks = []
+    fired = []
     for _ in range(ROUNDS):
-        acks.append(fire())
+        fired.append(fire())
         time.sleep(settle)
-    latencies = []
+    latencies, from_sent = [], []
     for pipe in pipes:
         pipe.send("done")
         for times in pipe.recv():
             if len(times) != ROUNDS:
                 raise RuntimeError(f"a client got {len(times)} of {ROUNDS} events")
-            latencies.extend(max(0.0, t - a) for t, a in zip(times, acks, strict=True))
+            for t, (sent, acked) in zip(times, fired, strict=True):
+                latencies.append(max(0.0, t - acked))
+                from_sent.append(t - sent)
     for proc in procs:
         proc.join(30)
-    return latencies, per_client
+    return latencies, from_sent, per_client
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -163,13 +168,14 @@ def _pitstop(workdir: Path, path: str) -> tuple[subprocess.Popen[bytes], str, ob
     http = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {ADMIN}"},
                         timeout=60)
 
-    def fire() -> float:
+    def fire() -> tuple[float, float]:
         # Leave the last round's maintenance first, unheard (clients take entered only).
         http.post("/v1/targets/platform/maintenance/exit", json={"reason": "bench"})
         time.sleep(0.2)
+        sent = time.monotonic()
         http.post("/v1/targets/platform/maintenance/enter",
                   json={"reason": "bench"}).raise_for_status()
-        return time.monotonic()
+        return sent, time.monotonic()
 
     scheme = "ws" if path == "/v1/stream" else "http"
     url = f"{scheme}://127.0.0.1:{port}{path}?token={ADMIN}&types=maintenance.entered"
@@ -186,9 +192,10 @@ def _baseline(workdir: Path, path: str) -> tuple[subprocess.Popen[bytes], str, o
     wait_up(base + "/fire")
     http = httpx.Client(base_url=base, timeout=60)
 
-    def fire() -> float:
+    def fire() -> tuple[float, float]:
+        sent = time.monotonic()
         http.post("/fire").raise_for_status()
-        return time.monotonic()
+        return sent, time.monotonic()
 
     return proc, f"ws://127.0.0.1:{port}/ws", fire
 
@@ -197,35 +204,38 @@ RUNS = (("plain loop (WS)", _baseline, "/ws"), ("pitstop WS", _pitstop, "/v1/str
         ("pitstop SSE", _pitstop, "/v1/events"))
 
 
-def run(clients: int) -> dict[str, tuple[float, float, float]]:
-    """(p50, p99, KiB per idle client) per run, printed."""
+def run(clients: int) -> dict[str, tuple[float, float, float, float]]:
+    """(p50, p99, p99 from the request, KiB per idle client) per run, printed."""
     results = {}
     for name, start, path in RUNS:
         with tempfile.TemporaryDirectory() as tmp:
             proc, url, fire = start(Path(tmp), path)
             try:
-                values, kib = _fan_out(url, clients, fire, proc.pid)
+                values, from_sent, kib = _fan_out(url, clients, fire, proc.pid)
             finally:
                 proc.terminate()
                 proc.wait()
-        results[name] = (_percentile(values, 0.5), _percentile(values, 0.99), kib)
-    print(f"{clients} clients, {ROUNDS} events each:")
-    for name, (p50, p99, kib) in results.items():
-        print(f"  {name:<16} p50 {p50 * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms   "
-              f"{kib:5.1f} KiB per idle client")
+        results[name] = (_percentile(values, 0.5), _percentile(values, 0.99),
+                         _percentile(from_sent, 0.99), kib)
+    print(f"{clients} clients, {ROUNDS} events each (from the POST's answer; p99 from the "
+          "POST sent in brackets):")
+    for name, (p50, p99, sent_p99, kib) in results.items():
+        print(f"  {name:<16} p50 {p50 * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms "
+              f"({sent_p99 * 1000:7.1f} ms)   {kib:5.1f} KiB per idle client")
     return results
 
 
-def report(clients: int, results: dict[str, tuple[float, float, float]]) -> None:
-    base, ws, sse = (results[name][1] for name, _, _ in RUNS)
+def report(clients: int, results: dict[str, tuple[float, float, float, float]]) -> None:
+    base, ws, _ = (results[name][1] for name, _, _ in RUNS)
+    ws_sent, sse_sent = results["pitstop WS"][2], results["pitstop SSE"][2]
     aim = 0.015 if clients <= 1000 else 0.1
     ratio = base / ws
     met = ws <= aim and (clients < 10000 or ratio >= 4)
     print(f"  p99 ratio plain loop / pitstop WS = {ratio:.2f} (above 1: pitstop is faster)"
           f"{'; aim >= 4' if clients >= 10000 else ''}")
-    print(f"  p99 ratio SSE / WS = {sse / ws:.2f} (aim <= 1.5): "
-          f"{'met' if sse <= 1.5 * ws else 'NOT met'}")
-    kib = results["pitstop WS"][2]
+    print(f"  p99 ratio SSE / WS, from the POST sent = {sse_sent / ws_sent:.2f} (aim <= 1.5): "
+          f"{'met' if sse_sent <= 1.5 * ws_sent else 'NOT met'}")
+    kib = results["pitstop WS"][3]
     print(f"  aim WS p99 <= {aim * 1000:.0f} ms: {'met' if met else 'NOT met'}; "
           f"memory per idle WS client {kib:.1f} KiB (aim <= 50): "
           f"{'met' if kib <= 50 else 'NOT met'}")
