@@ -28,9 +28,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import httpx
+from sqlalchemy.exc import SAWarning
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -150,25 +152,35 @@ def _hold_and_fire(port: int, path: str, tokens: list[str | None], fire, pid: in
 
 
 async def _prepare(url: str, agents: int) -> list[str]:
-    from pitstop.services import nodes
-    from pitstop.services.loader import load_snapshot
-    from pitstop.services.tokens import ensure_admin
+    """A database with ``agents`` registered nodes, each with CONFIG; their agent tokens.
+    Registered a thousand to a transaction, as register_node stores each (a transaction
+    per node would take minutes here)."""
+    from pitstop import clock
+    from pitstop.services.targets import save_labels
+    from pitstop.services.tokens import ensure_admin, insert_token
     from pitstop.services.wiring import wire
     from pitstop.settings import Settings
+    from pitstop.storage import nodes as nodes_q
     from pitstop.storage.engine import Database
     from pitstop.storage.migrate import upgrade
 
     db = Database(url)
     await upgrade(db)
+    warnings.filterwarnings("ignore", "The garbage collector", SAWarning)
     rt = wire(Settings(database_url=url), db)
-    await load_snapshot(rt)
     await ensure_admin(rt=rt, secret=ADMIN)
-    tokens = []
-    for i in range(agents):
-        _, token = await nodes.register_node(rt=rt, name=f"n{i}", labels={}, actor="bench")
-        tokens.append(token.secret)
-    await nodes.set_config(rt=rt, names=[f"n{i}" for i in range(agents)], config=CONFIG,
-                           actor="bench")
+    tokens, now = [], clock.now()
+    for start in range(0, agents, 1000):
+        async with db.write() as conn:
+            for i in range(start, min(agents, start + 1000)):
+                target = f"node:n{i}"
+                await save_labels(conn, target, {}, actor="bench", now=now)
+                await nodes_q.insert_node(conn=conn, values={
+                    "target": target, "config": CONFIG, "config_updated_at": now,
+                    "config_updated_by": "bench", "running": [], "created_at": now})
+                created, _ = await insert_token(conn=conn, name=f"agent {target}",
+                                                role="agent", actor="bench", node=target)
+                tokens.append(created.secret)
     await db.dispose()
     return tokens
 
@@ -183,7 +195,7 @@ def _pitstop(workdir: Path, agents: int):  # type: ignore[no-untyped-def]
            "PITSTOP_AGENT_BURST": "1000000"}
     proc = subprocess.Popen([sys.executable, "-m", "pitstop", "serve"], env=env, cwd=workdir,
                             stdout=subprocess.DEVNULL)
-    wait_up(f"http://127.0.0.1:{port}/health")
+    wait_up(f"http://127.0.0.1:{port}/health", timeout=180)  # it loads every node first
     http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120,
                         headers={"Authorization": f"Bearer {ADMIN}"})
 

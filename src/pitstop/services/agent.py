@@ -17,15 +17,18 @@ from pitstop.services.nodes import get_node
 from pitstop.services.records import node_from_row
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Snapshot
-from pitstop.services.targets import describe_target
+from pitstop.services.targets import TargetView, describe_target
 from pitstop.storage import nodes as nodes_q
 
 
 def config_document(state: Snapshot, target: str, now: datetime) -> dict[str, Any]:
     """The desired config; in maintenance, ``workloads`` is ``[]`` and a ``maintenance``
     object names the causes and the end if known. Every other field is unchanged."""
+    return _document(state, target, describe_target(state, target, now))
+
+
+def _document(state: Snapshot, target: str, view: TargetView) -> dict[str, Any]:
     doc = dict(get_node(state, target).config)
-    view = describe_target(state, target, now)
     if view.state.in_maintenance:
         doc["workloads"] = []
         doc["maintenance"] = {"causes": [c.to_json() for c in view.state.causes],
@@ -38,8 +41,8 @@ def encoded_config(rt: Runtime, target: str, now: datetime) -> tuple[bytes, str]
     key = ("agent-config", target)
     cached = rt.view_cache.get(key, now)
     if cached is None:
-        body = dumps(config_document(rt.state, target, now))
         view = describe_target(rt.state, target, now)
+        body = dumps(_document(rt.state, target, view))
         ends = [c.until for c in view.state.causes if c.until is not None]
         if view.next_window_start is not None:
             ends.append(view.next_window_start)
@@ -47,6 +50,14 @@ def encoded_config(rt: Runtime, target: str, now: datetime) -> tuple[bytes, str]
         rt.view_cache.put(key, cached, min(ends, default=None))
     body, _, etag = cached.rpartition(b"\n")
     return body, etag.decode()
+
+
+async def changed_config(rt: Runtime, target: str, etag: str, wait_s: float
+                         ) -> tuple[bytes, str]:
+    """A held poll: the node's config once it no longer has ``etag`` (the agent's, current
+    when asked), or as it is after ``wait_s``."""
+    changed = await rt.config_watch.wait(target, etag, wait_s)
+    return changed if changed is not None else encoded_config(rt, target, clock.now())
 
 
 def _etag(body: bytes) -> str:
