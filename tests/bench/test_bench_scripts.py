@@ -1,5 +1,6 @@
 """The benchmarks are not run by the suite (timing stays out of it), but they must not rot:
-every script imports against the current code, and the read path's preparation runs."""
+every script imports against the current code, the read path's preparation runs, and the
+fan-out and long-poll benches run end to end with a handful of clients."""
 
 from __future__ import annotations
 
@@ -29,6 +30,26 @@ def test_read_path_preparation_runs(tmp_path: Path) -> None:
     read_path = importlib.import_module("read_path")
     asyncio.run(read_path._prepare(f"sqlite+aiosqlite:///{tmp_path}/bench.db"))
     assert (tmp_path / "bench.db").stat().st_size > 0
+
+
+def test_stream_fanout_runs_with_a_few_clients(monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    fanout = importlib.import_module("stream_fanout")
+    monkeypatch.setattr(fanout, "ROUNDS", 2)
+    monkeypatch.setattr(fanout, "PROCESSES", 2)
+    fanout.report(4, fanout.run(4))
+    out = capsys.readouterr().out
+    assert "plain loop (WS)" in out and "pitstop WS" in out and "pitstop SSE" in out
+    assert "SSE / WS" in out and "KiB per idle client" in out
+
+
+def test_agent_longpoll_runs_with_a_few_agents(monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    longpoll = importlib.import_module("agent_longpoll")
+    monkeypatch.setattr(longpoll, "PROCESSES", 2)
+    longpoll.run(4)
+    out = capsys.readouterr().out
+    assert "bare Starlette" in out and "pitstop" in out and "KiB per held poll" in out
 
 
 def teardown_module() -> None:
