@@ -158,3 +158,31 @@ def create_fanout_app() -> Starlette:
     _tasks: set[asyncio.Task[None]] = set()
     return Starlette(routes=[Route("/fire", fire, methods=["GET", "POST"]),
                              WebSocketRoute("/ws", stream)])
+
+
+def create_longpoll_app() -> Starlette:
+    """The held-poll baseline: GET /poll?wait_s= holds until POST /fire (one shared event
+    wakes every poll) or the wait ends, then answers a small JSON config with an ETag."""
+    import asyncio
+    import contextlib
+
+    changed = [asyncio.Event()]
+    version = [0]
+
+    async def poll(request):  # type: ignore[no-untyped-def]
+        wait_s = float(request.query_params.get("wait_s") or 0)
+        etag = f'"{version[0]}"'
+        if wait_s > 0 and request.headers.get("if-none-match") == etag:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait_s):
+                    await changed[0].wait()
+        return JSONResponse({"workloads": [], "version": version[0]},
+                            headers={"ETag": f'"{version[0]}"', "Cache-Control": "no-cache"})
+
+    async def fire(request):  # type: ignore[no-untyped-def]
+        version[0] += 1
+        changed[0].set()
+        changed[0] = asyncio.Event()
+        return JSONResponse({"version": version[0]})
+
+    return Starlette(routes=[Route("/poll", poll), Route("/fire", fire, methods=["POST"])])

@@ -225,6 +225,42 @@ async def test_a_held_poll_answers_as_soon_as_the_config_changes(admin, edge):
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "wait_s"
 
 
+async def test_a_held_poll_stays_held_through_changes_that_leave_its_config_alone(
+        app, admin, edge):
+    import asyncio
+
+    other = await register(admin, "edge-2")
+    etag = (await edge.get("/v1/agent/config")).headers["etag"]
+    held = asyncio.create_task(edge.get("/v1/agent/config", params={"wait_s": 30},
+                                        headers={"If-None-Match": etag}))
+    await asyncio.sleep(0.05)
+    beat = await edge.post("/v1/agent/heartbeat", json={"version": "1", "running": []})
+    assert beat.status_code == 200
+    assert (await admin.post("/v1/nodes/edge-2/maintenance/enter",
+                             json={"reason": "disk"})).status_code == 200
+    async with client_for(app, other["token"]) as edge2:
+        assert (await edge2.get("/v1/agent/config")).json()["workloads"] == []
+    await asyncio.sleep(0.05)
+    assert not held.done()
+    await admin.post("/v1/nodes/edge-1/maintenance/enter", json={"reason": "disk"})
+    r = await asyncio.wait_for(held, 5)
+    assert r.status_code == 200 and r.json()["workloads"] == []
+    assert r.headers["etag"] != etag
+
+
+async def test_a_replica_that_is_not_the_leader_answers_its_held_polls_too(rt, admin, edge):
+    import asyncio
+
+    rt.leader = False  # it derives no node.config_changed; the leader records those
+    etag = (await edge.get("/v1/agent/config")).headers["etag"]
+    held = asyncio.create_task(edge.get("/v1/agent/config", params={"wait_s": 30},
+                                        headers={"If-None-Match": etag}))
+    await asyncio.sleep(0.05)
+    await admin.post("/v1/nodes/edge-1/maintenance/enter", json={"reason": "disk"})
+    r = await asyncio.wait_for(held, 5)
+    assert r.status_code == 200 and r.json()["workloads"] == []
+
+
 async def test_a_config_with_a_huge_float_reads_back_as_that_float(admin, edge):
     """PostgreSQL's jsonb writes 1e300 back as 301 digits: read as an int, no encoder could
     write it again, and every answer that shows the node (or any node's config) failed."""

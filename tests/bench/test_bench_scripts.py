@@ -1,5 +1,6 @@
 """The benchmarks are not run by the suite (timing stays out of it), but they must not rot:
-every script imports against the current code, and the read path's preparation runs."""
+every script imports against the current code, the read path's preparation runs, and the
+fan-out and long-poll benches run end to end with a handful of clients."""
 
 from __future__ import annotations
 
@@ -59,6 +60,26 @@ def test_lease_pg_database_is_prepared_and_dropped() -> None:
         return tables
 
     assert asyncio.run(run()) == ["baseline_leases", "leases"]
+
+
+def test_stream_fanout_runs_with_a_few_clients(monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    fanout = importlib.import_module("stream_fanout")
+    monkeypatch.setattr(fanout, "ROUNDS", 2)
+    monkeypatch.setattr(fanout, "PROCESSES", 2)
+    fanout.report(4, fanout.run(4))
+    out = capsys.readouterr().out
+    assert "plain loop (WS)" in out and "pitstop WS" in out and "pitstop SSE" in out
+    assert "SSE / WS" in out and "KiB per idle client" in out
+
+
+def test_agent_longpoll_runs_with_a_few_agents(monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    longpoll = importlib.import_module("agent_longpoll")
+    monkeypatch.setattr(longpoll, "PROCESSES", 2)
+    longpoll.run(4)
+    out = capsys.readouterr().out
+    assert "bare Starlette" in out and "pitstop" in out and "KiB per held poll" in out
 
 
 def teardown_module() -> None:

@@ -62,9 +62,7 @@ async def config(request: Request) -> Response:
     if_none_match = request.headers.get("if-none-match")
     body, etag = agent.encoded_config(rt, node, clock.now())
     if if_none_match == etag and wait_s > 0:
-        await rt.state.wait_for(
-            lambda: agent.encoded_config(rt, node, clock.now())[1] != if_none_match, wait_s)
-        body, etag = agent.encoded_config(rt, node, clock.now())
+        body, etag = await agent.changed_config(rt, node, etag, wait_s)
     headers = {"ETag": etag, "Cache-Control": "no-cache", **stale_headers(stale_as_of(rt))}
     if if_none_match == etag:
         return Response(status_code=304, headers=headers)

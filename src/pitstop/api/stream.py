@@ -19,12 +19,13 @@ from pitstop.api.deps import runtime_of
 from pitstop.api.openapi import api_router
 from pitstop.api.params import EVENT_ID_MAX
 from pitstop.api.problems import close_reason, domain_problem, problems, refuse_websocket
+from pitstop.api.wire import wire_of
 from pitstop.errors import InvalidInput, PitstopError
 from pitstop.services.auth import authenticate, authorize
 from pitstop.services.gate import GATE_EVENTS
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Principal
-from pitstop.services.stream import FellBehind, Filter, Subscriber, frames, replay
+from pitstop.services.stream import FellBehind, Filter, Subscriber, frames
 
 router = api_router(tags=["stream"])
 KEEPALIVE_S = 15.0
@@ -95,6 +96,7 @@ async def sse(request: Request) -> StreamingResponse:
     Filters: ``?types=a,b`` and ``?target=``; resume with ``Last-Event-ID`` or ``?after=``."""
     principal = await _principal(request)
     rt, filter_, after = runtime_of(request), _filter(request, principal), _after(request)
+    wire = wire_of(request.scope)
 
     async def body() -> AsyncIterator[bytes]:
         # Subscribed here, not before the response starts: a client gone before then
@@ -105,7 +107,7 @@ async def sse(request: Request) -> StreamingResponse:
             # but some clients (httpx-sse) yield it as an empty message event. The reconnect
             # time applies as soon as it is read; the first real event ends its block.
             yield b"retry: 2000\n"
-            async for frame in frames(rt.db, sub, after, KEEPALIVE_S):
+            async for frame in frames(rt.db, sub, after, KEEPALIVE_S, wire):
                 yield b": keepalive\n" if frame is None else frame.sse
         except FellBehind as exc:
             yield b"event: overflow\ndata: %s\n\n" % str(exc).encode()
@@ -145,19 +147,13 @@ async def websocket(ws: WebSocket) -> None:
 
 async def _send_frames(ws: WebSocket, rt: Runtime, sub: Subscriber, after: int | None
                        ) -> None:
-    """The log's missed events, then the live tail. The tail loop is kept tight — it runs
-    once per client for every event — and needs no keepalive: uvicorn pings the socket."""
-    last = after if after is not None else 0
+    """The log's missed events, then the live tail: written by the hub straight to the socket
+    when the server offers it (``pitstop serve``), else sent here. No keepalive is needed:
+    uvicorn pings the socket."""
     try:
-        async for frame in replay(rt.db, sub.filter, after):
-            last = frame.id
-            await ws.send_text(frame.text)
-        get, send = sub.queue.get, ws.send
-        while (frame := await get()) is not None:
-            if frame.id > last:  # not already sent from the log
-                last = frame.id
-                await send({"type": "websocket.send", "text": frame.text})
-        raise FellBehind(last)
+        async for frame in frames(rt.db, sub, after, None, wire_of(ws.scope)):
+            if frame is not None:
+                await ws.send({"type": "websocket.send", "text": frame.text})
     except FellBehind as exc:
         with contextlib.suppress(Exception):
             await ws.close(code=4008, reason=close_reason(str(exc)))

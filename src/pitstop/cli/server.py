@@ -70,6 +70,7 @@ def serve(
     """Apply migrations, then serve the API (SQLite by default; PITSTOP_DATABASE_URL)."""
     import uvicorn
 
+    from pitstop.api.wire import protocols
     from pitstop.app import create_app
     from pitstop.logs import log_config
 
@@ -93,7 +94,9 @@ def serve(
                 timeout_graceful_shutdown=2,
                 # Events are a few hundred bytes: compressing each for each client costs
                 # more fan-out time than it saves on the wire.
-                ws_per_message_deflate=False)
+                ws_per_message_deflate=False,
+                # The stream's shared frames are written straight to each socket: api/wire.
+                **protocols())
 
 
 def _check_port(settings: Settings) -> None:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pitstop import clock
+from pitstop.domain.state import EffectiveState
 from pitstop.encoding import dumps
 from pitstop.errors import InvalidInput, NotFound
 from pitstop.services import reported_work
@@ -17,36 +18,51 @@ from pitstop.services.nodes import get_node
 from pitstop.services.records import node_from_row
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Snapshot
-from pitstop.services.targets import describe_target
+from pitstop.services.targets import describe_target, effective_of
 from pitstop.storage import nodes as nodes_q
 
 
 def config_document(state: Snapshot, target: str, now: datetime) -> dict[str, Any]:
     """The desired config; in maintenance, ``workloads`` is ``[]`` and a ``maintenance``
     object names the causes and the end if known. Every other field is unchanged."""
-    doc = dict(get_node(state, target).config)
-    view = describe_target(state, target, now)
-    if view.state.in_maintenance:
+    node = get_node(state, target)  # raises NotFound first: an unknown node has no state
+    return _document(node.config, effective_of(state, target, now))
+
+
+def _document(config: dict[str, Any], eff: EffectiveState) -> dict[str, Any]:
+    doc = dict(config)
+    if eff.in_maintenance:
         doc["workloads"] = []
-        doc["maintenance"] = {"causes": [c.to_json() for c in view.state.causes],
-                              "until": view.state.until}
+        doc["maintenance"] = {"causes": [c.to_json() for c in eff.causes], "until": eff.until}
     return doc
 
 
 def encoded_config(rt: Runtime, target: str, now: datetime) -> tuple[bytes, str]:
-    """The config's JSON body and its ETag, cached until the snapshot changes."""
+    """The config's JSON body and its ETag, cached until the snapshot changes. Only the
+    effective state is read, not the drain: the config watch encodes every node's config
+    after each change that may touch them."""
     key = ("agent-config", target)
     cached = rt.view_cache.get(key, now)
     if cached is None:
-        body = dumps(config_document(rt.state, target, now))
-        view = describe_target(rt.state, target, now)
-        ends = [c.until for c in view.state.causes if c.until is not None]
-        if view.next_window_start is not None:
-            ends.append(view.next_window_start)
+        node = get_node(rt.state, target)
+        eff = effective_of(rt.state, target, now)
+        body = dumps(_document(node.config, eff))
+        ends = [c.until for c in eff.causes if c.until is not None]
+        next_start = rt.state.next_start_after(now)
+        if next_start is not None:
+            ends.append(next_start)
         cached = body + b"\n" + _etag(body).encode()
         rt.view_cache.put(key, cached, min(ends, default=None))
     body, _, etag = cached.rpartition(b"\n")
     return body, etag.decode()
+
+
+async def changed_config(rt: Runtime, target: str, etag: str, wait_s: float
+                         ) -> tuple[bytes, str]:
+    """A held poll: the node's config once it no longer has ``etag`` (the agent's, current
+    when asked), or as it is after ``wait_s``."""
+    changed = await rt.config_watch.wait(target, etag, wait_s)
+    return changed if changed is not None else encoded_config(rt, target, clock.now())
 
 
 def _etag(body: bytes) -> str:

@@ -114,6 +114,7 @@ class Runtime:
         drain became safe). Only the leader does, so replicas do not each record it; the
         backplane feeds it the other replicas' changes."""
         if not self.leader:
+            self.config_watch.notice(events)  # its agents' held polls
             return
         derived = self.config_watch.derive(events) + self.drain_watch.derive(events)
         if derived:

@@ -76,15 +76,21 @@ def describe_target(state: Snapshot, target: str, now: datetime | None = None) -
             target=target,
         )
     now = now or clock.now()
-    started = state.started_by(now)
-    causes = window_causes(target, state.scope_labels(target), started, now) if started else ()
-    eff = effective_state(target, state.scope_switches(target), now, causes)
+    eff = effective_of(state, target, now)
     leases = state.in_flight() if state.nodes else state.leases.values()
     drain = drain_status(
         target=target, in_maintenance=eff.in_maintenance, leases=leases, now=now,
         typical=state.typical_durations() if leases else {},
     )
     return TargetView(record, eff, drain, state.next_start_after(now))
+
+
+def effective_of(state: Snapshot, target: str, now: datetime) -> EffectiveState:
+    """A target's effective state alone: describe_target without the drain (which reads
+    every lease and every node's work), for the agents' configs."""
+    started = state.started_by(now)
+    causes = window_causes(target, state.scope_labels(target), started, now) if started else ()
+    return effective_state(target, state.scope_switches(target), now, causes)
 
 
 def list_target_views(state: Snapshot, kind: str | None = None) -> list[TargetView]:

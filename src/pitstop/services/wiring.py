@@ -49,7 +49,7 @@ def wire(settings: Settings, db: Database) -> Runtime:
             db, limit=settings.subscribe_per_address_per_hour, window_s=3600,
             what="for this email address or url"))
     rt.metrics = Metrics(state, rt.stream, leads=lambda: rt.leader)
-    rt.config_watch = ConfigWatch(state, lambda target, now: encoded_config(rt, target, now)[1])
+    rt.config_watch = ConfigWatch(state, lambda target, now: encoded_config(rt, target, now))
     rt.drain_watch = DrainWatch(state, db, rt.record_derived)
     rt.delivery = DeliveryWorker(db, settings, rt.notifiers, observe=rt.delivery_attempted)
     rt.bus.subscribe(rt.wake_delivery)
