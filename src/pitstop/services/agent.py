@@ -17,7 +17,7 @@ from pitstop.services.nodes import get_node
 from pitstop.services.records import node_from_row
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Snapshot
-from pitstop.services.targets import describe_target
+from pitstop.services.targets import describe_target, target_state
 from pitstop.storage import nodes as nodes_q
 
 
@@ -25,11 +25,10 @@ def config_document(state: Snapshot, target: str, now: datetime) -> dict[str, An
     """The desired config; in maintenance, ``workloads`` is ``[]`` and a ``maintenance``
     object names the causes and the end if known. Every other field is unchanged."""
     doc = dict(get_node(state, target).config)
-    view = describe_target(state, target, now)
-    if view.state.in_maintenance:
+    eff = target_state(state, target, now)
+    if eff.in_maintenance:
         doc["workloads"] = []
-        doc["maintenance"] = {"causes": [c.to_json() for c in view.state.causes],
-                              "until": view.state.until}
+        doc["maintenance"] = {"causes": [c.to_json() for c in eff.causes], "until": eff.until}
     return doc
 
 
@@ -39,10 +38,10 @@ def encoded_config(rt: Runtime, target: str, now: datetime) -> tuple[bytes, str]
     cached = rt.view_cache.get(key, now)
     if cached is None:
         body = dumps(config_document(rt.state, target, now))
-        view = describe_target(rt.state, target, now)
-        ends = [c.until for c in view.state.causes if c.until is not None]
-        if view.next_window_start is not None:
-            ends.append(view.next_window_start)
+        ends = [c.until for c in target_state(rt.state, target, now).causes
+                if c.until is not None]
+        if (next_start := rt.state.next_start_after(now)) is not None:
+            ends.append(next_start)
         cached = body + b"\n" + _etag(body).encode()
         rt.view_cache.put(key, cached, min(ends, default=None))
     body, _, etag = cached.rpartition(b"\n")

@@ -31,6 +31,7 @@ from pitstop.domain.windows import (
 )
 from pitstop.services.events import Event
 from pitstop.services.fleet_records import NodeRecord
+from pitstop.services.lease_index import LeaseIndex
 from pitstop.services.page_records import PageOverrides, ServiceGroups
 
 DURATIONS_KEPT = 200
@@ -145,7 +146,8 @@ class Snapshot:
     _next_boundary: tuple[int, datetime | None] | None = None
     _ended: OrderedDict[str, None] = field(default_factory=OrderedDict)
     _changed: asyncio.Event | None = None
-
+    _lease_index: LeaseIndex = field(default_factory=LeaseIndex)
+    _reporting: set[str] = field(default_factory=set)  # nodes whose agent reports runs
 
     def switches(self) -> dict[str, Switch]:
         return {t.id: t.switch for t in self.targets.values() if t.switch is not None}
@@ -202,7 +204,6 @@ class Snapshot:
                              if (v := p90(d)) is not None}
         return self._typical
 
-
     def apply(self, event: Event) -> None:
         payload = event.payload
         if isinstance(payload, TargetRecord):
@@ -233,6 +234,7 @@ class Snapshot:
             if event.type == "node.deleted":
                 self.nodes.pop(payload.target, None)
                 self.seen.pop(payload.target, None)
+                self._reporting.discard(payload.target)
             else:
                 self.put_node(payload)
         self.notify()
@@ -246,6 +248,7 @@ class Snapshot:
         current = self.nodes.get(record.target)
         if current is None or record.version > current.version:
             self.nodes[record.target] = record
+            (self._reporting.add if record.running else self._reporting.discard)(record.target)
             if record.reported_at is not None:
                 self.seen[record.target] = max(record.reported_at,
                                                self.seen.get(record.target, record.reported_at))
@@ -253,10 +256,25 @@ class Snapshot:
     def in_flight(self) -> list[LeaseView]:
         """Leases and the workloads agents report, for drain status."""
         work = list(self.leases.values())
-        for node in self.nodes.values():
-            if node.running:
+        for target in list(self._reporting):
+            node = self.nodes.get(target)
+            if node is not None and node.running:
                 work.extend(node.workloads_in_flight(self.offline_at(node)))
         return work
+
+    def work_on(self, target: str) -> list[LeaseView]:
+        """The leases and reported runs ``target`` covers: all of them for the platform,
+        else only its own (looked up, not filtered from every lease)."""
+        if target == PLATFORM:
+            return self.in_flight()
+        work = self._lease_index.on(target)
+        node = self.nodes.get(target)
+        if node is not None and node.running:
+            work.extend(node.workloads_in_flight(self.offline_at(node)))
+        return work
+
+    def next_lease_expiry(self) -> datetime | None:
+        return self._lease_index.next_expiry()
 
     def offline_at(self, node: NodeRecord) -> datetime | None:
         """When ``node`` goes offline if it is not heard from again (None: never seen)."""
@@ -318,6 +336,7 @@ class Snapshot:
         if current is not None and current.expires_at > lease.expires_at:
             lease = replace(lease, expires_at=current.expires_at)
         self.leases[lease.id] = lease
+        self._lease_index.put(lease, current)
 
     def reconcile_leases(self, leases: Iterable[LeaseView]) -> None:
         """Add leases read from the database that events have not delivered yet."""
@@ -329,14 +348,15 @@ class Snapshot:
     def end_lease(
         self, lease_id: str, duration_s: float | None, kind: str, *, released: bool
     ) -> None:
-        self.leases.pop(lease_id, None)
+        lease = self.leases.pop(lease_id, None)
+        if lease is not None:
+            self._lease_index.drop(lease)
         self._ended[lease_id] = None
         while len(self._ended) > ENDED_KEPT:
             self._ended.popitem(last=False)
         if released and duration_s is not None:
             self.durations.setdefault(kind, deque(maxlen=DURATIONS_KEPT)).append(duration_s)
             self._typical = None
-
 
     def notify(self) -> None:
         """Record a change and wake everyone waiting for one."""
@@ -362,26 +382,3 @@ class Snapshot:
                 return predicate()
         return True
 
-
-class ViewCache:
-    """Encoded views derived from the snapshot, each valid until the snapshot changes or its
-    own time boundary passes (a view of work in flight is never reused)."""
-
-    MAX = 10_000
-
-    def __init__(self, state: Snapshot) -> None:
-        self._state = state
-        self._items: dict[object, tuple[int, datetime | None, bytes]] = {}
-
-    def get(self, key: object, now: datetime) -> bytes | None:
-        item = self._items.get(key)
-        if item is None or item[0] != self._state.generation:
-            return None
-        if item[1] is not None and now >= item[1]:
-            return None
-        return item[2]
-
-    def put(self, key: object, body: bytes, valid_until: datetime | None) -> None:
-        if len(self._items) >= self.MAX:
-            self._items.clear()
-        self._items[key] = (self._state.generation, valid_until, body)

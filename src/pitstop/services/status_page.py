@@ -23,7 +23,7 @@ from pitstop.services.public_maintenance import (
 from pitstop.services.runtime import Runtime
 from pitstop.services.service_status import list_services
 from pitstop.services.snapshot import WindowRecord
-from pitstop.services.targets import describe_target
+from pitstop.services.targets import target_state
 from pitstop.services.updates import UpdateRecord, updates_for_page
 
 PAST_PAGE = 10
@@ -68,7 +68,7 @@ def _occurrence(times: Any, window: WindowRecord, now: datetime) -> dict[str, An
 
 def _banner(platform: Any, services: list[dict[str, Any]], ongoing: list[dict[str, Any]],
             public: dict[int, Any]) -> tuple[str, str]:
-    causes = [c for c in platform.state.causes if c.kind == "switch" or c.window in public]
+    causes = [c for c in platform.causes if c.kind == "switch" or c.window in public]
     displayed = {s["displayed"] for s in services}
     if "DOWN" in displayed and not (causes or ongoing):
         return "outage", N_("Partial outage")
@@ -82,7 +82,7 @@ def _banner(platform: Any, services: list[dict[str, Any]], ongoing: list[dict[st
 async def compose(rt: Runtime, now: datetime, *, since: datetime | None,
                       until: datetime | None, page: int) -> StatusPage:
     state = rt.state
-    platform = describe_target(state, PLATFORM, now)
+    platform = target_state(state, PLATFORM, now)
     services = [s.to_json() for s in list_services(state)]
     public = {wid: w for wid, w in state.windows.items() if w.public}
     ongoing, upcoming = [], []
@@ -102,7 +102,7 @@ async def compose(rt: Runtime, now: datetime, *, since: datetime | None,
         rt, [o["occurrence"] for o in [*ongoing, *upcoming]], switched)
     for o in [*ongoing, *upcoming]:
         o["updates"] = _timeline(by_occ.get(o["occurrence"], []))
-    causes = [c for c in platform.state.causes if c.kind == "switch" or c.window in public]
+    causes = [c for c in platform.causes if c.kind == "switch" or c.window in public]
     banner, headline = _banner(platform, services, ongoing, public)
     if not causes and ongoing:
         reason, since_at, until_at = ongoing[0]["title"], ongoing[0]["start"], ongoing[0]["end"]

@@ -67,7 +67,28 @@ def check_target_id(raw: str) -> str:
 
 
 def describe_target(state: Snapshot, target: str, now: datetime | None = None) -> TargetView:
-    """Effective state and drain status of one target, from memory only."""
+    """Effective state and drain status of one target, from memory only. Only the work
+    ``target`` covers is looked at (see Snapshot.work_on): a node's drain costs the same
+    however many leases the fleet has in flight."""
+    record = _record(state, target)
+    now = now or clock.now()
+    eff = _effective(state, target, now)
+    leases = state.work_on(target)
+    drain = drain_status(
+        target=target, in_maintenance=eff.in_maintenance, leases=leases, now=now,
+        typical=state.typical_durations() if leases else {},
+    )
+    return TargetView(record, eff, drain, state.next_start_after(now))
+
+
+def target_state(state: Snapshot, target: str, now: datetime | None = None) -> EffectiveState:
+    """Only the effective state of one target (NotFound if there is none): for readers that
+    do not show its drain."""
+    _record(state, target)
+    return _effective(state, target, now or clock.now())
+
+
+def _record(state: Snapshot, target: str) -> TargetRecord:
     record = state.targets.get(target)
     if record is None:
         check_target_id(target)
@@ -75,16 +96,13 @@ def describe_target(state: Snapshot, target: str, now: datetime | None = None) -
             f"target {target!r} does not exist; create it with PUT /v1/targets/{target}",
             target=target,
         )
-    now = now or clock.now()
+    return record
+
+
+def _effective(state: Snapshot, target: str, now: datetime) -> EffectiveState:
     started = state.started_by(now)
     causes = window_causes(target, state.scope_labels(target), started, now) if started else ()
-    eff = effective_state(target, state.scope_switches(target), now, causes)
-    leases = state.in_flight() if state.nodes else state.leases.values()
-    drain = drain_status(
-        target=target, in_maintenance=eff.in_maintenance, leases=leases, now=now,
-        typical=state.typical_durations() if leases else {},
-    )
-    return TargetView(record, eff, drain, state.next_start_after(now))
+    return effective_state(target, state.scope_switches(target), now, causes)
 
 
 def list_target_views(state: Snapshot, kind: str | None = None) -> list[TargetView]:
