@@ -105,8 +105,7 @@ class DrainWatch:
             if not target_state(self._state, target, now).in_maintenance:
                 self._safe.pop(target, None)
                 continue
-            # safe: nothing it covers counts now (what its drain status would say)
-            safe = not any(w.counts_at(now) for w in self._state.work_on(target))
+            safe = self._state.drain_of(target, True, now).safe_to_deploy
             if safe and not self._safe.get(target, False):
                 out.append(Event("drain.safe", target, now, {"in_flight": 0}))
             self._safe[target] = safe

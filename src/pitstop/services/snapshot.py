@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from pitstop.domain.drain import LeaseView, p90
+from pitstop.domain.drain import DrainStatus, LeaseView, drain_status, p90
 from pitstop.domain.lifecycle import TERMINAL
 from pitstop.domain.nodes import offline_at, poll_interval_s
 from pitstop.domain.recurrence import Cursor, Series, parse_series
@@ -255,12 +255,7 @@ class Snapshot:
 
     def in_flight(self) -> list[LeaseView]:
         """Leases and the workloads agents report, for drain status."""
-        work = list(self.leases.values())
-        for target in list(self._reporting):
-            node = self.nodes.get(target)
-            if node is not None and node.running:
-                work.extend(node.workloads_in_flight(self.offline_at(node)))
-        return work
+        return [*self.leases.values(), *self._reported_runs()]
 
     def work_on(self, target: str) -> list[LeaseView]:
         """The leases and reported runs ``target`` covers: all of them for the platform,
@@ -271,6 +266,25 @@ class Snapshot:
         node = self.nodes.get(target)
         if node is not None and node.running:
             work.extend(node.workloads_in_flight(self.offline_at(node)))
+        return work
+
+    def drain_of(self, target: str, in_maintenance: bool, now: datetime) -> DrainStatus:
+        """The drain status of ``target``: the platform's from the lease index's counts
+        (it covers every lease), any other's from its own work."""
+        if target == PLATFORM:
+            return self._lease_index.platform_drain(
+                in_maintenance=in_maintenance, now=now, typical=self.typical_durations(),
+                reported=self._reported_runs())
+        work = self.work_on(target)
+        return drain_status(target=target, in_maintenance=in_maintenance, leases=work,
+                            now=now, typical=self.typical_durations() if work else {})
+
+    def _reported_runs(self) -> list[LeaseView]:
+        work = []
+        for target in list(self._reporting):
+            node = self.nodes.get(target)
+            if node is not None and node.running:
+                work.extend(node.workloads_in_flight(self.offline_at(node)))
         return work
 
     def next_lease_expiry(self) -> datetime | None:
@@ -336,7 +350,7 @@ class Snapshot:
         if current is not None and current.expires_at > lease.expires_at:
             lease = replace(lease, expires_at=current.expires_at)
         self.leases[lease.id] = lease
-        self._lease_index.put(lease, current)
+        self._lease_index.put(lease)
 
     def reconcile_leases(self, leases: Iterable[LeaseView]) -> None:
         """Add leases read from the database that events have not delivered yet."""

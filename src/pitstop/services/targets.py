@@ -11,7 +11,7 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop import clock
-from pitstop.domain.drain import DrainStatus, drain_status
+from pitstop.domain.drain import DrainStatus
 from pitstop.domain.state import EffectiveState, effective_state
 from pitstop.domain.targets import PLATFORM, parse_target
 from pitstop.domain.windows import window_causes
@@ -68,16 +68,13 @@ def check_target_id(raw: str) -> str:
 
 def describe_target(state: Snapshot, target: str, now: datetime | None = None) -> TargetView:
     """Effective state and drain status of one target, from memory only. Only the work
-    ``target`` covers is looked at (see Snapshot.work_on): a node's drain costs the same
-    however many leases the fleet has in flight."""
+    ``target`` covers is looked at, and the platform's drain comes from counts kept as
+    leases come and go (see Snapshot.drain_of): reading costs the same however many
+    leases the fleet has in flight."""
     record = _record(state, target)
     now = now or clock.now()
     eff = _effective(state, target, now)
-    leases = state.work_on(target)
-    drain = drain_status(
-        target=target, in_maintenance=eff.in_maintenance, leases=leases, now=now,
-        typical=state.typical_durations() if leases else {},
-    )
+    drain = state.drain_of(target, eff.in_maintenance, now)
     return TargetView(record, eff, drain, state.next_start_after(now))
 
 
