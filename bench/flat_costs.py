@@ -144,7 +144,12 @@ def start_server(url: str) -> tuple[object, int, float]:
            "PITSTOP_AGENT_BURST": "1000000"}
     began = time.monotonic()
     proc = uvicorn("pitstop_app:create_app", port, env, Path(__file__).resolve().parent)
-    wait_up(f"http://127.0.0.1:{port}/health", timeout=120, interval=0.02)
+    try:
+        wait_up(f"http://127.0.0.1:{port}/health", timeout=900, interval=0.05)
+    except RuntimeError:
+        proc.terminate()
+        proc.wait()
+        raise
     return proc, port, time.monotonic() - began
 
 
