@@ -23,6 +23,14 @@ async def list_tokens(*, conn: AsyncConnection, include_revoked: bool = False) -
     return list((await conn.execute(stmt)).mappings())
 
 
+async def active_principals(*, conn: AsyncConnection) -> list[RowMapping]:
+    """What the snapshot keeps of each token that is not revoked (hash, id, name, role,
+    node): a refresh reads these columns alone."""
+    stmt = select(tokens.c.hash, tokens.c.id, tokens.c.name, tokens.c.role, tokens.c.node
+                  ).where(tokens.c.revoked_at.is_(None))
+    return list((await conn.execute(stmt)).mappings())
+
+
 async def get_token(*, conn: AsyncConnection, token_id: str) -> RowMapping | None:
     return (await conn.execute(select(tokens).where(tokens.c.id == token_id))).mappings().first()
 
