@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections import deque
 from collections.abc import Mapping
@@ -45,10 +46,15 @@ async def refresh_snapshot(rt: Runtime) -> None:
     async with rt.db.read() as conn:
         target_rows = await targets_q.get_targets(conn=conn, ids=_newer(
             await targets_q.target_versions(conn=conn), state.targets))
+        await asyncio.sleep(0)  # each step answers what waits: no one long pause
         active = await leases_q.active_lease_ids(conn=conn)
         lease_rows = await leases_q.get_leases(
             conn=conn, ids=[i for i in active if i not in state.leases])
-        token_rows = await tokens_q.active_principals(conn=conn)
+        await asyncio.sleep(0)
+        hashes = await tokens_q.active_hashes(conn=conn)
+        new_tokens = await tokens_q.principals(
+            conn=conn, hashes=[h for h in hashes if h not in state.tokens])
+        await asyncio.sleep(0)
         window_rows = await windows_q.list_windows(conn=conn)
         occurrence_rows = await windows_q.live_occurrences(conn=conn)
         registered = await nodes_q.node_versions(conn=conn)
@@ -62,7 +68,9 @@ async def refresh_snapshot(rt: Runtime) -> None:
         state.put_node(node_from_row(row))
     for row in target_rows:
         state.put_target(target_from_row(row))
-    _put_tokens(rt, token_rows)
+    state.tokens = {**{h: p for h, p in state.tokens.items() if h in hashes},
+                    **{row["hash"]: principal_from_row(row) for row in new_tokens}}
+    await asyncio.sleep(0)
     await _reconcile_leases(rt, set(active), lease_rows)
 
 
