@@ -23,14 +23,16 @@ def plot_curves(path: Path, title: str, xlabel: str,
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5.5, 3.2), dpi=110)
+    top = 1.3
     for label, values in series.items():
         sizes = sorted(values)
         base = values[sizes[0]]
-        ax.plot(sizes, [values[s] / base for s in sizes], marker="o",
-                label=f"{label} ({base:,.0f}/s at {sizes[0]:,})")
+        ratios = [values[s] / base for s in sizes]
+        top = max(top, 1.1 * max(ratios))
+        ax.plot(sizes, ratios, marker="o", label=f"{label} ({base:,.0f}/s at {sizes[0]:,})")
     ax.axhline(aim, color="grey", linestyle="--", linewidth=1, label=f"aim ≥ {aim:.1f}×")
     ax.set_xscale("log")
-    ax.set_ylim(0, 1.3)
+    ax.set_ylim(0, top)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("throughput / smallest size")
     ax.set_title(title, fontsize=10)
