@@ -31,7 +31,7 @@ async def list_nodes(*, conn: AsyncConnection) -> list[RowMapping]:
 
 async def node_versions(*, conn: AsyncConnection) -> dict[str, int]:
     """Every node's target and version: what a refresh compares before reading rows."""
-    return dict((await conn.execute(select(nodes.c.target, nodes.c.version))).tuples().all())
+    return dict((await conn.execute(select(nodes.c.target, nodes.c.version))).all())
 
 
 async def get_nodes(*, conn: AsyncConnection, targets: list[str]) -> list[RowMapping]:

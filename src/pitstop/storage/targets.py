@@ -21,7 +21,7 @@ async def list_targets(*, conn: AsyncConnection) -> list[RowMapping]:
 
 async def target_versions(*, conn: AsyncConnection) -> dict[str, int]:
     """Every target's id and version: what a refresh compares before reading rows."""
-    return dict((await conn.execute(select(targets.c.id, targets.c.version))).tuples().all())
+    return dict((await conn.execute(select(targets.c.id, targets.c.version))).all())
 
 
 async def get_targets(*, conn: AsyncConnection, ids: list[str]) -> list[RowMapping]:
