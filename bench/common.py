@@ -21,14 +21,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_up(url: str, timeout: float = 20) -> None:
+def wait_up(url: str, timeout: float = 20, interval: float = 0.1) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             httpx.get(url, timeout=1)
             return
         except httpx.HTTPError:
-            time.sleep(0.1)
+            time.sleep(interval)
     raise RuntimeError(f"{url} did not come up")
 
 
@@ -58,6 +58,33 @@ def wrk_rps(url: str, *, header: str | None = None, seconds: int = 5,
     if not match:
         raise RuntimeError(out)
     return float(match.group(1))
+
+
+def wrk_script(base: str, script: Path, *, seconds: int = 5, connections: int = 32) -> float:
+    """req/s of wrk driven by a Lua ``script`` against ``base``; any non-2xx is an error."""
+    cmd = [require_wrk(), "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), base]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"non-2xx responses from {base} ({script.name}):\n{out}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not match:
+        raise RuntimeError(out)
+    return float(match.group(1))
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of process ``pid`` (Linux), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) process ``pid`` has used so far (Linux): start-up cost
+    that does not depend on what else the machine is doing."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def median(values: list[float]) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import inspect
 import logging
 from collections.abc import AsyncIterator
@@ -100,6 +101,10 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
             rt = wire(settings, db)
             await load_snapshot(rt)
             await load_keys(rt)
+            # What was loaded lives as long as the process: out of the collector's sight,
+            # a full collection no longer walks every target, node, token and lease (at
+            # 100,000 of each, 800,000 objects: 0.3-0.9 s without an answer).
+            gc.freeze()
             if settings.is_sqlite:  # the only process: it leads from the start
                 await rt.drain_watch.catch_up()
             app.state.rt = rt

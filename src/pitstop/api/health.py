@@ -22,7 +22,7 @@ from pitstop.api.stale import mark_stale
 from pitstop.domain.state import public_text
 from pitstop.domain.targets import PLATFORM
 from pitstop.services.runtime import Runtime
-from pitstop.services.targets import describe_target
+from pitstop.services.targets import target_state
 
 router = api_router(tags=["health"])
 
@@ -33,15 +33,15 @@ async def health(request: Request) -> Response:
     the database answers; no auth. Always 200: ``status`` is "degraded" during an outage."""
     # Load balancers poll this: a Direct route.
     rt = runtime_of(request)
-    view = describe_target(rt.state, PLATFORM)
+    platform = target_state(rt.state, PLATFORM)
     public = (w.id for w in rt.state.windows.values() if w.public)
     body = {
         "status": "ok",
         "uptime": round(rt.uptime_s, 3),
         "version": __version__,
-        "maintenanceMode": view.state.in_maintenance,
+        "maintenanceMode": platform.in_maintenance,
         # No auth here: the public message, never an operator's reason.
-        "maintenanceReason": public_text(view.state.causes, public),
+        "maintenanceReason": public_text(platform.causes, public),
         **_leadership(rt),
     }
     return json_response(body, headers=add_database_health(body, rt))

@@ -66,7 +66,7 @@ class DrainStatus:
             "safe_to_deploy": self.safe_to_deploy,
             "estimated_wait_ms": self.estimated_wait_ms,
             "leases": [lease.to_json() for lease in self.leases[:LISTED]],
-            "more": max(0, len(self.leases) - LISTED),
+            "more": max(0, self.in_flight - LISTED),
         }
 
 
@@ -78,7 +78,14 @@ def p90(durations: Sequence[float]) -> float | None:
     return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
 
 
-def _wait_ms(lease: LeaseView, now: datetime, typical: Mapping[str, float]) -> int | None:
+def order_key(lease: LeaseView) -> tuple[datetime, str]:
+    """Oldest first: how work in flight is listed, and which breaks a tie of phases."""
+    return lease.acquired_at, lease.id
+
+
+def wait_ms(lease: LeaseView, now: datetime, typical: Mapping[str, float]) -> int | None:
+    """How long ``lease`` should still run: to its expected end, else to the p90 of its
+    kind (``typical``); None when neither is known. Grows with either end."""
     if lease.expected_end is not None:
         end = lease.expected_end
     elif lease.kind in typical:
@@ -108,11 +115,11 @@ def drain_status(
     """
     mine = sorted(
         (lease for lease in leases if lease.counts_at(now) and covers(target, lease.target)),
-        key=lambda lease: (lease.acquired_at, lease.id),
+        key=order_key,
     )
     phases = Counter(lease.phase or RUNNING for lease in mine)
     kinds = Counter(lease.kind for lease in mine)
-    waits = [w for w in (_wait_ms(lease, now, typical) for lease in mine) if w is not None]
+    waits = [w for w in (wait_ms(lease, now, typical) for lease in mine) if w is not None]
     if not mine:
         current, estimate = IDLE, 0
     else:
@@ -124,8 +131,8 @@ def drain_status(
         in_maintenance=in_maintenance,
         in_flight=len(mine),
         leases=tuple(mine),
-        phases=dict(phases),
-        kinds=dict(kinds),
+        phases=dict(sorted(phases.items())),
+        kinds=dict(sorted(kinds.items())),
         current_phase=current,
         safe_to_deploy=in_maintenance and not mine,
         estimated_wait_ms=estimate,

@@ -18,7 +18,7 @@ from pitstop.services.nodes import get_node
 from pitstop.services.records import node_from_row
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Snapshot
-from pitstop.services.targets import describe_target, effective_of
+from pitstop.services.targets import describe_target, target_state
 from pitstop.storage import nodes as nodes_q
 
 
@@ -26,7 +26,7 @@ def config_document(state: Snapshot, target: str, now: datetime) -> dict[str, An
     """The desired config; in maintenance, ``workloads`` is ``[]`` and a ``maintenance``
     object names the causes and the end if known. Every other field is unchanged."""
     node = get_node(state, target)  # raises NotFound first: an unknown node has no state
-    return _document(node.config, effective_of(state, target, now))
+    return _document(node.config, target_state(state, target, now))
 
 
 def _document(config: dict[str, Any], eff: EffectiveState) -> dict[str, Any]:
@@ -45,7 +45,7 @@ def encoded_config(rt: Runtime, target: str, now: datetime) -> tuple[bytes, str]
     cached = rt.view_cache.get(key, now)
     if cached is None:
         node = get_node(rt.state, target)
-        eff = effective_of(rt.state, target, now)
+        eff = target_state(rt.state, target, now)
         body = dumps(_document(node.config, eff))
         ends = [c.until for c in eff.causes if c.until is not None]
         next_start = rt.state.next_start_after(now)

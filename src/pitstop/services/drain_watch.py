@@ -1,9 +1,10 @@
 """``drain.safe``: the moment a target in maintenance has no work left in flight.
 
 Deploy tools and consoles wait for this instead of polling. The watch re-examines every
-target only when maintenance may have started or ended (a switch, a window); a target alone
-when it is created, relabelled or deleted; and on the hot events (a lease released or lost,
-an agent's report) only the targets in maintenance that still have work in flight.
+target only when maintenance may have started or ended for many (a window, the platform's
+switch); a target alone when its own switch moves, or it is created, relabelled or
+deleted; and on the hot events (a lease released or lost, an agent's report) only the
+targets in maintenance that still have work in flight.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from pitstop import clock
+from pitstop.domain.targets import PLATFORM
 from pitstop.services.events import Event
 from pitstop.services.snapshot import Snapshot
-from pitstop.services.targets import describe_target
+from pitstop.services.targets import target_state
 from pitstop.storage import events as events_q
 from pitstop.storage.engine import Database
 
@@ -73,7 +75,7 @@ class DrainWatch:
         """When the current maintenance of each target in maintenance began."""
         now, out = clock.now(), {}
         for target in targets:
-            causes = describe_target(self._state, target, now).state.causes
+            causes = target_state(self._state, target, now).causes
             if causes:
                 out[target] = min(c.since for c in causes)
         return out
@@ -86,10 +88,10 @@ class DrainWatch:
 
     def derive(self, events: Iterable[Event]) -> list[Event]:
         events = list(events)
-        if any(e.type.startswith(_RESCAN) for e in events):
+        if any(e.type.startswith(_RESCAN) and not _own_switch(e) for e in events):
             return self._scan(list(self._state.targets))
-        targets = {e.target for e in events if e.type.startswith(_ONE_TARGET) and e.target
-                   and e.type not in _DRAINING}
+        targets = {e.target for e in events if e.target and e.type not in _DRAINING
+                   and (e.type.startswith(_ONE_TARGET) or _own_switch(e))}
         if any(e.type in _DRAINING for e in events):
             targets.update(t for t, safe in self._safe.items() if not safe)
         return self._scan(sorted(targets)) if targets else []
@@ -100,12 +102,17 @@ class DrainWatch:
             if target not in self._state.targets:
                 self._safe.pop(target, None)
                 continue
-            view = describe_target(self._state, target, now)
-            if not view.state.in_maintenance:
+            if not target_state(self._state, target, now).in_maintenance:
                 self._safe.pop(target, None)
                 continue
-            safe = view.drain.safe_to_deploy
+            safe = self._state.drain_of(target, True, now).safe_to_deploy
             if safe and not self._safe.get(target, False):
                 out.append(Event("drain.safe", target, now, {"in_flight": 0}))
             self._safe[target] = safe
         return out
+
+
+def _own_switch(event: Event) -> bool:
+    """A switch of one target other than the platform: only that target's state moves."""
+    return event.type.startswith("maintenance.") and bool(event.target) \
+        and event.target != PLATFORM

@@ -15,7 +15,7 @@ from typing import Any
 from pitstop.domain.targets import scope_of
 from pitstop.domain.windows import NOT_ENDED
 from pitstop.services.runtime import Runtime
-from pitstop.services.targets import check_target_id, describe_target
+from pitstop.services.targets import check_target_id, target_state
 
 # The events that can change a gate document: what the SDK's ``Gate`` follows, and all a
 # worker token may hear on the stream.
@@ -31,7 +31,7 @@ GATE_EVENTS = frozenset({
 def gate_state(rt: Runtime, target: str, now: datetime) -> dict[str, Any]:
     target = check_target_id(target)
     state = rt.state
-    describe_target(state, target, now)  # NotFound for an unknown target
+    target_state(state, target, now)  # NotFound for an unknown target
     switches = []
     for source in scope_of(target):
         record = state.targets.get(source)

@@ -9,7 +9,7 @@ from typing import Any
 from pitstop import clock
 from pitstop.domain.drain import LeaseView
 from pitstop.domain.state import effective_state
-from pitstop.domain.targets import covers, scope_of
+from pitstop.domain.targets import scope_of
 from pitstop.domain.windows import (
     OccurrenceTimes,
     WindowRules,
@@ -220,15 +220,15 @@ async def force_release(*, rt: Runtime, lease_id: str, reason: str, actor: str
 
 def list_in_flight(rt: Runtime, target: str | None, now: datetime) -> list[dict[str, Any]]:
     """Every lease and reported run that counts now, on ``target`` or under it."""
-    work = [w for w in rt.state.in_flight()
-            if w.counts_at(now) and (target is None or covers(target, w.target))]
+    work = [w for w in (rt.state.in_flight() if target is None else rt.state.work_on(target))
+            if w.counts_at(now)]
     return [{**w.to_json(), "state": "active",
              "age_s": round((now - w.acquired_at).total_seconds(), 3)}
             for w in sorted(work, key=lambda w: (w.acquired_at, w.id))]
 
 
 def next_lease_expiry(rt: Runtime) -> datetime | None:
-    return min((lease.expires_at for lease in rt.state.leases.values()), default=None)
+    return rt.state.next_lease_expiry()
 
 
 def get_lease_view(rt: Runtime, lease_id: str) -> LeaseView:

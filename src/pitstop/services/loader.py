@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections import deque
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -34,19 +36,31 @@ async def refresh_snapshot(rt: Runtime) -> None:
     Events from this process keep the snapshot current at once; on PostgreSQL the backplane
     runs this pass when another replica announces a change, and the periodic pass bounds
     how stale the snapshot can be if an announcement was lost.
+
+    Only rows the snapshot lacks, or holds an older version of, are read whole: a pass
+    over a hundred thousand unchanged targets, nodes and leases reads their ids and versions
+    (what it would have skipped anyway, as ``put_target`` and ``put_node`` keep the newer).
     """
     state = rt.state
     read_started = clock.now()
     async with rt.db.read() as conn:
-        target_rows = await targets_q.list_targets(conn=conn)
-        lease_rows = await leases_q.active_leases(conn=conn)
-        token_rows = await tokens_q.list_tokens(conn=conn)
+        target_rows = await targets_q.get_targets(conn=conn, ids=_newer(
+            await targets_q.target_versions(conn=conn), state.targets))
+        await asyncio.sleep(0)  # each step answers what waits: no one long pause
+        active = await leases_q.active_lease_ids(conn=conn)
+        lease_rows = await leases_q.get_leases(
+            conn=conn, ids=[i for i in active if i not in state.leases])
+        await asyncio.sleep(0)
+        hashes = await tokens_q.active_hashes(conn=conn)
+        new_tokens = await tokens_q.principals(
+            conn=conn, hashes=[h for h in hashes if h not in state.tokens])
+        await asyncio.sleep(0)
         window_rows = await windows_q.list_windows(conn=conn)
         occurrence_rows = await windows_q.live_occurrences(conn=conn)
-        node_rows = await nodes_q.list_nodes(conn=conn)
+        registered = await nodes_q.node_versions(conn=conn)
+        node_rows = await nodes_q.get_nodes(conn=conn, targets=_newer(registered, state.nodes))
         await _load_page(rt, conn)
     _refresh_windows(rt, window_rows, occurrence_rows, read_started)
-    registered = {row["target"] for row in node_rows}
     for target in [t for t, n in state.nodes.items()
                    if t not in registered and n.created_at < read_started]:
         del state.nodes[target]  # unregistered elsewhere
@@ -58,17 +72,25 @@ async def refresh_snapshot(rt: Runtime) -> None:
         del state.targets[target]  # deleted elsewhere
     for row in target_rows:
         state.put_target(target_from_row(row))
-    _put_tokens(rt, token_rows)
-    await _reconcile_leases(rt, lease_rows)
+    state.tokens = {**{h: p for h, p in state.tokens.items() if h in hashes},
+                    **{row["hash"]: principal_from_row(row) for row in new_tokens}}
+    await asyncio.sleep(0)
+    await _reconcile_leases(rt, set(active), lease_rows)
 
 
-async def _reconcile_leases(rt: Runtime, lease_rows: list) -> None:
-    """Take the active leases read from the database. One the snapshot holds that is not
-    among them either ended elsewhere or committed after the read (its ``acquired_at`` is
-    taken before its transaction commits, so time cannot tell): ask the database again
-    for those alone, and end only the ones that have ended."""
+def _newer(versions: dict[str, int], held: Mapping[str, Any]) -> list[str]:
+    """The ids whose stored version the snapshot does not hold yet."""
+    return [key for key, version in versions.items()
+            if (record := held.get(key)) is None or version > record.version]
+
+
+async def _reconcile_leases(rt: Runtime, active: set[str], lease_rows: list) -> None:
+    """Take the active leases read from the database (``active``: their ids; ``lease_rows``:
+    those the snapshot lacked). One the snapshot holds that is not among them either ended
+    elsewhere or committed after the read (its ``acquired_at`` is taken before its
+    transaction commits, so time cannot tell): ask the database again for those alone, and
+    end only the ones that have ended."""
     state = rt.state
-    active = {row["id"] for row in lease_rows}
     missing = [lease_id for lease_id in state.leases if lease_id not in active]
     if missing:
         async with rt.db.read() as conn:

@@ -15,7 +15,7 @@ from pitstop import clock
 from pitstop.domain.windows import in_progress
 from pitstop.services.snapshot import Snapshot
 from pitstop.services.stream import StreamHub
-from pitstop.services.targets import describe_target
+from pitstop.services.targets import target_state
 
 KINDS = ("platform", "node", "service")
 LIVE = ("SCHEDULED", "READY", "ONGOING")
@@ -30,7 +30,7 @@ class _State(Collector):
         in_maint = GaugeMetricFamily("pitstop_targets_in_maintenance",
                                      "Targets in maintenance now, by kind", labels=["kind"])
         counts = Counter(r.kind for r in state.targets.values()
-                         if describe_target(state, r.id, now).state.in_maintenance)
+                         if target_state(state, r.id, now).in_maintenance)
         for kind in KINDS:
             in_maint.add_metric([kind], counts.get(kind, 0))
         yield in_maint

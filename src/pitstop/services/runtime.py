@@ -31,10 +31,10 @@ from pitstop.services.snapshot import (
     OccurrenceRecord,
     Snapshot,
     TargetRecord,
-    ViewCache,
     WindowRecord,
 )
 from pitstop.services.stream import StreamHub
+from pitstop.services.view_cache import ViewCache
 from pitstop.settings import Settings
 from pitstop.storage.engine import Database
 

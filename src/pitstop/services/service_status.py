@@ -14,7 +14,7 @@ from pitstop.services.events import Event
 from pitstop.services.records import target_from_row
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Snapshot, TargetRecord
-from pitstop.services.targets import change_target, create_target, describe_target, locked_target
+from pitstop.services.targets import change_target, create_target, locked_target, target_state
 from pitstop.storage import audit as audit_q
 
 
@@ -69,7 +69,7 @@ def describe_service(state: Snapshot, name: str, now: datetime | None = None) ->
         if hit is not None:
             impacts.append({"impact": str(hit[0]), "kind": "window", "window": rules.id,
                             "occurrence": occ.id, "title": rules.title, "until": occ.end})
-    for cause in describe_target(state, target, now).state.causes:
+    for cause in target_state(state, target, now).causes:
         if cause.kind == "switch":
             impacts.append({"impact": str(Impact.MAINTENANCE), "kind": "switch",
                             "source": cause.source, "title": cause.reason,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from pitstop.domain.drain import LeaseView, p90
+from pitstop.domain.drain import DrainStatus, LeaseView, drain_status, p90
 from pitstop.domain.lifecycle import TERMINAL
 from pitstop.domain.nodes import offline_at, poll_interval_s
 from pitstop.domain.recurrence import Cursor, Series, parse_series
@@ -31,6 +31,7 @@ from pitstop.domain.windows import (
 )
 from pitstop.services.events import Event
 from pitstop.services.fleet_records import NodeRecord
+from pitstop.services.lease_index import LeaseIndex
 from pitstop.services.page_records import PageOverrides, ServiceGroups
 
 DURATIONS_KEPT = 200
@@ -145,7 +146,8 @@ class Snapshot:
     _next_boundary: tuple[int, datetime | None] | None = None
     _ended: OrderedDict[str, None] = field(default_factory=OrderedDict)
     _changed: asyncio.Event | None = None
-
+    _lease_index: LeaseIndex = field(default_factory=LeaseIndex)
+    _reporting: set[str] = field(default_factory=set)  # nodes whose agent reports runs
 
     def switches(self) -> dict[str, Switch]:
         return {t.id: t.switch for t in self.targets.values() if t.switch is not None}
@@ -202,7 +204,6 @@ class Snapshot:
                              if (v := p90(d)) is not None}
         return self._typical
 
-
     def apply(self, event: Event) -> None:
         payload = event.payload
         if isinstance(payload, TargetRecord):
@@ -235,6 +236,7 @@ class Snapshot:
             if event.type == "node.deleted":
                 self.nodes.pop(payload.target, None)
                 self.seen.pop(payload.target, None)
+                self._reporting.discard(payload.target)
             else:
                 self.put_node(payload)
         self.notify()
@@ -248,17 +250,47 @@ class Snapshot:
         current = self.nodes.get(record.target)
         if current is None or record.version > current.version:
             self.nodes[record.target] = record
+            (self._reporting.add if record.running else self._reporting.discard)(record.target)
             if record.reported_at is not None:
                 self.seen[record.target] = max(record.reported_at,
                                                self.seen.get(record.target, record.reported_at))
 
     def in_flight(self) -> list[LeaseView]:
         """Leases and the workloads agents report, for drain status."""
-        work = list(self.leases.values())
-        for node in self.nodes.values():
-            if node.running:
+        return [*self.leases.values(), *self._reported_runs()]
+
+    def work_on(self, target: str) -> list[LeaseView]:
+        """The leases and reported runs ``target`` covers: all of them for the platform,
+        else only its own (looked up, not filtered from every lease)."""
+        if target == PLATFORM:
+            return self.in_flight()
+        work = self._lease_index.on(target)
+        node = self.nodes.get(target)
+        if node is not None and node.running:
+            work.extend(node.workloads_in_flight(self.offline_at(node)))
+        return work
+
+    def drain_of(self, target: str, in_maintenance: bool, now: datetime) -> DrainStatus:
+        """The drain status of ``target``: the platform's from the lease index's counts
+        (it covers every lease), any other's from its own work."""
+        if target == PLATFORM:
+            return self._lease_index.platform_drain(
+                in_maintenance=in_maintenance, now=now, typical=self.typical_durations(),
+                reported=self._reported_runs())
+        work = self.work_on(target)
+        return drain_status(target=target, in_maintenance=in_maintenance, leases=work,
+                            now=now, typical=self.typical_durations() if work else {})
+
+    def _reported_runs(self) -> list[LeaseView]:
+        work = []
+        for target in list(self._reporting):
+            node = self.nodes.get(target)
+            if node is not None and node.running:
                 work.extend(node.workloads_in_flight(self.offline_at(node)))
         return work
+
+    def next_lease_expiry(self) -> datetime | None:
+        return self._lease_index.next_expiry()
 
     def offline_at(self, node: NodeRecord) -> datetime | None:
         """When ``node`` goes offline if it is not heard from again (None: never seen)."""
@@ -320,6 +352,7 @@ class Snapshot:
         if current is not None and current.expires_at > lease.expires_at:
             lease = replace(lease, expires_at=current.expires_at)
         self.leases[lease.id] = lease
+        self._lease_index.put(lease)
 
     def reconcile_leases(self, leases: Iterable[LeaseView]) -> None:
         """Add leases read from the database that events have not delivered yet."""
@@ -331,14 +364,15 @@ class Snapshot:
     def end_lease(
         self, lease_id: str, duration_s: float | None, kind: str, *, released: bool
     ) -> None:
-        self.leases.pop(lease_id, None)
+        lease = self.leases.pop(lease_id, None)
+        if lease is not None:
+            self._lease_index.drop(lease)
         self._ended[lease_id] = None
         while len(self._ended) > ENDED_KEPT:
             self._ended.popitem(last=False)
         if released and duration_s is not None:
             self.durations.setdefault(kind, deque(maxlen=DURATIONS_KEPT)).append(duration_s)
             self._typical = None
-
 
     def notify(self) -> None:
         """Record a change and wake everyone waiting for one."""
@@ -364,26 +398,3 @@ class Snapshot:
                 return predicate()
         return True
 
-
-class ViewCache:
-    """Encoded views derived from the snapshot, each valid until the snapshot changes or its
-    own time boundary passes (a view of work in flight is never reused)."""
-
-    MAX = 10_000
-
-    def __init__(self, state: Snapshot) -> None:
-        self._state = state
-        self._items: dict[object, tuple[int, datetime | None, bytes]] = {}
-
-    def get(self, key: object, now: datetime) -> bytes | None:
-        item = self._items.get(key)
-        if item is None or item[0] != self._state.generation:
-            return None
-        if item[1] is not None and now >= item[1]:
-            return None
-        return item[2]
-
-    def put(self, key: object, body: bytes, valid_until: datetime | None) -> None:
-        if len(self._items) >= self.MAX:
-            self._items.clear()
-        self._items[key] = (self._state.generation, valid_until, body)

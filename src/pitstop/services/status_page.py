@@ -23,7 +23,7 @@ from pitstop.services.public_maintenance import (
 from pitstop.services.runtime import Runtime
 from pitstop.services.service_status import list_services
 from pitstop.services.snapshot import Snapshot, WindowRecord
-from pitstop.services.targets import describe_target
+from pitstop.services.targets import target_state
 from pitstop.services.updates import UpdateRecord, updates_for_page
 
 PAST_PAGE = 10
@@ -67,7 +67,7 @@ def _occurrence(times: Any, window: WindowRecord, now: datetime) -> dict[str, An
 
 def _banner(platform: Any, services: list[dict[str, Any]], ongoing: list[dict[str, Any]],
             public: dict[int, Any]) -> tuple[str, str]:
-    causes = [c for c in platform.state.causes if c.kind == "switch" or c.window in public]
+    causes = [c for c in platform.causes if c.kind == "switch" or c.window in public]
     displayed = {s["displayed"] for s in services}
     if "DOWN" in displayed and not (causes or ongoing):
         return "outage", N_("Partial outage")
@@ -81,7 +81,7 @@ def _banner(platform: Any, services: list[dict[str, Any]], ongoing: list[dict[st
 async def compose(rt: Runtime, now: datetime, *, since: datetime | None,
                       until: datetime | None, page: int) -> StatusPage:
     state = rt.state
-    platform = describe_target(state, PLATFORM, now)
+    platform = target_state(state, PLATFORM, now)
     services = [s.to_json() for s in list_services(state)]
     public = {wid: w for wid, w in state.windows.items() if w.public}
     ongoing, upcoming = [], []
@@ -103,7 +103,7 @@ async def compose(rt: Runtime, now: datetime, *, since: datetime | None,
         o["updates"] = _timeline(by_occ.get(o["occurrence"], []))
     cards = [{**card, "updates": _timeline(by_target.get(card["target"], []))}
              for card in _switch_cards(rt.state, switched, now)]
-    causes = [c for c in platform.state.causes if c.kind == "switch" or c.window in public]
+    causes = [c for c in platform.causes if c.kind == "switch" or c.window in public]
     banner, headline = _banner(platform, services, ongoing, public)
     if not causes and ongoing:
         reason, since_at, until_at = ongoing[0]["title"], ongoing[0]["start"], ongoing[0]["end"]
@@ -124,7 +124,7 @@ def _switch_cards(state: Snapshot, targets: list[str], now: datetime) -> list[di
     affects. Its updates are the target's (the timeline a window's card has)."""
     cards = []
     for target in targets:
-        for cause in describe_target(state, target, now).state.causes:
+        for cause in target_state(state, target, now).causes:
             if cause.kind != "switch" or cause.source != target:
                 continue
             until = cause.until

@@ -26,7 +26,7 @@ from pitstop.services.public_maintenance import PublicMaintenance, Scope, past_m
 from pitstop.services.runtime import Runtime
 from pitstop.services.service_status import ServiceView, list_services
 from pitstop.services.snapshot import Snapshot, WindowRecord
-from pitstop.services.targets import describe_target
+from pitstop.services.targets import target_state
 from pitstop.services.updates import updates_for_page
 from pitstop.storage import updates as updates_q
 from pitstop.storage import windows as windows_q
@@ -316,7 +316,7 @@ def _switches(state: Snapshot, now: datetime) -> list[Maintenance]:
     out = []
     every = tuple(sorted(t.id for t in state.targets.values() if t.kind == "service"))
     for target in (PLATFORM, *every):
-        for cause in describe_target(state, target, now).state.causes:
+        for cause in target_state(state, target, now).causes:
             if cause.kind != "switch" or cause.source != target:
                 continue
             mid = _switch_id(target, cause.since)

@@ -11,7 +11,7 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop import clock
-from pitstop.domain.drain import DrainStatus, drain_status
+from pitstop.domain.drain import DrainStatus
 from pitstop.domain.state import EffectiveState, effective_state
 from pitstop.domain.targets import PLATFORM, parse_target
 from pitstop.domain.windows import window_causes
@@ -67,7 +67,25 @@ def check_target_id(raw: str) -> str:
 
 
 def describe_target(state: Snapshot, target: str, now: datetime | None = None) -> TargetView:
-    """Effective state and drain status of one target, from memory only."""
+    """Effective state and drain status of one target, from memory only. Only the work
+    ``target`` covers is looked at, and the platform's drain comes from counts kept as
+    leases come and go (see Snapshot.drain_of): reading costs the same however many
+    leases the fleet has in flight."""
+    record = _record(state, target)
+    now = now or clock.now()
+    eff = _effective(state, target, now)
+    drain = state.drain_of(target, eff.in_maintenance, now)
+    return TargetView(record, eff, drain, state.next_start_after(now))
+
+
+def target_state(state: Snapshot, target: str, now: datetime | None = None) -> EffectiveState:
+    """Only the effective state of one target (NotFound if there is none): for readers that
+    do not show its drain."""
+    _record(state, target)
+    return _effective(state, target, now or clock.now())
+
+
+def _record(state: Snapshot, target: str) -> TargetRecord:
     record = state.targets.get(target)
     if record is None:
         check_target_id(target)
@@ -75,19 +93,10 @@ def describe_target(state: Snapshot, target: str, now: datetime | None = None) -
             f"target {target!r} does not exist; create it with PUT /v1/targets/{target}",
             target=target,
         )
-    now = now or clock.now()
-    eff = effective_of(state, target, now)
-    leases = state.in_flight() if state.nodes else state.leases.values()
-    drain = drain_status(
-        target=target, in_maintenance=eff.in_maintenance, leases=leases, now=now,
-        typical=state.typical_durations() if leases else {},
-    )
-    return TargetView(record, eff, drain, state.next_start_after(now))
+    return record
 
 
-def effective_of(state: Snapshot, target: str, now: datetime) -> EffectiveState:
-    """A target's effective state alone: describe_target without the drain (which reads
-    every lease and every node's work), for the agents' configs."""
+def _effective(state: Snapshot, target: str, now: datetime) -> EffectiveState:
     started = state.started_by(now)
     causes = window_causes(target, state.scope_labels(target), started, now) if started else ()
     return effective_state(target, state.scope_switches(target), now, causes)

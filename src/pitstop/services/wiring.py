@@ -24,8 +24,9 @@ from pitstop.services.events import EventBus
 from pitstop.services.job_state import Horizon, ReminderClock
 from pitstop.services.metrics import Metrics
 from pitstop.services.runtime import Runtime
-from pitstop.services.snapshot import Snapshot, ViewCache
+from pitstop.services.snapshot import Snapshot
 from pitstop.services.stream import StreamHub
+from pitstop.services.view_cache import ViewCache
 from pitstop.settings import Settings
 from pitstop.storage.engine import Database
 

@@ -46,6 +46,19 @@ async def active_leases(
     return list((await conn.execute(stmt)).mappings())
 
 
+async def active_lease_ids(*, conn: AsyncConnection) -> list[str]:
+    stmt = select(leases.c.id).where(leases.c.state == ACTIVE)
+    return list((await conn.execute(stmt)).scalars())
+
+
+async def get_leases(*, conn: AsyncConnection, ids: list[str]) -> list[RowMapping]:
+    out: list[RowMapping] = []
+    for start in range(0, len(ids), 500):
+        stmt = select(leases).where(leases.c.id.in_(ids[start:start + 500]))
+        out.extend((await conn.execute(stmt)).mappings())
+    return out
+
+
 async def touch_lease(
     *, conn: AsyncConnection, lease_id: str, now: datetime, values: dict[str, Any]
 ) -> RowMapping | None:

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop.storage.tables import nodes, tokens
 
+CHUNK = 500  # ids per IN list when rows are read by id
+
 
 async def insert_node(*, conn: AsyncConnection, values: dict[str, Any]) -> None:
     await conn.execute(insert(nodes).values(version=1, **values))
@@ -25,6 +27,19 @@ async def get_node(*, conn: AsyncConnection, target: str, lock: bool = False
 
 async def list_nodes(*, conn: AsyncConnection) -> list[RowMapping]:
     return list((await conn.execute(select(nodes).order_by(nodes.c.target))).mappings())
+
+
+async def node_versions(*, conn: AsyncConnection) -> dict[str, int]:
+    """Every node's target and version: what a refresh compares before reading rows."""
+    return dict((await conn.execute(select(nodes.c.target, nodes.c.version))).all())
+
+
+async def get_nodes(*, conn: AsyncConnection, targets: list[str]) -> list[RowMapping]:
+    out: list[RowMapping] = []
+    for start in range(0, len(targets), CHUNK):
+        stmt = select(nodes).where(nodes.c.target.in_(targets[start:start + CHUNK]))
+        out.extend((await conn.execute(stmt)).mappings())
+    return out
 
 
 async def update_node(*, conn: AsyncConnection, target: str, values: dict[str, Any]

@@ -18,10 +18,25 @@ from pitstop.storage.tables import (
     targets,
 )
 
+CHUNK = 500  # ids per IN list when rows are read by id
+
 
 async def list_targets(*, conn: AsyncConnection) -> list[RowMapping]:
     result = await conn.execute(select(targets).order_by(targets.c.id))
     return list(result.mappings())
+
+
+async def target_versions(*, conn: AsyncConnection) -> dict[str, int]:
+    """Every target's id and version: what a refresh compares before reading rows."""
+    return dict((await conn.execute(select(targets.c.id, targets.c.version))).all())
+
+
+async def get_targets(*, conn: AsyncConnection, ids: list[str]) -> list[RowMapping]:
+    out: list[RowMapping] = []
+    for start in range(0, len(ids), CHUNK):
+        stmt = select(targets).where(targets.c.id.in_(ids[start:start + CHUNK]))
+        out.extend((await conn.execute(stmt)).mappings())
+    return out
 
 
 async def get_target(*, conn: AsyncConnection, target: str) -> RowMapping | None:

@@ -23,6 +23,23 @@ async def list_tokens(*, conn: AsyncConnection, include_revoked: bool = False) -
     return list((await conn.execute(stmt)).mappings())
 
 
+async def active_hashes(*, conn: AsyncConnection) -> set[str]:
+    """The hashes of the tokens that are not revoked."""
+    stmt = select(tokens.c.hash).where(tokens.c.revoked_at.is_(None))
+    return set((await conn.execute(stmt)).scalars())
+
+
+async def principals(*, conn: AsyncConnection, hashes: list[str]) -> list[RowMapping]:
+    """What the snapshot keeps of the tokens with these hashes (hash, id, name, role,
+    node): a token never changes but for its revocation."""
+    out: list[RowMapping] = []
+    for start in range(0, len(hashes), 500):
+        stmt = select(tokens.c.hash, tokens.c.id, tokens.c.name, tokens.c.role, tokens.c.node
+                      ).where(tokens.c.hash.in_(hashes[start:start + 500]))
+        out.extend((await conn.execute(stmt)).mappings())
+    return out
+
+
 async def get_token(*, conn: AsyncConnection, token_id: str) -> RowMapping | None:
     return (await conn.execute(select(tokens).where(tokens.c.id == token_id))).mappings().first()
 
