@@ -44,8 +44,8 @@ async def refresh_snapshot(rt: Runtime) -> None:
     state = rt.state
     read_started = clock.now()
     async with rt.db.read() as conn:
-        target_rows = await targets_q.get_targets(conn=conn, ids=_newer(
-            await targets_q.target_versions(conn=conn), state.targets))
+        stored = await targets_q.target_versions(conn=conn)
+        target_rows = await targets_q.get_targets(conn=conn, ids=_newer(stored, state.targets))
         await asyncio.sleep(0)  # each step answers what waits: no one long pause
         active = await leases_q.active_lease_ids(conn=conn)
         lease_rows = await leases_q.get_leases(
@@ -66,7 +66,6 @@ async def refresh_snapshot(rt: Runtime) -> None:
         del state.nodes[target]  # unregistered elsewhere
     for row in node_rows:
         state.put_node(node_from_row(row))
-    stored = {row["id"] for row in target_rows}
     for target in [t for t, r in state.targets.items()
                    if t not in stored and r.updated_at < read_started]:
         del state.targets[target]  # deleted elsewhere
@@ -105,8 +104,10 @@ async def refresh_leases(rt: Runtime) -> None:
     """Re-read the active leases alone (others were acquired or ended on another replica):
     a lease changes no other row, so the rest of the snapshot stands."""
     async with rt.db.read() as conn:
-        lease_rows = await leases_q.active_leases(conn=conn)
-    await _reconcile_leases(rt, lease_rows)
+        active = await leases_q.active_lease_ids(conn=conn)
+        lease_rows = await leases_q.get_leases(
+            conn=conn, ids=[i for i in active if i not in rt.state.leases])
+    await _reconcile_leases(rt, set(active), lease_rows)
 
 
 async def refresh_tokens(rt: Runtime) -> None:
