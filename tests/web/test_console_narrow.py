@@ -16,6 +16,9 @@ PAGES = ("/console", "/console/fleet", "/console/fleet/edge-1", "/console/window
          "/console/services", "/console/channels", "/console/subscribers",
          "/console/silences", "/console/tokens", "/console/branding")
 
+PHONE_SHOTS = {"/console/subscribers": "console-subscribers",
+               "/console/branding": "console-branding"}
+
 
 def test_every_console_page_fits_390_px(pages, api):
     api.post("/v1/nodes", json={"name": "edge-1", "labels": {"region": "eu-central-1",
@@ -38,5 +41,7 @@ def test_every_console_page_fits_390_px(pages, api):
         width = page.evaluate("document.documentElement.scrollWidth")
         wide = page.evaluate(WIDEST)
         assert width <= 390, f"{path} is {width} px wide at 390: {wide}"
+        if path in PHONE_SHOTS:  # pages no other browser test photographs at 390 px
+            screenshot(page, PHONE_SHOTS[path])
     page.goto(pages.server.url + "/console/fleet")
     screenshot(page, "console-fleet")
