@@ -43,6 +43,24 @@ def test_errors_name_the_cli_command_to_run(live):
     assert "/v1/" not in entered.stderr + missing.stderr
 
 
+def test_node_channel_and_budget_errors_name_the_cli_command(live):
+    unregistered = live.cli("nodes", "enter", "web-9", "-r", "disk")
+    assert unregistered.stderr.strip() == ("error: node 'web-9' is not registered; register it "
+                                           "with: pitstop nodes create web-9")
+    live.cli("nodes", "create", "web-1", "--label", "rack=b")
+    live.cli("nodes", "create", "web-2", "--label", "rack=b")
+    again = live.cli("nodes", "create", "web-1")
+    assert "pitstop nodes rotate-token web-1" in again.stderr
+    no_channel = live.cli("subscriptions", "create", "nope")
+    assert "pitstop channels create" in no_channel.stderr
+    live.cli("budgets", "set", "rack=b", "--max-unavailable", "1")
+    live.cli("nodes", "enter", "web-1", "-r", "disk")
+    over = live.cli("nodes", "enter", "web-2", "-r", "disk")
+    assert over.returncode == 1 and "pitstop nodes enter web-2 --force" in over.stderr
+    outputs = unregistered.stderr + again.stderr + no_channel.stderr + over.stderr
+    assert "/v1/" not in outputs and "force: true" not in outputs
+
+
 def test_version(live):
     r = live.cli("--version")
     assert r.returncode == 0 and r.stdout.strip() == f"pitstop {__version__}"

@@ -82,10 +82,23 @@ def api_error(exc: PitstopError) -> NoReturn:
 
 
 def cli_hint(exc: PitstopError) -> str | None:
-    body = exc.body
+    """The CLI command that fixes an error, where the server's detail names an HTTP call."""
+    body, detail = exc.body, exc.detail or ""
+    target, service, node = body.get("target"), body.get("service"), body.get("node")
+    name = node.split(":", 1)[-1] if isinstance(node, str) else None
+    if exc.status == 404 and name and "not registered" in detail:
+        return f"node {name!r} is not registered; register it with: pitstop nodes create {name}"
+    if exc.status == 409 and name and "registered already" in detail:
+        return (f"node {name!r} is registered already; a new agent token: "
+                f"pitstop nodes rotate-token {name}")
+    if str(body.get("type", "")).endswith("/disruption-budget") and name:
+        return detail.replace("force it with force: true",
+                              f"force it with: pitstop nodes enter {name} --force")
+    if detail.startswith("no channel"):
+        return (f"{detail.split(';')[0]}; see them with pitstop channels list, or add one with "
+                "pitstop channels create")
     if exc.status != 404 or not str(body.get("type", "")).endswith("/not-found"):
         return None
-    target, service = body.get("target"), body.get("service")
     if isinstance(target, str) and target.startswith(("node:", "service:")):
         return f"target {target!r} does not exist; create it with: pitstop targets create " \
                f"{target}"
