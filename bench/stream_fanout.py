@@ -225,25 +225,25 @@ def run(clients: int) -> dict[str, tuple[float, float, float, float]]:
     return results
 
 
-RESOLUTION_S = 0.0001
-
-
 def report(clients: int, results: dict[str, tuple[float, float, float, float]]) -> None:
+    """The aims, read two ways. From the answer (the issue's measure): pitstop sends before
+    it answers, so its clients often have the event first and its p99 can be 0. From the
+    request sent: both sides include sending to every client, so this ratio is the fair one."""
     base, ws, _ = (results[name][1] for name, _, _ in RUNS)
+    base_sent = results["plain loop (WS)"][2]
     ws_sent, sse_sent = results["pitstop WS"][2], results["pitstop SSE"][2]
     aim = 0.015 if clients <= 1000 else 0.1
-    # A client can have the event before the POST is answered (pitstop sends first): a p99
-    # of 0 is read as the timer's 0.1 ms resolution, not divided by.
-    ratio = base / max(ws, RESOLUTION_S)
-    met = ws <= aim and (clients < 10000 or ratio >= 4)
-    print(f"  p99 ratio plain loop / pitstop WS = {ratio:.2f} (above 1: pitstop is faster)"
-          f"{'; aim >= 4' if clients >= 10000 else ''}")
-    sse_ws = sse_sent / max(ws_sent, RESOLUTION_S)
-    print(f"  p99 ratio SSE / WS, from the POST sent = {sse_ws:.2f} (aim <= 1.5): "
-          f"{'met' if sse_sent <= 1.5 * ws_sent else 'NOT met'}")
+    print(f"  from the answer: WS p99 {ws * 1000:.1f} ms (aim <= {aim * 1000:.0f} ms): "
+          f"{'met' if ws <= aim else 'NOT met'}; the plain loop {base * 1000:.1f} ms")
+    ratio = base_sent / ws_sent if ws_sent else float("inf")
+    print(f"  from the request sent: p99 ratio plain loop / pitstop WS = {ratio:.2f} "
+          f"(above 1: pitstop is faster){'; aim >= 4: ' if clients >= 10000 else ''}"
+          f"{('met' if ratio >= 4 else 'NOT met') if clients >= 10000 else ''}")
+    sse_ws = sse_sent / ws_sent if ws_sent else float("inf")
+    print(f"  from the request sent: p99 ratio SSE / WS = {sse_ws:.2f} (aim <= 1.5): "
+          f"{'met' if sse_ws <= 1.5 else 'NOT met'}")
     kib = results["pitstop WS"][3]
-    print(f"  aim WS p99 <= {aim * 1000:.0f} ms: {'met' if met else 'NOT met'}; "
-          f"memory per idle WS client {kib:.1f} KiB (aim <= 50): "
+    print(f"  memory per idle WS client {kib:.1f} KiB (aim <= 50): "
           f"{'met' if kib <= 50 else 'NOT met'}")
 
 
