@@ -156,7 +156,7 @@ def read_page(url: str) -> Page:
         rows[name] = _text(row).removeprefix(name).strip()  # the row starts with the name
 
     def titles(kind: str) -> list[str]:
-        return [_text(t) for t in re.findall(rf'data-testid="{kind}">\s*<h3>(.*?)</h3>', body,
+        return [_text(t) for t in re.findall(rf'data-testid="{kind}"[^>]*>\s*<h3>(.*?)</h3>', body,
                                              re.S)]
 
     return Page(_text(headline.group(1)) if headline else "", rows, titles("ongoing"),
