@@ -456,21 +456,3 @@ class SubscriberBody(Body):
         description="service names to hear about; omitted: all public maintenance")
     language: str | None = Field(None, min_length=2, max_length=16,
                                  pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
-
-
-class MatcherBody(Body):
-    name: str = Field(min_length=1, max_length=100, description="an Alertmanager label name")
-    value: str = Field(max_length=500, description="a template: {id}, {kind}, {name}, "
-                       "{labels.KEY}; {{ and }} for braces")
-    isRegex: bool = False  # Alertmanager's spelling
-    isEqual: bool = True
-
-
-class SilenceRuleBody(Body):
-    name: str = Field(min_length=1, max_length=100)
-    # Checked by services.silence_rules (whose messages say what to change).
-    selector: str | dict[str, dict[str, str]] = Field(
-        description="a target id such as node:db-1, or {\"labels\": {\"env\": \"prod\"}}")
-    matchers: list[MatcherBody] = Field(min_length=1, max_length=20)
-    padding_s: int = Field(0, ge=0, le=7 * 86400,
-                           description="seconds added to a maintenance's known end")

@@ -12,7 +12,7 @@ from pitstop.api.models.silences import SilenceList, SilenceRule, SilenceRuleLis
 from pitstop.api.openapi import api_router
 from pitstop.api.problems import problems
 from pitstop.api.responses import json_response
-from pitstop.api.schemas import SilenceRuleBody
+from pitstop.api.silence_schemas import SilenceRuleBody
 from pitstop.api.targets import TargetId
 from pitstop.services import silence_rules
 from pitstop.storage.types import INTEGER_MAX

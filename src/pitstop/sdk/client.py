@@ -14,12 +14,13 @@ from pitstop.sdk.holds import AsyncMaintenanceHold, MaintenanceHold
 from pitstop.sdk.leases import AsyncLease, Lease
 from pitstop.sdk.request import _iso, _parse, _Request, _timeout_for
 from pitstop.sdk.rolls import RollsApi
+from pitstop.sdk.silences import SilencesApi
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 Json = dict[str, Any]
 
 
-class _Api(RollsApi):
+class _Api(RollsApi, SilencesApi):
     """Every endpoint, once. ``_send`` is sync in Client and async in AsyncClient."""
 
     def _send(self, request: _Request) -> Any:  # pragma: no cover - overridden
@@ -271,22 +272,6 @@ class _Api(RollsApi):
 
     def retry_delivery(self, delivery_id: int) -> Any:
         return self._send(_Request("POST", f"/v1/deliveries/{delivery_id}/retry"))
-
-    # Alertmanager silences: the rules (admin), and the silences they made
-    def create_silence_rule(self, name: str, selector: str | dict[str, Any],
-                            matchers: list[dict[str, Any]], *, padding_s: int = 0) -> Any:
-        return self._send(_Request("POST", "/v1/silence-rules", {
-            "name": name, "selector": selector, "matchers": matchers, "padding_s": padding_s}))
-
-    def list_silence_rules(self) -> Any:
-        return self._send(_Request("GET", "/v1/silence-rules"))
-
-    def delete_silence_rule(self, rule_id: int) -> Any:
-        return self._send(_Request("DELETE", f"/v1/silence-rules/{rule_id}"))
-
-    def list_silences(self, *, target: str | None = None, live: bool = False) -> Any:
-        path = f"/v1/targets/{target}/silences" if target else "/v1/silences"
-        return self._send(_Request("GET", path, params={"live": "true" if live else None}))
 
     # public subscribers (admin)
     # the public page: branding, logo, service groups (admin)
