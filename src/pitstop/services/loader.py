@@ -158,7 +158,7 @@ async def load_snapshot(rt: Runtime) -> None:
         for row in await nodes_q.list_nodes(conn=conn):
             state.put_node(node_from_row(row))
         await _load_page(rt, conn)
-    rt.config_watch.prime()  # drain_watch starts where leading starts: catch_up()
+    rt.config_watch.prime()  # ETags lazily from here; drain_watch starts in catch_up()
 
 
 async def _load_page(rt: Runtime, conn: Any) -> None:

@@ -99,6 +99,8 @@ class Runtime:
         """After a commit: update the snapshot, tell subscribers, and wake the scheduler
         only when a change brings a boundary closer than the one it sleeps until."""
         events = list(events)
+        if self.leader:
+            self.config_watch.before(events)  # the configs as they read before the change
         for event in events:
             self.state.apply(event)
             self.bus.publish(event)
