@@ -144,8 +144,8 @@ async def load_snapshot(rt: Runtime) -> None:
     async with rt.db.read() as conn:
         for row in await targets_q.list_targets(conn=conn):
             state.put_target(target_from_row(row))
-        for row in await leases_q.active_leases(conn=conn):
-            state.put_lease(lease_from_row(row))
+        state.reconcile_leases(lease_from_row(row) for row in await leases_q.active_leases(
+            conn=conn))
         for kind, values in (await leases_q.recent_durations(
                 conn=conn, per_kind=DURATIONS_KEPT)).items():
             state.durations[kind] = deque(reversed(values), maxlen=DURATIONS_KEPT)

@@ -44,9 +44,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def result_processor(self, dialect: Dialect, coltype: object):  # type: ignore[no-untyped-def]
         """On SQLite, the fixed-width text SQLAlchemy writes ("YYYY-MM-DD HH:MM:SS.ffffff")
-        is read with ``datetime.fromisoformat``: the same value as the dialect's regex
-        parse and ``process_result_value``, at a fraction of the cost (a start reads
-        hundreds of thousands of them). Any other text goes the dialect's way."""
+        is read by ``datetime.fromisoformat`` with the zone appended: the same value as the
+        dialect's regex parse and ``process_result_value``'s ``replace``, at a tenth of the
+        cost (a start reads hundreds of thousands). Any other text goes the dialect's way."""
         general = super().result_processor(dialect, coltype)
         if dialect.name != "sqlite" or general is None:
             return general
@@ -54,7 +54,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
         def process(value: object) -> datetime | None:
             if value.__class__ is str and len(value) == _SQLITE_WIDTH:  # type: ignore[arg-type]
-                return parse(value).replace(tzinfo=UTC)  # type: ignore[arg-type]
+                return parse(value + "+00:00")  # type: ignore[operator]  # UTC, not replace()
             return general(value)  # type: ignore[no-any-return]
 
         return process
