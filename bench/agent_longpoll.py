@@ -14,7 +14,7 @@ config without waiting (for the ETag), then holds the poll on the same connectio
 answer's time is when its bytes reach the agent's process.
 
     python bench/agent_longpoll.py [AGENTS ...]      (default: 10000)
-    python bench/agent_longpoll.py 10000 --py-spy fire.svg   (pitstop's answer, profiled)
+    python bench/agent_longpoll.py 10000 --py-spy fire.svg   (pitstop's answer profiled; .txt: raw)
 
 Each server's CPU seconds from the change to the last answer are printed too: unlike the
 latencies, they do not depend on what else the machine is doing.
@@ -143,7 +143,8 @@ def _hold_and_fire(port: int, path: str, tokens: list[str | None], fire, pid: in
     window = 2.0 + len(tokens) / 5000
     spying = None if spy is None else subprocess.Popen(
         [str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(pid), "-o",
-         str(spy), "-d", str(int(window) + 1), "-r", "200"], stdout=subprocess.DEVNULL)
+         str(spy), "-d", str(int(window) + 1), "-r", "200",
+         *(() if spy.suffix == ".svg" else ("-f", "raw"))], stdout=subprocess.DEVNULL)
     if spying is not None:
         time.sleep(1.0)  # py-spy attached
     cpu = cpu_s(pid)
