@@ -128,6 +128,9 @@ class Runtime:
         reconnect, and the watches start from it. A failed transaction makes the watches
         forget them, so the next change derives them again."""
         async def record() -> None:
+            # The held polls the config watch just answered are ready to run: let them
+            # write their answers before this transaction and its 10,000-event publish.
+            await asyncio.sleep(0)
             try:
                 async with self.db.write() as conn:
                     numbered = await self.eventlog.record(conn, events)
