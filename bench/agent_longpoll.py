@@ -14,6 +14,10 @@ config without waiting (for the ETag), then holds the poll on the same connectio
 answer's time is when its bytes reach the agent's process.
 
     python bench/agent_longpoll.py [AGENTS ...]      (default: 10000)
+    python bench/agent_longpoll.py 10000 --py-spy fire.svg   (pitstop's answer profiled; .txt: raw)
+
+Each server's CPU seconds from the change to the last answer are printed too: unlike the
+latencies, they do not depend on what else the machine is doing.
 
 Aim (issue 17): p99 <= 200 ms for 10,000 held polls on this machine.
 """
@@ -36,7 +40,7 @@ from sqlalchemy.exc import SAWarning
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import free_port, wait_up
+from common import cpu_s, free_port, wait_up
 
 ADMIN = "pst_bench-admin-token-0123456789"
 PROCESSES = 4
@@ -119,10 +123,10 @@ def _rss_kib(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
-def _hold_and_fire(port: int, path: str, tokens: list[str | None], fire, pid: int
-                   ) -> tuple[list[float], float]:  # type: ignore[no-untyped-def]
+def _hold_and_fire(port: int, path: str, tokens: list[str | None], fire, pid: int,
+                   spy: Path | None = None) -> tuple[list[float], float, float]:  # type: ignore[no-untyped-def]
     """Hold one poll per token from separate processes, fire one change, and return each
-    poll's latency (s) and the server's KiB per held poll."""
+    poll's latency (s), the server's KiB per held poll and its CPU seconds meanwhile."""
     ctx = mp.get_context("spawn")
     pipes, procs = [], []
     before = _rss_kib(pid)
@@ -136,9 +140,20 @@ def _hold_and_fire(port: int, path: str, tokens: list[str | None], fire, pid: in
         if pipe.recv() != "ready":
             raise RuntimeError("an agent process failed")
     per_poll = (_rss_kib(pid) - before) / len(tokens)
+    window = 2.0 + len(tokens) / 5000
+    spying = None if spy is None else subprocess.Popen(
+        [str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(pid), "-o",
+         str(spy), "-d", str(int(window) + 1), "-r", "200",
+         *(() if spy.suffix == ".svg" else ("-f", "raw"))], stdout=subprocess.DEVNULL)
+    if spying is not None:
+        time.sleep(1.0)  # py-spy attached
+    cpu = cpu_s(pid)
     sent = time.monotonic()
     fire()
-    time.sleep(2.0 + len(tokens) / 5000)
+    time.sleep(window)
+    cpu = cpu_s(pid) - cpu
+    if spying is not None:
+        spying.wait()
     latencies = []
     for pipe in pipes:
         pipe.send("done")
@@ -148,7 +163,7 @@ def _hold_and_fire(port: int, path: str, tokens: list[str | None], fire, pid: in
         latencies.extend(t - sent for t in answered)
     for proc in procs:
         proc.join(30)
-    return latencies, per_poll
+    return latencies, per_poll, cpu
 
 
 async def _prepare(url: str, agents: int) -> list[str]:
@@ -226,21 +241,25 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def run(agents: int) -> dict[str, tuple[float, float, float, float]]:
+def run(agents: int, spy: Path | None = None
+        ) -> dict[str, tuple[float, float, float, float, float]]:
     results = {}
     for name, start in (("bare Starlette", _baseline), ("pitstop", _pitstop)):
         with tempfile.TemporaryDirectory() as tmp:
             proc, port, path, tokens, fire = start(Path(tmp), agents)
             try:
-                values, kib = _hold_and_fire(port, path, tokens, fire, proc.pid)
+                values, kib, cpu = _hold_and_fire(port, path, tokens, fire, proc.pid,
+                                                  spy if name == "pitstop" else None)
             finally:
                 proc.terminate()
                 proc.wait()
-        results[name] = (_percentile(values, 0.5), _percentile(values, 0.99), max(values), kib)
+        results[name] = (_percentile(values, 0.5), _percentile(values, 0.99), max(values), kib,
+                         cpu)
     print(f"{agents} agents holding GET ?wait_s={WAIT_S}, one config change:")
-    for name, (p50, p99, last, kib) in results.items():
+    for name, (p50, p99, last, kib, cpu) in results.items():
         print(f"  {name:<15} p50 {p50 * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms   "
-              f"last {last * 1000:7.1f} ms   {kib:5.1f} KiB per held poll")
+              f"last {last * 1000:7.1f} ms   {kib:5.1f} KiB per held poll   "
+              f"{cpu:5.2f} s of server CPU")
     p99, base = results["pitstop"][1], results["bare Starlette"][1]
     print(f"  p99 ratio bare Starlette / pitstop = {base / p99:.2f} (above 1: pitstop is "
           f"faster); aim p99 <= 200 ms: {'met' if p99 <= 0.2 else 'NOT met'}")
@@ -249,5 +268,11 @@ def run(agents: int) -> dict[str, tuple[float, float, float, float]]:
 
 if __name__ == "__main__":
     _raise_nofile()
-    for n in [int(a) for a in sys.argv[1:]] or [10000]:
-        run(n)
+    args = sys.argv[1:]
+    spy_to = None
+    if "--py-spy" in args:
+        at = args.index("--py-spy")
+        spy_to = Path(args[at + 1]).resolve()
+        del args[at:at + 2]
+    for n in [int(a) for a in args] or [10000]:
+        run(n, spy_to)

@@ -17,6 +17,7 @@ is the baseline: each size prints req/s and its ratio to it. Aim: >= 0.80 at 100
 curve is drawn to docs/bench/flat_costs.png.
 
     python bench/flat_costs.py [--sizes 1000,10000,100000] [--seconds 3] [--rounds 3]
+    python bench/flat_costs.py --sizes 100000 --startup-only   # start-up time and memory alone
 """
 
 from __future__ import annotations
@@ -153,8 +154,12 @@ def start_server(url: str) -> tuple[object, int, float]:
     return proc, port, time.monotonic() - began
 
 
-def run(sizes: list[int], seconds: int, rounds: int, plot: Path | None) -> dict[int, dict]:
-    require_wrk()
+def run(sizes: list[int], seconds: int, rounds: int, plot: Path | None,
+        startup_only: bool = False) -> dict[int, dict]:
+    if startup_only:
+        rounds, plot = 0, None
+    else:
+        require_wrk()
     with tempfile.TemporaryDirectory() as tmp:
         servers, results = {}, {}
         try:
@@ -180,6 +185,9 @@ def run(sizes: list[int], seconds: int, rounds: int, plot: Path | None) -> dict[
             for proc, _, _ in servers.values():
                 proc.terminate()  # type: ignore[attr-defined]
                 proc.wait()  # type: ignore[attr-defined]
+    if startup_only:
+        print_startup(results)
+        return results
     print_report(results)
     if plot is not None:
         plot_curves(plot, "Per-target cost as the fleet grows", "nodes (one lease each)",
@@ -198,6 +206,11 @@ def print_report(results: dict[int, dict]) -> None:
             rounds = ", ".join(f"{v:.0f}" for v in values)
             print(f"  {size:>7} nodes {median(values):8.0f} req/s  {ratio:5.2f}x of {base}"
                   f"  (rounds: {rounds})")
+    print_startup(results)
+
+
+def print_startup(results: dict[int, dict]) -> None:
+    sizes = sorted(results)
     for size in sizes:
         r = results[size]
         print(f"{size:>7} nodes: built in {r['build_s']:.1f} s, start {r['start_s']:.2f} s "
@@ -213,8 +226,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--plot", type=Path,
                         default=Path(__file__).resolve().parents[1] / "docs/bench/flat_costs.png")
+    parser.add_argument("--startup-only", action="store_true",
+                        help="build and start each fleet, report start time and memory, no wrk")
     args = parser.parse_args()
-    run([int(s) for s in args.sizes.split(",")], args.seconds, args.rounds, args.plot)
+    run([int(s) for s in args.sizes.split(",")], args.seconds, args.rounds, args.plot,
+        args.startup_only)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import pytest
 
 from pitstop import clock
 from pitstop.scheduler.loop import run_once
+from pitstop.services.loader import load_snapshot
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.usefixtures("frozen")  # 2026-03-01T12:00Z
@@ -270,3 +271,24 @@ async def test_a_config_with_a_huge_float_reads_back_as_that_float(admin, edge):
     assert r.json()["config"] == config
     assert (await edge.get("/v1/agent/config")).json() == config
     assert (await admin.put("/v1/services/api/status", json={"status": "UP"})).status_code == 200
+
+
+async def test_config_changed_names_just_the_nodes_a_change_touches_after_a_reload(
+        rt, admin, operator, edge):
+    await register(admin, "edge-2", region="us")
+    await rt.settle()
+    await load_snapshot(rt)  # as at a start: no node's ETag is known until a change needs it
+    seen = []
+    rt.bus.subscribe(lambda e: seen.append(e.target) if e.type == "node.config_changed"
+                     else None)
+    await admin.put("/v1/targets/service:api", json={"labels": {"team": "a"}})
+    await operator.post("/v1/targets/service:api/maintenance/enter", json={"reason": "db"})
+    await rt.settle()
+    assert seen == []  # a service's switch is in no node's config
+    await admin.post("/v1/nodes/edge-2/maintenance/enter", json={"reason": "disk"})
+    await rt.settle()
+    assert seen == ["node:edge-2"]
+    await operator.post("/v1/targets/platform/maintenance/enter", json={"reason": "db"})
+    await rt.settle()
+    assert sorted(seen[1:]) == ["node:edge-1", "node:edge-2"]  # edge-2: one cause more
+    assert (await edge.get("/v1/agent/config")).json()["workloads"] == []

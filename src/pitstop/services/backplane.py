@@ -241,6 +241,8 @@ class Backplane:
         remote: list[Event] = []
         if "events" in kinds:
             remote = await self._read_log()
+        if self.rt.leader:
+            self.rt.config_watch.before(remote)  # before the refresh shows their change
         if remote or "nodes" in kinds:
             await loader.refresh_snapshot(self.rt)
         else:

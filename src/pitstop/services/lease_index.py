@@ -44,9 +44,17 @@ class _Heap:
     def __init__(self, valid: Callable[[Entry], bool]) -> None:
         self.items: list[Entry] = []
         self._valid = valid
+        self.ordered = True  # False while a bulk put appends: heapify() orders it once
 
     def push(self, key: Any, lease_id: str) -> None:
-        heapq.heappush(self.items, (key, lease_id))
+        if self.ordered:
+            heapq.heappush(self.items, (key, lease_id))
+        else:
+            self.items.append((key, lease_id))
+
+    def heapify(self) -> None:
+        heapq.heapify(self.items)
+        self.ordered = True
 
     def smallest(self, n: int, skip: set[str]) -> list[str]:
         """The ids of the ``n`` smallest valid entries whose id is not in ``skip``; stale or
@@ -88,6 +96,7 @@ class LeaseIndex:
                                  and -x.expected_end.timestamp() == e[0])
         self._latest_by_kind: dict[str, _Heap] = {}
         self._pushes = 0
+        self._bulk = False  # in put_many: new heaps start unordered too
 
     def put(self, lease: LeaseView) -> None:
         previous = self._live.get(lease.id)
@@ -112,6 +121,24 @@ class LeaseIndex:
         self._pushes += 1
         if self._pushes > 2 * len(self._live) + 64:
             self._compact()
+
+    def put_many(self, leases: Iterable[LeaseView]) -> None:
+        """``put`` each lease, the heaps ordered once at the end instead of at every push
+        (at start: a hundred thousand leases, four or five pushes each)."""
+        self._bulk = True
+        for heap in self._heaps():
+            heap.ordered = False
+        try:
+            for lease in leases:
+                self.put(lease)
+        finally:
+            self._bulk = False
+            for heap in self._heaps():
+                heap.heapify()
+
+    def _heaps(self) -> list[_Heap]:
+        return [self._expiry, self._oldest, self._latest_end,
+                *self._oldest_by_phase.values(), *self._latest_by_kind.values()]
 
     def drop(self, lease: LeaseView) -> None:
         current = self._live.pop(lease.id, None)
@@ -215,6 +242,7 @@ class LeaseIndex:
         if heap is None:
             heap = self._oldest_by_phase[phase] = _Heap(
                 lambda e: (x := self._live.get(e[1])) is not None and phase_of(x) == phase)
+            heap.ordered = not self._bulk
         return heap
 
     def _kind_heap(self, kind: str) -> _Heap:
@@ -222,10 +250,10 @@ class LeaseIndex:
         if heap is None:
             heap = self._latest_by_kind[kind] = _Heap(
                 lambda e: (x := self._live.get(e[1])) is not None and x.expected_end is None)
+            heap.ordered = not self._bulk
         return heap
 
     def _compact(self) -> None:
-        for heap in (self._expiry, self._oldest, self._latest_end,
-                     *self._oldest_by_phase.values(), *self._latest_by_kind.values()):
+        for heap in self._heaps():
             heap.compact()
         self._pushes = 0

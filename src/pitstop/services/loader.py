@@ -144,8 +144,8 @@ async def load_snapshot(rt: Runtime) -> None:
     async with rt.db.read() as conn:
         for row in await targets_q.list_targets(conn=conn):
             state.put_target(target_from_row(row))
-        for row in await leases_q.active_leases(conn=conn):
-            state.put_lease(lease_from_row(row))
+        state.reconcile_leases(lease_from_row(row) for row in await leases_q.active_leases(
+            conn=conn))
         for kind, values in (await leases_q.recent_durations(
                 conn=conn, per_kind=DURATIONS_KEPT)).items():
             state.durations[kind] = deque(reversed(values), maxlen=DURATIONS_KEPT)
@@ -158,7 +158,7 @@ async def load_snapshot(rt: Runtime) -> None:
         for row in await nodes_q.list_nodes(conn=conn):
             state.put_node(node_from_row(row))
         await _load_page(rt, conn)
-    rt.config_watch.prime()  # drain_watch starts where leading starts: catch_up()
+    rt.config_watch.prime()  # ETags lazily from here; drain_watch starts in catch_up()
 
 
 async def _load_page(rt: Runtime, conn: Any) -> None:

@@ -99,6 +99,8 @@ class Runtime:
         """After a commit: update the snapshot, tell subscribers, and wake the scheduler
         only when a change brings a boundary closer than the one it sleeps until."""
         events = list(events)
+        if self.leader:
+            self.config_watch.before(events)  # the configs as they read before the change
         for event in events:
             self.state.apply(event)
             self.bus.publish(event)
@@ -126,6 +128,9 @@ class Runtime:
         reconnect, and the watches start from it. A failed transaction makes the watches
         forget them, so the next change derives them again."""
         async def record() -> None:
+            # The held polls the config watch just answered are ready to run: let them
+            # write their answers before this transaction and its 10,000-event publish.
+            await asyncio.sleep(0)
             try:
                 async with self.db.write() as conn:
                     numbered = await self.eventlog.record(conn, events)

@@ -355,10 +355,10 @@ class Snapshot:
         self._lease_index.put(lease)
 
     def reconcile_leases(self, leases: Iterable[LeaseView]) -> None:
-        """Add leases read from the database that events have not delivered yet."""
-        for lease in leases:
-            if lease.id not in self.leases:
-                self.put_lease(lease)
+        """Add leases read from the database that events have not delivered yet (in bulk)."""
+        fresh = [x for x in leases if x.id not in self.leases and x.id not in self._ended]
+        self.leases.update((x.id, x) for x in fresh)
+        self._lease_index.put_many(fresh)
         self.notify()
 
     def end_lease(

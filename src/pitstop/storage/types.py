@@ -16,6 +16,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 INTEGER_MAX = 2**31 - 1
 BIG_ID_MAX = 2**63 - 1
 Json = JSON().with_variant(JSONB(), "postgresql")
+_SQLITE_WIDTH = len("2026-01-01 00:00:00.000000")  # SQLAlchemy's SQLite DATETIME text
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -40,6 +41,23 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError(f"refusing to store a naive datetime: {value!r}")
         value = value.astimezone(UTC)
         return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def result_processor(self, dialect: Dialect, coltype: object):  # type: ignore[no-untyped-def]
+        """On SQLite, the fixed-width text SQLAlchemy writes ("YYYY-MM-DD HH:MM:SS.ffffff")
+        is read by ``datetime.fromisoformat`` with the zone appended: the same value as the
+        dialect's regex parse and ``process_result_value``'s ``replace``, at a tenth of the
+        cost (a start reads hundreds of thousands). Any other text goes the dialect's way."""
+        general = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or general is None:
+            return general
+        parse = datetime.fromisoformat
+
+        def process(value: object) -> datetime | None:
+            if value.__class__ is str and len(value) == _SQLITE_WIDTH:  # type: ignore[arg-type]
+                return parse(value + "+00:00")  # type: ignore[operator]  # UTC, not replace()
+            return general(value)  # type: ignore[no-any-return]
+
+        return process
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
