@@ -3,18 +3,25 @@ API: its sync ``notify()`` would block the event loop."""
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
-import apprise
-
 from pitstop.notify.base import ChannelView, DeliveryError, scrub
+
+
+def _apprise() -> ModuleType:
+    """apprise, imported at first use: a start-up with no apprise channel to check or send
+    to need not pay for loading it and its plugins."""
+    import apprise
+
+    return apprise
 
 
 class AppriseNotifier:
     kind = "apprise"
 
     def check_url(self, url: str) -> str:
-        plugin = apprise.Apprise.instantiate(url)
+        plugin = _apprise().Apprise.instantiate(url)
         if plugin is None:
             raise ValueError("apprise does not understand this url; see "
                              "https://github.com/caronc/apprise/wiki for the form of each "
@@ -23,7 +30,7 @@ class AppriseNotifier:
 
     async def send(self, channel: ChannelView, message: dict[str, Any], *, delivery_key: str
                    ) -> int | None:
-        sender = apprise.Apprise()
+        sender = _apprise().Apprise()
         if not sender.add(channel.url):
             raise DeliveryError("apprise does not understand the channel's url", permanent=True)
         result = await sender.async_notify(body=message["text"], title=message["title"],

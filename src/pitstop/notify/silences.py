@@ -24,9 +24,8 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
+from types import ModuleType
 from typing import Any
-
-import httpx
 
 from pitstop import clock
 from pitstop.domain.notifications import retry_delay
@@ -40,6 +39,14 @@ from pitstop.domain.silences import (
 from pitstop.notify.loop import run_worker
 from pitstop.storage import silences as silences_q
 from pitstop.storage.engine import Database
+
+
+def _httpx() -> ModuleType:
+    """httpx, imported at first use: a start-up that has no Alertmanager to talk to need not
+    pay for loading it."""
+    import httpx
+
+    return httpx
 
 log = logging.getLogger(__name__)
 BATCH = 50
@@ -61,13 +68,13 @@ class Alertmanager:
     """The few calls of Alertmanager's v2 API pitstop makes."""
 
     def __init__(self, url: str, *, timeout_s: float = 5.0) -> None:
-        self._client = httpx.AsyncClient(base_url=url.rstrip("/") + "/api/v2",
+        self._client = _httpx().AsyncClient(base_url=url.rstrip("/") + "/api/v2",
                                           timeout=timeout_s)
 
     async def _call(self, method: str, path: str, body: Any = None) -> Any:
         try:
             response = await self._client.request(method, path, json=body)
-        except httpx.HTTPError as exc:
+        except _httpx().HTTPError as exc:
             raise AlertmanagerError(f"Alertmanager unreachable: {type(exc).__name__}: "
                                     f"{exc}") from exc
         if response.status_code >= 300:

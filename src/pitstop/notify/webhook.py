@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
-
-import httpx
 
 from pitstop import __version__
 from pitstop.encoding import dumps
 from pitstop.notify.base import ChannelView, DeliveryError, scrub
+
+if TYPE_CHECKING:
+    import httpx
+
+
+def _httpx() -> ModuleType:
+    """httpx, imported at first use: a start-up that sends no webhook need not
+    pay for loading it."""
+    import httpx
+
+    return httpx
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -52,12 +62,12 @@ class WebhookNotifier:
         try:
             response = await self._http().post(channel.url, content=body, headers=headers,
                                                timeout=channel.timeout_s)
-        except httpx.TimeoutException:
+        except _httpx().TimeoutException:
             raise DeliveryError(f"no answer within {channel.timeout_s:g} s") from None
-        except httpx.ConnectError:
+        except _httpx().ConnectError:
             where = urlsplit(channel.url).netloc.rpartition("@")[2]
             raise DeliveryError(f"could not connect to {where}") from None
-        except httpx.HTTPError as exc:
+        except _httpx().HTTPError as exc:
             raise DeliveryError(scrub(f"{type(exc).__name__}: {exc}", channel)) from None
         if not 200 <= response.status_code < 300:
             raise DeliveryError(f"the receiver answered HTTP {response.status_code}",
@@ -66,7 +76,7 @@ class WebhookNotifier:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(follow_redirects=False)
+            self._client = _httpx().AsyncClient(follow_redirects=False)
         return self._client
 
     async def close(self) -> None:
