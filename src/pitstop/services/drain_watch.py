@@ -74,11 +74,23 @@ class DrainWatch:
     def _began(self, targets: list[str]) -> dict[str, datetime]:
         """When the current maintenance of each target in maintenance began."""
         now, out = clock.now(), {}
+        wide = self._wide(now)
         for target in targets:
+            if not wide and self._state.targets[target].switch is None:
+                continue
             causes = target_state(self._state, target, now).causes
             if causes:
                 out[target] = min(c.since for c in causes)
         return out
+
+    def _wide(self, now: datetime) -> bool:
+        """Whether something may put any target in maintenance: a window that has started,
+        or a switch on the platform. If not, only a target's own switch can, and a target
+        without one is out of maintenance without working out its state (at 100,000
+        targets, most of the start-up catch-up)."""
+        platform = self._state.targets.get(PLATFORM)
+        return bool(self._state.started_by(now)) or (platform is not None
+                                                     and platform.switch is not None)
 
     def forget(self, events: Iterable[Event]) -> None:
         """Derived events that were not recorded: derive them again next time."""
@@ -98,11 +110,11 @@ class DrainWatch:
 
     def _scan(self, targets: list[str]) -> list[Event]:
         now, out = clock.now(), []
+        wide = self._wide(now)
         for target in targets:
-            if target not in self._state.targets:
-                self._safe.pop(target, None)
-                continue
-            if not target_state(self._state, target, now).in_maintenance:
+            record = self._state.targets.get(target)
+            if record is None or (not wide and record.switch is None) \
+                    or not target_state(self._state, target, now).in_maintenance:
                 self._safe.pop(target, None)
                 continue
             safe = self._state.drain_of(target, True, now).safe_to_deploy
