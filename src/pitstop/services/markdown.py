@@ -4,14 +4,21 @@ on output."""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 SCHEMES = ("http://", "https://", "mailto:")
 
 
+@cache
 def _build() -> MarkdownIt:
+    """The renderer, built at first use: a start-up that renders no update need not pay
+    for loading markdown-it."""
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.disable(["image", "html_block", "html_inline"])
     # A link to any other scheme (javascript:, data:, a relative path) stays literal text.
@@ -25,9 +32,7 @@ def _build() -> MarkdownIt:
     return md
 
 
-_MD = _build()
-
 
 def render(source: str) -> str:
     """The HTML of ``source``: anything it holds that is not markdown is shown as text."""
-    return _MD.render(source)
+    return _build().render(source)
