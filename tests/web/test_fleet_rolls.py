@@ -53,7 +53,10 @@ def test_the_fleet_page_shows_a_rolls_progress_live(pages, api):
     expect(roll.get_by_test_id("roll-step-web-1")).to_have_text("web-1: Done")
     expect(roll.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "1")
 
-    assert _claim(api) == "web-2"
+    assert _claim(api) == "web-2"  # as the driver does: entered, drained, run, checked
+    api.post("/v1/nodes/web-2/maintenance/enter", json={"reason": "kernel 6.12",
+                                                        "hold": "roll-1"})
+    _step(api, "web-2", "draining", "running", "checking")
     _step(api, "web-2", "failed", message="health check failed: HTTP 503")
     expect(roll.get_by_test_id("roll-status")).to_have_text("Failed")
     expect(roll.get_by_test_id("roll-step-web-2")).to_have_text(
@@ -62,6 +65,9 @@ def test_the_fleet_page_shows_a_rolls_progress_live(pages, api):
     phone = pages.login(pages.open("/console/login", PHONE))
     phone.goto(pages.server.url + "/console/fleet")
     expect(phone.get_by_test_id("roll-1")).to_contain_text("Failed")
+    # A failed check keeps its node in maintenance under the roll's hold, for a person to see.
+    expect(phone.get_by_test_id("node-web-2").get_by_test_id("maintenance-badge")
+           ).to_have_count(1)
     screenshot(phone, "console-fleet-roll")
 
 
