@@ -40,7 +40,7 @@ from sqlalchemy.exc import SAWarning
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import cpu_s, free_port, wait_up
+from common import cpu_s, free_port, rss_kib, wait_up
 
 ADMIN = "pst_bench-admin-token-0123456789"
 PROCESSES = 4
@@ -116,20 +116,13 @@ def _agents_process(port: int, path: str, tokens: list[str | None], pipe
     uvloop.run(_agents_main(port, path, tokens, pipe))
 
 
-def _rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
-
-
 def _hold_and_fire(port: int, path: str, tokens: list[str | None], fire, pid: int,
                    spy: Path | None = None) -> tuple[list[float], float, float]:  # type: ignore[no-untyped-def]
     """Hold one poll per token from separate processes, fire one change, and return each
     poll's latency (s), the server's KiB per held poll and its CPU seconds meanwhile."""
     ctx = mp.get_context("spawn")
     pipes, procs = [], []
-    before = _rss_kib(pid)
+    before = rss_kib(pid)
     for i in range(PROCESSES):
         parent, child = ctx.Pipe()
         proc = ctx.Process(target=_agents_process, args=(port, path, tokens[i::PROCESSES], child))
@@ -139,7 +132,7 @@ def _hold_and_fire(port: int, path: str, tokens: list[str | None], fire, pid: in
     for pipe in pipes:
         if pipe.recv() != "ready":
             raise RuntimeError("an agent process failed")
-    per_poll = (_rss_kib(pid) - before) / len(tokens)
+    per_poll = (rss_kib(pid) - before) / len(tokens)
     window = 2.0 + len(tokens) / 5000
     spying = None if spy is None else subprocess.Popen(
         [str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(pid), "-o",

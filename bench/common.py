@@ -51,33 +51,36 @@ def wrk_rps(url: str, *, header: str | None = None, seconds: int = 5,
     cmd = [require_wrk(), "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if header:
         cmd[1:1] = ["-H", header]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    if "Non-2xx" in out:
-        raise RuntimeError(f"non-2xx responses from {url}:\n{out}")
-    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if not match:
-        raise RuntimeError(out)
-    return float(match.group(1))
+    return _requests_per_second(cmd, url)
 
 
 def wrk_script(base: str, script: Path, *, seconds: int = 5, connections: int = 32) -> float:
     """req/s of wrk driven by a Lua ``script`` against ``base``; any non-2xx is an error."""
     cmd = [require_wrk(), "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), base]
+    return _requests_per_second(cmd, f"{base} ({script.name})")
+
+
+def _requests_per_second(cmd: list[str], what: str) -> float:
+    """Run wrk; its Requests/sec, or an error for any non-2xx answer."""
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in out:
-        raise RuntimeError(f"non-2xx responses from {base} ({script.name}):\n{out}")
+        raise RuntimeError(f"non-2xx responses from {what}:\n{out}")
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
     if not match:
         raise RuntimeError(out)
     return float(match.group(1))
 
 
-def rss_mib(pid: int) -> float:
-    """Resident memory of process ``pid`` (Linux), in MiB."""
+def rss_kib(pid: int) -> int:
+    """Resident memory of process ``pid`` (Linux), in KiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
+            return int(line.split()[1])
     raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def rss_mib(pid: int) -> float:
+    return rss_kib(pid) / 1024
 
 
 def cpu_s(pid: int) -> float:

@@ -39,7 +39,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import free_port, wait_up
+from common import free_port, rss_kib, wait_up
 
 ADMIN = "pst_bench-admin-token-0123456789"
 ROUNDS = 5
@@ -103,13 +103,6 @@ def _client_process(url: str, count: int, pipe) -> None:  # type: ignore[no-unty
     uvloop.run(_client_main(url, count, pipe))
 
 
-def _rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
-
-
 def _fan_out(url: str, clients: int, fire, pid: int  # type: ignore[no-untyped-def]
              ) -> tuple[list[float], list[float], float]:
     """Connect ``clients`` in separate processes, fire ROUNDS events one after another, and
@@ -118,7 +111,7 @@ def _fan_out(url: str, clients: int, fire, pid: int  # type: ignore[no-untyped-d
     A client's k-th event is the k-th round's (each round waits for the last to arrive)."""
     ctx = mp.get_context("spawn")
     pipes, procs = [], []
-    before = _rss_kib(pid)
+    before = rss_kib(pid)
     for i in range(PROCESSES):
         parent, child = ctx.Pipe()
         share = clients // PROCESSES + (1 if i < clients % PROCESSES else 0)
@@ -131,7 +124,7 @@ def _fan_out(url: str, clients: int, fire, pid: int  # type: ignore[no-untyped-d
             raise RuntimeError("a client process failed to connect")
     settle = 0.5 if clients <= 1000 else 2.0
     time.sleep(settle)
-    per_client = (_rss_kib(pid) - before) / clients
+    per_client = (rss_kib(pid) - before) / clients
     fired = []
     for _ in range(ROUNDS):
         fired.append(fire())
