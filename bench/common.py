@@ -71,6 +71,24 @@ def _requests_per_second(cmd: list[str], what: str) -> float:
     return float(match.group(1))
 
 
+async def admin_runtime(url: str, secret: str):  # type: ignore[no-untyped-def]
+    """A migrated database at ``url`` with the admin token ``secret``, and a runtime on it
+    with its snapshot loaded: ``(db, rt)``, for a bench to fill. The caller disposes of db."""
+    from pitstop.services.loader import load_snapshot
+    from pitstop.services.tokens import ensure_admin
+    from pitstop.services.wiring import wire
+    from pitstop.settings import Settings
+    from pitstop.storage.engine import Database
+    from pitstop.storage.migrate import upgrade
+
+    db = Database(url)
+    await upgrade(db)
+    rt = wire(Settings(database_url=url), db)
+    await load_snapshot(rt)
+    await ensure_admin(rt=rt, secret=secret)
+    return db, rt
+
+
 def rss_kib(pid: int) -> int:
     """Resident memory of process ``pid`` (Linux), in KiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

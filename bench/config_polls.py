@@ -21,15 +21,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import free_port, median, require_wrk, uvicorn, wait_up, wrk_rps
+from common import admin_runtime, free_port, median, require_wrk, uvicorn, wait_up, wrk_rps
 
 from pitstop.services import nodes
-from pitstop.services.loader import load_snapshot
-from pitstop.services.tokens import ensure_admin
-from pitstop.services.wiring import wire
-from pitstop.settings import Settings
-from pitstop.storage.engine import Database
-from pitstop.storage.migrate import upgrade
 
 ADMIN = "pst_bench-admin-token-0123456789"
 NODES, ROUNDS, SECONDS = 1000, 3, 5
@@ -39,11 +33,7 @@ CONFIG = {"workloads": [{"name": "shipper", "image": "vector:0.40"}, {"name": "m
 
 
 async def _prepare(url: str) -> list[str]:
-    db = Database(url)
-    await upgrade(db)
-    rt = wire(Settings(database_url=url), db)
-    await load_snapshot(rt)
-    await ensure_admin(rt=rt, secret=ADMIN)
+    db, rt = await admin_runtime(url, ADMIN)
     tokens = []
     for i in range(NODES):
         _, token = await nodes.register_node(rt=rt, name=f"n{i}", labels={"rack": str(i % 20)},

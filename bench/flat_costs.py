@@ -34,17 +34,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import cpu_s, free_port, median, require_wrk, rss_mib, uvicorn, wait_up, wrk_script
+from common import (
+    admin_runtime,
+    cpu_s,
+    free_port,
+    median,
+    require_wrk,
+    rss_mib,
+    uvicorn,
+    wait_up,
+    wrk_script,
+)
 from plots import plot_curves
 
 from pitstop import clock
-from pitstop.services.loader import load_snapshot
-from pitstop.services.tokens import ensure_admin, hash_token
-from pitstop.services.wiring import wire
-from pitstop.settings import Settings
+from pitstop.services.tokens import hash_token
 from pitstop.storage import tables
-from pitstop.storage.engine import Database
-from pitstop.storage.migrate import upgrade
 
 ADMIN = "pst_bench-admin-token-0123456789"
 WORKER = "pst_bench-worker-token-0123456789"
@@ -88,11 +93,7 @@ def _fleet_rows(size: int) -> dict[str, list[dict[str, object]]]:
 
 async def build_fleet(url: str, size: int) -> None:
     """A fresh database with ``size`` registered nodes, each with one lease in flight."""
-    db = Database(url)
-    await upgrade(db)
-    rt = wire(Settings(database_url=url), db)
-    await load_snapshot(rt)
-    await ensure_admin(rt=rt, secret=ADMIN)
+    db, _ = await admin_runtime(url, ADMIN)
     rows = _fleet_rows(size)
     async with db.write() as conn:
         for name in ("targets", "nodes", "tokens", "leases"):

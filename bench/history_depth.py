@@ -31,17 +31,11 @@ from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import free_port, median, require_wrk, uvicorn, wait_up, wrk_rps
+from common import admin_runtime, free_port, median, require_wrk, uvicorn, wait_up, wrk_rps
 from plots import plot_curves
 
 from pitstop.services.history import encode_cursor
-from pitstop.services.loader import load_snapshot
-from pitstop.services.tokens import ensure_admin
-from pitstop.services.wiring import wire
-from pitstop.settings import Settings
 from pitstop.storage import tables
-from pitstop.storage.engine import Database
-from pitstop.storage.migrate import upgrade
 
 ADMIN = "pst_bench-admin-token-0123456789"
 PAGE = 50
@@ -66,11 +60,7 @@ FILL = {
 
 async def fill(url: str, rows: int) -> int:
     """Migrate, add an admin, write ``rows`` audit rows; the newest id."""
-    db = Database(url)
-    await upgrade(db)
-    rt = wire(Settings(database_url=url), db)
-    await load_snapshot(rt)
-    await ensure_admin(rt=rt, secret=ADMIN)
+    db, _ = await admin_runtime(url, ADMIN)
     async with db.write() as conn:
         await conn.execute(text(FILL[conn.dialect.name]), {"rows": rows})
         newest = (await conn.execute(select(func.max(tables.audit.c.id)))).scalar_one()
