@@ -158,7 +158,8 @@ async def _try_claim(rt: Runtime, roll_id: int, driver: str
         step = next(s for s in steps if s["node"] == choice.node)
         await rolls_q.move_step(conn=conn, roll_id=roll_id, node=step["node"],
                                 expected=rules.PENDING, values={
-                                    "status": rules.ENTERING, "started_at": now,
+                                    "status": rules.move(rules.PENDING, rules.ENTERING),
+                                    "started_at": now,
                                     "finished_at": None, "message": None,
                                     "attempts": step["attempts"] + 1})
         events = await rt.eventlog.record(conn, [_step_event(roll_id, step["node"],
@@ -294,9 +295,11 @@ async def resume_roll(*, rt: Runtime, roll_id: int, driver: str, actor: str,
         for step in active:
             await rolls_q.move_step(conn=conn, roll_id=roll_id, node=step["node"],
                                     expected=step["status"], values={
-                                        "status": rules.FAILED, "finished_at": now,
+                                        "status": rules.move(step["status"], rules.FAILED),
+                                        "finished_at": now,
                                         "message": f"taken over by {actor}"})
-        reset = await rolls_q.reset_failed(conn=conn, roll_id=roll_id)
+        reset = await rolls_q.move_all(conn=conn, roll_id=roll_id, expected=rules.FAILED,
+                                       status=rules.move(rules.FAILED, rules.PENDING))
         data = {"roll": roll_id, "reset": reset, "taken_over": [_name(s["node"])
                                                                 for s in active]}
         await audit_q.append_audit(conn=conn, at=now, actor=actor, action="roll.resumed",

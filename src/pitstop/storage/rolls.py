@@ -65,10 +65,12 @@ async def move_step(*, conn: AsyncConnection, roll_id: int, node: str, expected:
     return result.rowcount == 1
 
 
-async def reset_failed(*, conn: AsyncConnection, roll_id: int) -> int:
+async def move_all(*, conn: AsyncConnection, roll_id: int, expected: str, status: str) -> int:
+    """Every step of the roll in ``expected`` moves to ``status`` (the move the caller took
+    from the lifecycle table); how many did."""
     result = await conn.execute(
-        update(steps).where(steps.c.roll_id == roll_id, steps.c.status == "failed")
-        .values(status="pending", finished_at=None))
+        update(steps).where(steps.c.roll_id == roll_id, steps.c.status == expected)
+        .values(status=status, finished_at=None))
     return int(result.rowcount)
 
 
