@@ -56,6 +56,16 @@ async def test_rules_are_listed_and_a_duplicate_name_conflicts(admin):
     assert (await admin.delete(f"/v1/silence-rules/{rule['id']}")).status_code == 404
 
 
+async def test_a_target_nobody_registered_has_no_silences_to_list_but_a_404(admin):
+    r = await admin.get("/v1/targets/node:nobody/silences")
+    assert r.status_code == 404, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "node:nobody" in r.json()["detail"]
+    await put(admin, "node:web-9")
+    r = await admin.get("/v1/targets/node:web-9/silences")
+    assert r.status_code == 200 and r.json()["items"] == []
+
+
 async def test_a_new_rule_silences_a_target_already_in_maintenance_and_its_deletion_expires(
         rt, admin, alertmanager, now):
     await put(admin, "node:web-1", env="prod")

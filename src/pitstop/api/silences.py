@@ -50,7 +50,8 @@ async def list_silences(rt: RT, _: Reader, live: Live = False, limit: Limit = 10
         rt=rt, live=live, limit=limit)})
 
 
-@router.get("/v1/targets/{target}/silences", response_model=SilenceList)
+@router.get("/v1/targets/{target}/silences", response_model=SilenceList,
+            responses=problems(404))
 async def target_silences(rt: RT, _: Reader, target: TargetId, live: Live = False,
                           limit: Limit = 100) -> Response:
     """One target's silences, newest first."""
