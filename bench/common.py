@@ -112,20 +112,35 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def thread_cpu_s(pid: int) -> dict[str, float]:
+    """CPU seconds per thread of process ``pid`` (Linux), keyed by thread name and id."""
+    out: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        head, fields = (task / "stat").read_text().rsplit(")", 1)
+        name = head.split("(", 1)[1]
+        values = fields.split()
+        out[f"{name}/{task.name}"] = (int(values[11]) + int(values[12])) / tick
+    return out
+
+
 def compare(servers: dict[str, tuple[str, dict[str, str], str]], measure, *,  # type: ignore[no-untyped-def]
-            rounds: int = 3, cwd: Path | None = None) -> dict[str, list[float]]:
+            rounds: int = 3, cwd: Path | None = None, with_pid: bool = False
+            ) -> dict[str, list[float]]:
     """Start each server (name -> (uvicorn factory, env, readiness path)), then measure
-    them in alternation for ``rounds`` rounds with ``measure(port)``; stop them all."""
+    them in alternation for ``rounds`` rounds with ``measure(port)`` (``measure(port,
+    pid)`` when ``with_pid``); stop them all."""
     cwd = cwd or Path(__file__).resolve().parent
     ports = {name: free_port() for name in servers}
     procs = [uvicorn(app, ports[name], env, cwd) for name, (app, env, _) in servers.items()]
+    pids = {name: proc.pid for name, proc in zip(servers, procs, strict=True)}
     try:
         for name, (_, _, ready) in servers.items():
             wait_up(f"http://127.0.0.1:{ports[name]}{ready}")
         results: dict[str, list[float]] = {name: [] for name in servers}
         for _ in range(rounds):
             for name, port in ports.items():
-                results[name].append(measure(port))
+                results[name].append(measure(port, pids[name]) if with_pid else measure(port))
     finally:
         for proc in procs:
             proc.terminate()
