@@ -61,6 +61,17 @@ def test_node_channel_and_budget_errors_name_the_cli_command(live):
     assert "/v1/" not in outputs and "force: true" not in outputs
 
 
+def test_a_missing_item_points_to_the_cli_command_that_lists_them(live):
+    cases = {("budgets", "remove", "env=nope"): "see pitstop budgets list",
+             ("roll", "status", "99"): "see pitstop roll list",
+             ("silences", "rules", "remove", "99"): "see pitstop silences rules list",
+             ("deliveries", "retry", "99"): "see pitstop deliveries list"}
+    for args, words in cases.items():
+        out = live.cli(*args)
+        assert out.returncode == 1, (args, out.stdout, out.stderr)
+        assert words in out.stderr and "/v1/" not in out.stderr, (args, out.stderr)
+
+
 def test_version(live):
     r = live.cli("--version")
     assert r.returncode == 0 and r.stdout.strip() == f"pitstop {__version__}"

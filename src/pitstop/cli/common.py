@@ -81,6 +81,24 @@ def api_error(exc: PitstopError) -> NoReturn:
     fail(cli_hint(exc) or exc.detail)
 
 
+# The list call a server detail points to ("see GET /v1/rolls", "GET /v1/windows lists
+# them"), and the CLI command that lists the same.
+_LISTS = {"rolls": "roll list", "disruption-budgets": "budgets list",
+          "channels": "channels list", "windows": "windows list", "targets": "targets list",
+          "subscriptions": "subscriptions list", "subscribers": "subscribers list",
+          "silence-rules": "silences rules list", "deliveries": "deliveries list"}
+_LIST_CALL = re.compile(r"(?:see )?GET /v1/([a-z-]+)(?: lists them)?(?=$|[;,.)]| )")
+
+
+def _cli_lists(detail: str) -> str | None:
+    """The detail with each list call it names replaced by the CLI's; None if it has none."""
+    def command(match: re.Match[str]) -> str:
+        found = _LISTS.get(match.group(1))
+        return f"see pitstop {found}" if found else match.group(0)
+    out = _LIST_CALL.sub(command, detail)
+    return out if out != detail else None
+
+
 def cli_hint(exc: PitstopError) -> str | None:
     """The CLI command that fixes an error, where the server's detail names an HTTP call."""
     body, detail = exc.body, exc.detail or ""
@@ -98,14 +116,14 @@ def cli_hint(exc: PitstopError) -> str | None:
         return (f"{detail.split(';')[0]}; see them with pitstop channels list, or add one with "
                 "pitstop channels create")
     if exc.status != 404 or not str(body.get("type", "")).endswith("/not-found"):
-        return None
+        return _cli_lists(detail)
     if isinstance(target, str) and target.startswith(("node:", "service:")):
         return f"target {target!r} does not exist; create it with: pitstop targets create " \
                f"{target}"
     if isinstance(service, str):
         return (f"service {service!r} does not exist; a monitor's first report creates it: "
                 f"pitstop services status {service} UP")
-    return None
+    return _cli_lists(detail)
 
 
 def call(ctx: typer.Context, request: Callable[[Client], Any]) -> Any:
