@@ -27,7 +27,6 @@ from pitstop.services.page_records import (
     overrides_from_rows,
 )
 from pitstop.services.runtime import Runtime
-from pitstop.storage import audit as audit_q
 from pitstop.storage import branding as branding_q
 
 BRANDING_EVENT = "branding.updated"
@@ -112,12 +111,11 @@ async def _save(rt: Runtime, values: dict[str, tuple[Any, Any]], after: dict[str
     async with rt.db.write() as conn:
         await branding_q.put_page_settings(conn=conn, values=values, at=now, by=actor)
         overrides = overrides_from_rows(await branding_q.list_page_settings(conn=conn))
-        await audit_q.append_audit(
-            conn=conn, at=now, actor=actor, action=BRANDING_EVENT, target=None, reason=None,
+        events = await rt.eventlog.record_change(
+            conn, Event(BRANDING_EVENT, None, now, {"changed": sorted(after)}, overrides),
+            actor=actor,
             details={"before": {k: getattr(before, k, None) for k in after if k != "logo"},
                      "after": after})
-        events = await rt.eventlog.record(conn, [Event(
-            BRANDING_EVENT, None, now, {"changed": sorted(after)}, overrides)])
     rt.publish(events)
 
 
@@ -161,11 +159,9 @@ async def replace_groups(*, rt: Runtime, groups: Sequence[tuple[str, Sequence[st
                         for p, s in enumerate(services)]
         await branding_q.replace_groups(conn=conn, groups=rows, members=members)
         result = groups_from_rows(*await branding_q.list_groups(conn=conn))
-        await audit_q.append_audit(
-            conn=conn, at=now, actor=actor, action=GROUPS_EVENT, target=None, reason=None,
-            details={"before": [g.to_json() for g in rt.state.groups.groups],
-                     "after": [g.to_json() for g in result.groups]})
-        events = await rt.eventlog.record(conn, [Event(
-            GROUPS_EVENT, None, now, {"groups": len(result.groups)}, result)])
+        events = await rt.eventlog.record_change(
+            conn, Event(GROUPS_EVENT, None, now, {"groups": len(result.groups)}, result),
+            actor=actor, details={"before": [g.to_json() for g in rt.state.groups.groups],
+                                  "after": [g.to_json() for g in result.groups]})
     rt.publish(events)
     return list(result.groups)

@@ -16,7 +16,6 @@ from pitstop.services.events import Event
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Snapshot
 from pitstop.services.targets import describe_target
-from pitstop.storage import audit as audit_q
 from pitstop.storage import rolls as rolls_q
 
 
@@ -100,9 +99,8 @@ async def set_budget(*, rt: Runtime, selector: dict[str, str], max_unavailable: 
     async with rt.db.write() as conn:
         created = await rolls_q.put_budget(conn=conn, values=values)
         data = budget_json(Budget(selector, max_unavailable))
-        await audit_q.append_audit(conn=conn, at=now, actor=actor, action="budget.set",
-                                   target=None, reason=None, details={"after": data})
-        events = await rt.eventlog.record(conn, [Event("budget.set", None, now, data)])
+        events = await rt.eventlog.record_change(
+            conn, Event("budget.set", None, now, data), actor=actor, details={"after": data})
     rt.publish(events)
     return {**data, "updated_at": now, "updated_by": actor}, created
 
@@ -113,8 +111,7 @@ async def remove_budget(*, rt: Runtime, key: str, actor: str) -> None:
         if not await rolls_q.delete_budget(conn=conn, key=key):
             raise NotFound(f"no disruption budget {key!r}; see GET /v1/disruption-budgets",
                            budget=key)
-        await audit_q.append_audit(conn=conn, at=now, actor=actor, action="budget.removed",
-                                   target=None, reason=None, details={"before": key})
-        events = await rt.eventlog.record(conn, [Event("budget.removed", None, now,
-                                                       {"key": key})])
+        events = await rt.eventlog.record_change(
+            conn, Event("budget.removed", None, now, {"key": key}), actor=actor,
+            details={"before": key})
     rt.publish(events)

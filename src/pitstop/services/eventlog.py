@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pitstop.encoding import dumps
 from pitstop.services.events import Event
+from pitstop.storage import audit as audit_q
 from pitstop.storage import events as events_q
 
 # A step gets the transaction and the events just logged (each with its id).
@@ -44,6 +46,16 @@ class EventLog:
         for step in self.steps:
             await step(conn, logged)
         return out
+
+    async def record_change(self, conn: AsyncConnection, event: Event, *, actor: str,
+                            details: dict[str, Any], reason: str | None = None
+                            ) -> list[Event]:
+        """One change someone made: its audit row (the event's type as the action, at its
+        time, on its target) and the event, in ``conn``'s transaction. Call it last in the
+        transaction, then publish what it returns."""
+        await audit_q.append_audit(conn=conn, at=event.at, actor=actor, action=event.type,
+                                   target=event.target, reason=reason, details=details)
+        return await self.record(conn, [event])
 
 
 async def announce(conn: AsyncConnection, events: list[Event]) -> None:

@@ -18,7 +18,6 @@ from pitstop.services.targets import (
     locked_target,
     save_labels,
 )
-from pitstop.storage import audit as audit_q
 from pitstop.storage import targets as targets_q
 
 
@@ -61,11 +60,9 @@ async def delete_target(*, rt: Runtime, target: str, reason: str, actor: str) ->
         refs = await targets_q.references(conn=conn, target=target_id)
         _refuse_referenced(target_id, refs, _windows_naming(rt.state, target_id))
         await targets_q.delete_target(conn=conn, target=target_id)
-        await audit_q.append_audit(conn=conn, at=now, actor=actor, action="target.deleted",
-                                   target=target_id, reason=reason,
-                                   details={"before": {"labels": dict(row["labels"])}})
-        events = await rt.eventlog.record(conn, [Event(
-            "target.deleted", target_id, now, {"reason": reason}, target_id)])
+        events = await rt.eventlog.record_change(
+            conn, Event("target.deleted", target_id, now, {"reason": reason}, target_id),
+            actor=actor, reason=reason, details={"before": {"labels": dict(row["labels"])}})
     rt.publish(events)
 
 

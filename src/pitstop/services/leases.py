@@ -207,12 +207,10 @@ async def force_release(*, rt: Runtime, lease_id: str, reason: str, actor: str
         lease = lease_from_row(row)
         details = {k: v for k, v in lease_json(lease).items()
                    if k in ("id", "kind", "holder", "phase")}
-        await audit_q.append_audit(conn=conn, at=now, actor=actor,
-                                   action="lease.force_released", target=row["target"],
-                                   reason=reason, details={"lease": details})
-        events = await rt.eventlog.record(conn, [Event(
-            "lease.force_released", row["target"], now,
-            {"lease": lease_id, "holder": row["holder"], "by": actor}, lease)])
+        events = await rt.eventlog.record_change(
+            conn, Event("lease.force_released", row["target"], now,
+                        {"lease": lease_id, "holder": row["holder"], "by": actor}, lease),
+            actor=actor, reason=reason, details={"lease": details})
     rt.publish(events)
     return {**details, "target": row["target"], "released_by": actor, "reason": reason,
             "released_at": now}

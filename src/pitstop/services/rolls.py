@@ -109,9 +109,9 @@ async def create_roll(*, rt: Runtime, selector: dict[str, str], max_unavailable:
             "created_by": actor, "updated_at": now})
         data = {"roll": roll_id, "nodes": [_name(t) for t in targets],
                 "max_unavailable": max_unavailable}
-        await audit_q.append_audit(conn=conn, at=now, actor=actor, action="roll.created",
-                                   target=None, reason=reason, details=data)
-        events = await rt.eventlog.record(conn, [Event("roll.created", None, now, data)])
+        events = await rt.eventlog.record_change(
+            conn, Event("roll.created", None, now, data), actor=actor, reason=reason,
+            details=data)
         out = roll_json(rt, *await _load(conn, roll_id))
     rt.publish(events)
     return out
@@ -302,9 +302,8 @@ async def resume_roll(*, rt: Runtime, roll_id: int, driver: str, actor: str,
                                        status=rules.move(rules.FAILED, rules.PENDING))
         data = {"roll": roll_id, "reset": reset, "taken_over": [_name(s["node"])
                                                                 for s in active]}
-        await audit_q.append_audit(conn=conn, at=now, actor=actor, action="roll.resumed",
-                                   target=None, reason=None, details=data)
-        events = await rt.eventlog.record(conn, [Event("roll.resumed", None, now, data)])
+        events = await rt.eventlog.record_change(
+            conn, Event("roll.resumed", None, now, data), actor=actor, details=data)
         out = roll_json(rt, *await _load(conn, roll_id))
     rt.publish(events)
     return out

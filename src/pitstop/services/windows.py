@@ -243,11 +243,9 @@ async def delete_window(*, rt: Runtime, window_id: int, actor: str) -> None:
             raise NotFound(f"window {window_id} does not exist", window=window_id)
         record = window_from_row(row)
         await windows_q.delete_window(conn=conn, window_id=window_id)
-        await audit_q.append_audit(conn=conn, at=now, actor=actor, action="window.deleted",
-                                   target=f"window:{window_id}", reason=None,
-                                   details={"before": _window_audit(record)})
-        events = await rt.eventlog.record(conn, [Event("window.deleted", f"window:{window_id}", now,
-                                               {"window": window_id}, record)])
+        events = await rt.eventlog.record_change(
+            conn, Event("window.deleted", f"window:{window_id}", now, {"window": window_id},
+                        record), actor=actor, details={"before": _window_audit(record)})
     rt.horizon.expanders.pop(window_id, None)
     rt.publish(events)
 
