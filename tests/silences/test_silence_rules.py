@@ -169,3 +169,48 @@ async def test_a_silence_alertmanager_lost_is_made_again(rt, admin, alertmanager
     assert again["id"] != lost["id"] and again["matchers"] == lost["matchers"]
     [row] = (await admin.get("/v1/targets/node:web-1/silences")).json()["items"]
     assert row["alertmanager_id"] == again["id"]
+
+
+async def test_a_change_on_one_target_syncs_only_its_silences_and_leaves_what_a_full_sync_would(
+        rt, admin, alertmanager, now):
+    """The step syncs only the targets a change is about (a node's enter costs that node's
+    silences, not the fleet's); after every change a full sync finds nothing to write."""
+    from pitstop.services import silences as silences_s
+    from pitstop.services.events import Event
+
+    async def nothing_left_to_write() -> None:
+        assert await silences_s.resync(rt.db) == 0
+
+    for name, env in (("a", "prod"), ("b", "prod"), ("c", "dev")):
+        await put(admin, f"node:{name}", env=env)
+    assert (await admin.post("/v1/silence-rules", json=RULE)).status_code == 201
+    await nothing_left_to_write()
+    started = (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S")
+    steps = [
+        ("post", "/v1/targets/node:a/maintenance/enter", {"reason": "disk"}),
+        ("post", "/v1/targets/node:c/maintenance/enter", {"reason": "dev box"}),
+        ("put", "/v1/targets/node:c", {"labels": {"env": "prod"}}),  # now a rule matches
+        ("put", "/v1/targets/node:a", {"labels": {"env": "dev"}}),  # and now it does not
+        ("post", "/v1/targets/platform/maintenance/enter", {"reason": "all"}),
+        ("post", "/v1/targets/node:c/maintenance/exit", {"reason": "done"}),
+        ("post", "/v1/windows", {"title": "DB", "start": started, "timezone": "UTC",
+                                 "duration": "PT1H",
+                                 "affects": [{"selector": {"labels": {"env": "prod"}}}]}),
+        ("post", "/v1/targets/platform/maintenance/exit", {"reason": "done"}),
+    ]
+    for method, path, body in steps:
+        r = await getattr(admin, method)(path, json=body)
+        assert r.status_code in (200, 201), (path, r.text)
+        await nothing_left_to_write()
+    await sync_silences(rt)
+    silenced = sorted((s["matchers"][0]["value"], s["comment"].split(":")[1].strip())
+                      for s in alertmanager.active())
+    assert [name for name, _ in silenced] == ["b", "c"]  # the window, on env=prod
+
+    touched = silences_s._touched
+    at = now
+    assert touched([Event("maintenance.entered", "node:a", at)]) == {"node:a"}
+    assert touched([Event("target.updated", "node:a", at),
+                    Event("node.maintenance_entered", "node:b", at)]) == {"node:a", "node:b"}
+    assert touched([Event("maintenance.entered", "platform", at)]) is None
+    assert touched([Event("occurrence.transitioned", "window:1", at)]) is None

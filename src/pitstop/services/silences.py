@@ -27,7 +27,7 @@ from pitstop.domain.silences import (
     parse_selector,
 )
 from pitstop.domain.state import effective_state, public_text
-from pitstop.domain.targets import scope_of
+from pitstop.domain.targets import PLATFORM, scope_of
 from pitstop.domain.windows import window_causes
 from pitstop.services.events import Event
 from pitstop.services.records import gating_pair, switch_from_row
@@ -39,6 +39,8 @@ from pitstop.storage.engine import Database
 # The events after which the silences wanted may differ.
 DECIDING = ("maintenance.", "node.maintenance_", "occurrence.", "window.", "target.",
             "node.registered", "node.deleted")
+# Of those, the ones that may change the silences of any target (a window's selector).
+EVERY_TARGET = ("occurrence.", "window.")
 # What the sync compares of a wanted silence with its row.
 COMPARED = ("matchers", "comment", "ends_at")
 
@@ -49,21 +51,37 @@ def rule_from_row(row: Mapping[str, Any]) -> SilenceRule:
 
 
 async def record(conn: AsyncConnection, events: Sequence[Event]) -> int:
-    """The event log's step: sync the wanted silences when the events may change them."""
-    if not any(e.type.startswith(DECIDING) for e in events):
+    """The event log's step: sync the wanted silences when the events may change them —
+    only those of the targets the events are about, unless one may change any target's."""
+    deciding = [e for e in events if e.type.startswith(DECIDING)]
+    if not deciding:
         return 0
-    return await sync(conn, events[0].at)
+    return await sync(conn, events[0].at, targets=_touched(deciding))
 
 
-async def sync(conn: AsyncConnection, now: datetime) -> int:
-    """Write the difference between the silences wanted at ``now`` and the rows: insert the
-    new, update what changed, mark for expiry those wanted no more (and take back one wanted
-    again before it was expired). Returns how many rows it wrote."""
+def _touched(events: Sequence[Event]) -> set[str] | None:
+    """The targets whose silences ``events`` may change; None for every target (a window,
+    an occurrence, or the platform, which is in every target's scope)."""
+    out: set[str] = set()
+    for event in events:
+        if event.type.startswith(EVERY_TARGET) or event.target in (None, PLATFORM):
+            return None
+        out.add(event.target)
+    return out
+
+
+async def sync(conn: AsyncConnection, now: datetime, *, targets: set[str] | None = None
+               ) -> int:
+    """Write the difference between the silences wanted at ``now`` and the rows (of every
+    target, or of ``targets``): insert the new, update what changed, mark for expiry those
+    wanted no more (and take back one wanted again before it was expired). Returns how many
+    rows it wrote. A change on one node costs what that node's silences cost, not the
+    fleet's."""
     rules = [rule_from_row(r) for r in await silences_q.list_rules(conn=conn)]
-    rows = await silences_q.live_silences(conn=conn)
+    rows = await silences_q.live_silences(conn=conn, targets=targets)
     if not rules and not rows:
         return 0
-    wanted = await _wanted(conn, rules, now) if rules else {}
+    wanted = await _wanted(conn, rules, now, targets) if rules else {}
     written = 0
     for row in rows:
         values = _change(row, wanted.pop(row["live_key"], None), now)
@@ -96,18 +114,22 @@ def _change(row: Mapping[str, Any], want: dict[str, Any] | None, now: datetime
     return {**differs, **unsynced} if differs else {}
 
 
-async def _wanted(conn: AsyncConnection, rules: list[SilenceRule], now: datetime
-                  ) -> dict[str, dict[str, Any]]:
-    """By live key: the silences wanted at ``now``, one per rule, target it matches and
-    cause of the target's maintenance (the platform's switch is a cause on every target)."""
-    targets = await targets_q.list_targets(conn=conn)
-    labels = {r["id"]: dict(r["labels"] or {}) for r in targets}
-    switches = {r["id"]: s for r in targets if (s := switch_from_row(r)) is not None}
+async def _wanted(conn: AsyncConnection, rules: list[SilenceRule], now: datetime,
+                  only: set[str] | None) -> dict[str, dict[str, Any]]:
+    """By live key: the silences wanted at ``now`` (on every target, or on ``only``), one
+    per rule, target it matches and cause of the target's maintenance (the platform's
+    switch is a cause on every target)."""
+    rows = await targets_q.list_targets(conn=conn) if only is None else \
+        await targets_q.get_targets(conn=conn, ids=sorted(only | {PLATFORM}))
+    labels = {r["id"]: dict(r["labels"] or {}) for r in rows}
+    switches = {r["id"]: s for r in rows if (s := switch_from_row(r)) is not None}
     pairs = [gating_pair(r) for r in await windows_q.gating_occurrences(
         conn=conn, now=now, limit=now)]
     public = await silences_q.public_window_ids(conn=conn) if pairs else set()
     out: dict[str, dict[str, Any]] = {}
     for target, own in labels.items():
+        if only is not None and target not in only:
+            continue  # the platform's row, read for its switch and labels
         matching = [r for r in rules if r.matches(target, own)]
         if not matching:
             continue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -43,9 +43,13 @@ async def public_window_ids(*, conn: AsyncConnection) -> set[int]:
     return set((await conn.execute(select(windows.c.id).where(windows.c.public))).scalars())
 
 
-async def live_silences(*, conn: AsyncConnection) -> list[RowMapping]:
-    """Every silence wanted, or wanted no more but not yet expired in Alertmanager."""
+async def live_silences(*, conn: AsyncConnection, targets: Collection[str] | None = None
+                        ) -> list[RowMapping]:
+    """Every silence wanted, or wanted no more but not yet expired in Alertmanager; or
+    those of ``targets``."""
     stmt = select(silences).where(silences.c.live_key.is_not(None)).order_by(silences.c.id)
+    if targets is not None:
+        stmt = stmt.where(silences.c.target.in_(sorted(targets)))
     return list((await conn.execute(stmt)).mappings())
 
 
