@@ -73,7 +73,7 @@ def _requests_per_second(cmd: list[str], what: str) -> float:
 
 async def admin_runtime(url: str, secret: str):  # type: ignore[no-untyped-def]
     """A migrated database at ``url`` with the admin token ``secret``, and a runtime on it
-    with its snapshot loaded: ``(db, rt)``, for a bench to fill. The caller disposes of db."""
+    with its snapshot loaded: ``(db, rt)``, for a bench to fill; then ``close_runtime``."""
     from pitstop.services.loader import load_snapshot
     from pitstop.services.tokens import ensure_admin
     from pitstop.services.wiring import wire
@@ -87,6 +87,13 @@ async def admin_runtime(url: str, secret: str):  # type: ignore[no-untyped-def]
     await load_snapshot(rt)
     await ensure_admin(rt=rt, secret=secret)
     return db, rt
+
+
+async def close_runtime(db, rt) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the events the fill derived to be recorded, then close the database: a
+    derived event's transaction cut off by the end of the loop would leak its connection."""
+    await rt.settle()
+    await db.dispose()
 
 
 def rss_kib(pid: int) -> int:

@@ -21,7 +21,16 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import admin_runtime, free_port, median, require_wrk, uvicorn, wait_up, wrk_rps
+from common import (
+    admin_runtime,
+    close_runtime,
+    free_port,
+    median,
+    require_wrk,
+    uvicorn,
+    wait_up,
+    wrk_rps,
+)
 
 from pitstop.services import nodes
 
@@ -43,7 +52,7 @@ async def _prepare(url: str) -> list[str]:
                            actor="bench")
     for i in range(0, NODES, 10):
         await nodes.toggle(rt=rt, name=f"n{i}", enter=True, reason="bench", actor="bench")
-    await db.dispose()
+    await close_runtime(db, rt)
     return tokens
 
 
