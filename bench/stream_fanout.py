@@ -8,7 +8,11 @@ runs) whose POST answers at once and then sends the event to every client in a p
 per-client sends, encoding it for each. pitstop's SSE endpoint is measured the same way.
 
 The clients live in separate processes (uvloop; WebSocket clients are the `websockets`
-library's, SSE clients plain HTTP/1.1 sockets) and connect to each server alike; each round is
+library's, SSE clients plain HTTP/1.1 sockets) and connect to each server alike. On a machine
+with two CPUs or more, the server (pitstop and the baseline alike) runs on the first CPU and
+the client processes on the others, so the clients' reading does not take the server's CPU;
+the bench's own process, which sends the enter and notes its answer, shares the server's CPU
+(it is asleep while the server works). `--no-pin` leaves the scheduler to place them. Each round is
 one enter (and an exit that nobody listens to). Latency = when the event's bytes reach the
 client's process - the moment the POST's answer arrived (CLOCK_MONOTONIC is shared by the
 processes; an event that beats the answer counts 0). pitstop sends an event before it answers
@@ -16,7 +20,7 @@ the POST, so the p99 from the moment the POST was sent is printed too (and SSE i
 with WebSocket on it). Memory = the server's RSS growth from
 before the clients connect to when they are all connected and idle, over their number.
 
-    python bench/stream_fanout.py [CLIENTS ...]     (default: 1000 10000)
+    python bench/stream_fanout.py [--no-pin] [CLIENTS ...]     (default: 1000 10000)
 
 Aims (issue 17): WebSocket p99 <= 15 ms at 1,000 clients, <= 100 ms and >= 4x better than the
 plain loop at 10,000; SSE p99 within 1.5x of WebSocket; <= 50 KiB per idle client.
@@ -44,6 +48,16 @@ from common import free_port, rss_kib, wait_up
 ADMIN = "pst_bench-admin-token-0123456789"
 ROUNDS = 5
 PROCESSES = 4  # client processes; the clients are spread evenly over them
+
+
+def cpu_split() -> tuple[set[int], set[int]] | None:
+    """(the server's CPUs, the clients' CPUs): the first CPU this process may use, and the
+    rest; None with fewer than two."""
+    cpus = sorted(os.sched_getaffinity(0))
+    return ({cpus[0]}, set(cpus[1:])) if len(cpus) >= 2 else None
+
+
+PIN = cpu_split()  # set to None (--no-pin) to leave the placement to the scheduler
 
 
 def _raise_nofile() -> None:
@@ -96,7 +110,10 @@ async def _client_main(url: str, count: int, pipe) -> None:  # type: ignore[no-u
         sock.transport.abort() if hasattr(sock, "transport") else sock.abort()
 
 
-def _client_process(url: str, count: int, pipe) -> None:  # type: ignore[no-untyped-def]
+def _client_process(url: str, count: int, pipe, cpus: set[int] | None  # type: ignore[no-untyped-def]
+                    ) -> None:
+    if cpus is not None:
+        os.sched_setaffinity(0, cpus)
     _raise_nofile()
     import uvloop
 
@@ -115,7 +132,7 @@ def _fan_out(url: str, clients: int, fire, pid: int  # type: ignore[no-untyped-d
     for i in range(PROCESSES):
         parent, child = ctx.Pipe()
         share = clients // PROCESSES + (1 if i < clients % PROCESSES else 0)
-        proc = ctx.Process(target=_client_process, args=(url, share, child))
+        proc = ctx.Process(target=_client_process, args=(url, share, child, PIN and PIN[1]))
         proc.start()
         pipes.append(parent)
         procs.append(proc)
@@ -148,14 +165,23 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def _server(cmd: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+    """A server process, on the server's CPU when pinned (set before it execs, so every
+    thread it starts inherits it)."""
+    if PIN is not None:
+        cpus = PIN[0]
+        kwargs["preexec_fn"] = lambda: os.sched_setaffinity(0, cpus)
+    return subprocess.Popen(cmd, **kwargs)  # type: ignore[call-overload]
+
+
 def _pitstop(workdir: Path, path: str) -> tuple[subprocess.Popen[bytes], str, object]:
     port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("PITSTOP_")},
            "PITSTOP_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'pitstop.db'}",
            "PITSTOP_PORT": str(port), "PITSTOP_ADMIN_TOKEN": ADMIN,
            "PITSTOP_LOG_LEVEL": "warning"}
-    proc = subprocess.Popen([sys.executable, "-m", "pitstop", "serve"], env=env, cwd=workdir,
-                            stdout=subprocess.DEVNULL)
+    proc = _server([sys.executable, "-m", "pitstop", "serve"], env=env, cwd=workdir,
+                   stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     wait_up(base + "/health")
     http = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {ADMIN}"},
@@ -177,7 +203,7 @@ def _pitstop(workdir: Path, path: str) -> tuple[subprocess.Popen[bytes], str, ob
 
 def _baseline(workdir: Path, path: str) -> tuple[subprocess.Popen[bytes], str, object]:
     port = free_port()
-    proc = subprocess.Popen(
+    proc = _server(
         [sys.executable, "-m", "uvicorn", "baseline_app:create_fanout_app", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level",
          "warning", "--ws-per-message-deflate", "false"], cwd=Path(__file__).parent)
@@ -200,22 +226,36 @@ RUNS = (("plain loop (WS)", _baseline, "/ws"), ("pitstop WS", _pitstop, "/v1/str
 def run(clients: int) -> dict[str, tuple[float, float, float, float]]:
     """(p50, p99, p99 from the request, KiB per idle client) per run, printed."""
     results = {}
-    for name, start, path in RUNS:
-        with tempfile.TemporaryDirectory() as tmp:
-            proc, url, fire = start(Path(tmp), path)
-            try:
-                values, from_sent, kib = _fan_out(url, clients, fire, proc.pid)
-            finally:
-                proc.terminate()
-                proc.wait()
-        results[name] = (_percentile(values, 0.5), _percentile(values, 0.99),
-                         _percentile(from_sent, 0.99), kib)
-    print(f"{clients} clients, {ROUNDS} events each (from the POST's answer; p99 from the "
-          "POST sent in brackets):")
+    own = os.sched_getaffinity(0)
+    if PIN is not None:  # this process sends the enters: beside the server, off the clients
+        os.sched_setaffinity(0, PIN[0])
+    try:
+        for name, start, path in RUNS:
+            with tempfile.TemporaryDirectory() as tmp:
+                proc, url, fire = start(Path(tmp), path)
+                try:
+                    values, from_sent, kib = _fan_out(url, clients, fire, proc.pid)
+                finally:
+                    proc.terminate()
+                    proc.wait()
+            results[name] = (_percentile(values, 0.5), _percentile(values, 0.99),
+                             _percentile(from_sent, 0.99), kib)
+    finally:
+        os.sched_setaffinity(0, own)
+    print(f"{clients} clients in {PROCESSES} processes, {ROUNDS} events each, {_placement()} "
+          "(from the POST's answer; p99 from the POST sent in brackets):")
     for name, (p50, p99, sent_p99, kib) in results.items():
         print(f"  {name:<16} p50 {p50 * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms "
               f"({sent_p99 * 1000:7.1f} ms)   {kib:5.1f} KiB per idle client")
     return results
+
+
+def _placement() -> str:
+    if PIN is None:
+        return "server and clients placed by the scheduler"
+    def cpus(s: set[int]) -> str:
+        return ",".join(map(str, sorted(s)))
+    return f"server pinned to CPU {cpus(PIN[0])}, clients to CPU {cpus(PIN[1])}"
 
 
 def report(clients: int, results: dict[str, tuple[float, float, float, float]]) -> None:
@@ -242,5 +282,9 @@ def report(clients: int, results: dict[str, tuple[float, float, float, float]]) 
 
 if __name__ == "__main__":
     _raise_nofile()
-    for n in [int(a) for a in sys.argv[1:]] or [1000, 10000]:
+    args = sys.argv[1:]
+    if "--no-pin" in args:
+        args.remove("--no-pin")
+        PIN = None
+    for n in [int(a) for a in args] or [1000, 10000]:
         report(n, run(n))
