@@ -7,12 +7,17 @@ a bare Starlette app on the same uvicorn (both without per-message deflate, as `
 runs) whose POST answers at once and then sends the event to every client in a plain loop of
 per-client sends, encoding it for each. pitstop's SSE endpoint is measured the same way.
 
-The clients live in separate processes (uvloop; WebSocket clients are the `websockets`
-library's, SSE clients plain HTTP/1.1 sockets) and connect to each server alike. On a machine
-with two CPUs or more, the server (pitstop and the baseline alike) runs on the first CPU and
-the client processes on the others, so the clients' reading does not take the server's CPU;
-the bench's own process, which sends the enter and notes its answer, shares the server's CPU
-(it is asleep while the server works). `--no-pin` leaves the scheduler to place them. Each round is
+The clients live in separate processes (uvloop) and connect to each server alike. They read
+plain sockets and do no more than find where each frame ends: a WebSocket client (after the
+RFC 6455 handshake) cuts the server's unmasked frames apart by their headers and answers pings,
+an SSE client looks for the event's name in each chunk. With `--websockets-library`, the
+WebSocket clients are the `websockets` library's instead: it parses every frame in Python
+(~20 µs each), and 10,000 of them then take one CPU longer to read than the server takes to
+write them, so the figure is the clients'. On a machine with two CPUs or more, the server
+(pitstop and the baseline alike) runs on the first CPU and the client processes on the
+others, so the clients' reading does not take the server's CPU; the bench's own process,
+which sends the enter and notes its answer, shares the server's CPU (it is asleep while the
+server works). `--no-pin` leaves the scheduler to place them. Each round is
 one enter (and an exit that nobody listens to). Latency = when the event's bytes reach the
 client's process - the moment the POST's answer arrived (CLOCK_MONOTONIC is shared by the
 processes; an event that beats the answer counts 0). pitstop sends an event before it answers
@@ -20,7 +25,8 @@ the POST, so the p99 from the moment the POST was sent is printed too (and SSE i
 with WebSocket on it). Memory = the server's RSS growth from
 before the clients connect to when they are all connected and idle, over their number.
 
-    python bench/stream_fanout.py [--no-pin] [CLIENTS ...]     (default: 1000 10000)
+    python bench/stream_fanout.py [--no-pin] [--websockets-library] [CLIENTS ...]
+                                                              (default: 1000 10000)
 
 Aims (issue 17): WebSocket p99 <= 15 ms at 1,000 clients, <= 100 ms and >= 4x better than the
 plain loop at 10,000; SSE p99 within 1.5x of WebSocket; <= 50 KiB per idle client.
@@ -29,6 +35,7 @@ plain loop at 10,000; SSE p99 within 1.5x of WebSocket; <= 50 KiB per idle clien
 from __future__ import annotations
 
 import asyncio
+import base64
 import multiprocessing as mp
 import os
 import resource
@@ -58,6 +65,7 @@ def cpu_split() -> tuple[set[int], set[int]] | None:
 
 
 PIN = cpu_split()  # set to None (--no-pin) to leave the placement to the scheduler
+WEBSOCKETS_LIBRARY = False  # True (--websockets-library): the `websockets` library's clients
 
 
 def _raise_nofile() -> None:
@@ -79,6 +87,59 @@ async def _websocket(url: str, times: list[float]):  # type: ignore[no-untyped-d
                          create_connection=Timed)
 
 
+async def _websocket_plain(url: str, times: list[float]):  # type: ignore[no-untyped-def]
+    """A WebSocket client on a plain socket: the RFC 6455 handshake, then the server's frames
+    (never masked) are cut apart by their headers; a text frame is an event, a ping is
+    answered (uvicorn pings every 20 s). It reads as cheaply as the SSE client."""
+    loop = asyncio.get_running_loop()
+    parts = urlsplit(url)
+    opened: asyncio.Future[None] = loop.create_future()
+
+    class Plain(asyncio.Protocol):
+        def __init__(self) -> None:
+            self.buffer = b""
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport = transport
+
+        def data_received(self, data: bytes) -> None:
+            now, buffer = time.monotonic(), self.buffer + data
+            if not opened.done():
+                head, found, buffer = buffer.partition(b"\r\n\r\n")
+                if not found:
+                    self.buffer = head
+                    return
+                if not head.startswith(b"HTTP/1.1 101"):
+                    opened.set_exception(RuntimeError(head.decode(errors="replace")))
+                    return
+                opened.set_result(None)
+            while len(buffer) >= 2:
+                size, start = buffer[1] & 0x7F, 2
+                if size >= 126:
+                    start = 4 if size == 126 else 10
+                    if len(buffer) < start:
+                        break
+                    size = int.from_bytes(buffer[2:start], "big")
+                if len(buffer) < start + size:
+                    break
+                opcode = buffer[0] & 0x0F
+                if opcode == 0x1:
+                    times.append(now)
+                elif opcode == 0x9:  # pong with the ping's payload (<= 125 bytes), mask 0
+                    self.transport.write(bytes((0x8A, 0x80 | size)) + bytes(4)  # type: ignore[attr-defined]
+                                         + buffer[start:start + size])
+                buffer = buffer[start + size:]
+            self.buffer = buffer
+
+    transport, _ = await loop.create_connection(Plain, parts.hostname, parts.port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    transport.write(f"GET {parts.path}?{parts.query} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+                    f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                    "Sec-WebSocket-Version: 13\r\n\r\n".encode())
+    await asyncio.wait_for(opened, 120)
+    return transport
+
+
 async def _sse(url: str, times: list[float]):  # type: ignore[no-untyped-def]
     """A plain HTTP/1.1 client of /v1/events: an event is a chunk naming its type."""
     loop = asyncio.get_running_loop()
@@ -95,8 +156,9 @@ async def _sse(url: str, times: list[float]):  # type: ignore[no-untyped-def]
     return transport
 
 
-async def _client_main(url: str, count: int, pipe) -> None:  # type: ignore[no-untyped-def]
-    open_one = _sse if "/v1/events" in url else _websocket
+async def _client_main(url: str, count: int, pipe, library: bool  # type: ignore[no-untyped-def]
+                       ) -> None:
+    open_one = _sse if "/v1/events" in url else _websocket if library else _websocket_plain
     received: list[list[float]] = [[] for _ in range(count)]
     sockets = []
     for start in range(0, count, 100):
@@ -110,14 +172,14 @@ async def _client_main(url: str, count: int, pipe) -> None:  # type: ignore[no-u
         sock.transport.abort() if hasattr(sock, "transport") else sock.abort()
 
 
-def _client_process(url: str, count: int, pipe, cpus: set[int] | None  # type: ignore[no-untyped-def]
-                    ) -> None:
+def _client_process(url: str, count: int, pipe, cpus: set[int] | None,  # type: ignore[no-untyped-def]
+                    library: bool) -> None:
     if cpus is not None:
         os.sched_setaffinity(0, cpus)
     _raise_nofile()
     import uvloop
 
-    uvloop.run(_client_main(url, count, pipe))
+    uvloop.run(_client_main(url, count, pipe, library))
 
 
 def _fan_out(url: str, clients: int, fire, pid: int  # type: ignore[no-untyped-def]
@@ -132,7 +194,8 @@ def _fan_out(url: str, clients: int, fire, pid: int  # type: ignore[no-untyped-d
     for i in range(PROCESSES):
         parent, child = ctx.Pipe()
         share = clients // PROCESSES + (1 if i < clients % PROCESSES else 0)
-        proc = ctx.Process(target=_client_process, args=(url, share, child, PIN and PIN[1]))
+        proc = ctx.Process(target=_client_process,
+                           args=(url, share, child, PIN and PIN[1], WEBSOCKETS_LIBRARY))
         proc.start()
         pipes.append(parent)
         procs.append(proc)
@@ -242,8 +305,10 @@ def run(clients: int) -> dict[str, tuple[float, float, float, float]]:
                              _percentile(from_sent, 0.99), kib)
     finally:
         os.sched_setaffinity(0, own)
-    print(f"{clients} clients in {PROCESSES} processes, {ROUNDS} events each, {_placement()} "
-          "(from the POST's answer; p99 from the POST sent in brackets):")
+    kind = "the websockets library's" if WEBSOCKETS_LIBRARY else "plain-socket"
+    print(f"{clients} clients ({kind} WebSocket clients) in {PROCESSES} processes, {ROUNDS} "
+          f"events each, {_placement()} (from the POST's answer; p99 from the POST sent in "
+          "brackets):")
     for name, (p50, p99, sent_p99, kib) in results.items():
         print(f"  {name:<16} p50 {p50 * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms "
               f"({sent_p99 * 1000:7.1f} ms)   {kib:5.1f} KiB per idle client")
@@ -286,5 +351,8 @@ if __name__ == "__main__":
     if "--no-pin" in args:
         args.remove("--no-pin")
         PIN = None
+    if "--websockets-library" in args:
+        args.remove("--websockets-library")
+        WEBSOCKETS_LIBRARY = True
     for n in [int(a) for a in args] or [1000, 10000]:
         report(n, run(n))
