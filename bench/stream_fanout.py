@@ -13,17 +13,20 @@ RFC 6455 handshake) cuts the server's unmasked frames apart by their headers and
 an SSE client looks for the event's name in each chunk. With `--websockets-library`, the
 WebSocket clients are the `websockets` library's instead: it parses every frame in Python
 (~20 µs each), and 10,000 of them then take one CPU longer to read than the server takes to
-write them, so the figure is the clients'. On a machine with two CPUs or more, the server
-(pitstop and the baseline alike) runs on the first CPU and the client processes on the
-others, so the clients' reading does not take the server's CPU; the bench's own process,
-which sends the enter and notes its answer, shares the server's CPU (it is asleep while the
-server works). `--no-pin` leaves the scheduler to place them. Each round is
-one enter (and an exit that nobody listens to). Latency = when the event's bytes reach the
-client's process - the moment the POST's answer arrived (CLOCK_MONOTONIC is shared by the
-processes; an event that beats the answer counts 0). pitstop sends an event before it answers
-the POST, so the p99 from the moment the POST was sent is printed too (and SSE is compared
-with WebSocket on it). Memory = the server's RSS growth from
-before the clients connect to when they are all connected and idle, over their number.
+write them, so the figure is the clients'.
+
+On a machine with two CPUs or more, the server (pitstop and the baseline alike) runs on the
+first CPU and the client processes on the others, so the clients' reading does not take the
+server's CPU; the bench's own process, which sends the enter and notes its answer, shares the
+server's CPU (it is asleep while the server works). `--no-pin` leaves the placement to the
+scheduler.
+
+Each round is one enter (and an exit that nobody listens to). Latency = when the event's bytes
+reach the client's process - the moment the POST's answer arrived (CLOCK_MONOTONIC is shared
+by the processes; an event that beats the answer counts 0). pitstop sends an event before it
+answers the POST, so the p99 from the moment the POST was sent is printed too (and SSE is
+compared with WebSocket on it). Memory = the server's RSS growth from before the clients
+connect to when they are all connected and idle, over their number.
 
     python bench/stream_fanout.py [--no-pin] [--websockets-library] [CLIENTS ...]
                                                               (default: 1000 10000)
