@@ -72,6 +72,21 @@ def test_stream_fanout_runs_with_a_few_clients(monkeypatch: pytest.MonkeyPatch,
     out = capsys.readouterr().out
     assert "plain loop (WS)" in out and "pitstop WS" in out and "pitstop SSE" in out
     assert "SSE / WS" in out and "KiB per idle client" in out
+    assert "plain-socket WebSocket clients" in out
+
+
+def test_stream_fanout_runs_with_the_websockets_library_unpinned(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    fanout = importlib.import_module("stream_fanout")
+    monkeypatch.setattr(fanout, "ROUNDS", 2)
+    monkeypatch.setattr(fanout, "PROCESSES", 1)
+    monkeypatch.setattr(fanout, "PIN", None)
+    monkeypatch.setattr(fanout, "WEBSOCKETS_LIBRARY", True)
+    monkeypatch.setattr(fanout, "RUNS", fanout.RUNS[:2])  # the two WebSocket servers
+    fanout.run(3)
+    out = capsys.readouterr().out
+    assert "the websockets library's WebSocket clients" in out and "by the scheduler" in out
+    assert "plain loop (WS)" in out and "pitstop WS" in out
 
 
 def test_agent_longpoll_runs_with_a_few_agents(monkeypatch: pytest.MonkeyPatch,
