@@ -4,6 +4,8 @@ budget and the nodes it counts); an admin may force it, and the audit says so.""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 
@@ -82,3 +84,19 @@ async def test_an_admin_may_force_it_and_the_audit_says_the_budget_was_overridde
     refused = await operator.post("/v1/targets/service:x/maintenance/enter",
                                   json={"reason": "x", "force": True})
     assert refused.status_code == 403 and "overriding" in refused.json()["detail"]
+
+
+async def test_a_node_a_started_window_takes_down_counts_against_the_budget(admin, frozen):
+    """The budget counts nodes in maintenance for any cause, not only their own switch."""
+    await _nodes(admin, **{"db-1": "db", "db-2": "db"})
+    await admin.put("/v1/disruption-budgets",
+                    json={"selector": {"role": "db"}, "max_unavailable": 1})
+    start = (frozen - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S")
+    r = await admin.post("/v1/windows", json={
+        "title": "db-1 disk", "start": start, "timezone": "UTC", "duration": "PT1H",
+        "affects": [{"selector": "node:db-1"}]})
+    assert r.status_code == 201, r.text
+    assert (await admin.get("/v1/nodes/db-1")).json()["in_maintenance"] is True
+    r = await admin.post("/v1/nodes/db-2/maintenance/enter", json={"reason": "kernel"})
+    assert r.status_code == 403, r.text
+    assert r.json()["in_maintenance"] == ["node:db-1"]

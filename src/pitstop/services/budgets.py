@@ -15,7 +15,7 @@ from pitstop.errors import BudgetExceeded, InvalidInput, NotFound
 from pitstop.services.events import Event
 from pitstop.services.runtime import Runtime
 from pitstop.services.snapshot import Snapshot
-from pitstop.services.targets import describe_target
+from pitstop.services.targets import in_maintenance
 from pitstop.storage import rolls as rolls_q
 
 
@@ -40,8 +40,7 @@ def node_labels(state: Snapshot) -> dict[str, dict[str, str]]:
 
 def unavailable_nodes(state: Snapshot, now: datetime) -> set[str]:
     """Node targets in maintenance now, for any cause (their effective state)."""
-    return {t for t, r in state.targets.items()
-            if r.kind == "node" and describe_target(state, t, now).state.in_maintenance}
+    return in_maintenance(state, now, kind="node")
 
 
 async def current_budgets(conn: AsyncConnection) -> list[Budget]:

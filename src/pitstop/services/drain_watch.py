@@ -17,7 +17,7 @@ from pitstop import clock
 from pitstop.domain.targets import PLATFORM
 from pitstop.services.events import Event
 from pitstop.services.snapshot import Snapshot
-from pitstop.services.targets import target_state
+from pitstop.services.targets import target_state, wide_maintenance
 from pitstop.storage import events as events_q
 from pitstop.storage.engine import Database
 
@@ -84,13 +84,7 @@ class DrainWatch:
         return out
 
     def _wide(self, now: datetime) -> bool:
-        """Whether something may put any target in maintenance: a window that has started,
-        or a switch on the platform. If not, only a target's own switch can, and a target
-        without one is out of maintenance without working out its state (at 100,000
-        targets, most of the start-up catch-up)."""
-        platform = self._state.targets.get(PLATFORM)
-        return bool(self._state.started_by(now)) or (platform is not None
-                                                     and platform.switch is not None)
+        return wide_maintenance(self._state, now)
 
     def forget(self, events: Iterable[Event]) -> None:
         """Derived events that were not recorded: derive them again next time."""

@@ -15,7 +15,7 @@ from pitstop import clock
 from pitstop.domain.windows import in_progress
 from pitstop.services.snapshot import Snapshot
 from pitstop.services.stream import StreamHub
-from pitstop.services.targets import target_state
+from pitstop.services.targets import in_maintenance
 
 KINDS = ("platform", "node", "service")
 LIVE = ("SCHEDULED", "READY", "ONGOING")
@@ -29,8 +29,7 @@ class _State(Collector):
         state, stream, now = self._state, self._stream, clock.now()
         in_maint = GaugeMetricFamily("pitstop_targets_in_maintenance",
                                      "Targets in maintenance now, by kind", labels=["kind"])
-        counts = Counter(r.kind for r in state.targets.values()
-                         if target_state(state, r.id, now).in_maintenance)
+        counts = Counter(state.targets[t].kind for t in in_maintenance(state, now))
         for kind in KINDS:
             in_maint.add_metric([kind], counts.get(kind, 0))
         yield in_maint
