@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -33,9 +34,29 @@ def row_json(row: RowMapping) -> dict[str, Any]:
             "updated_by": row["updated_by"]}
 
 
-def node_labels(state: Snapshot) -> dict[str, dict[str, str]]:
-    """Every node target's labels, registered with an agent or not."""
-    return {t: dict(r.labels) for t, r in state.targets.items() if r.kind == "node"}
+def node_labels(state: Snapshot) -> Mapping[str, Mapping[str, str]]:
+    """Every node target's labels, registered with an agent or not: read from the snapshot
+    as the rules look them up (a budget check looks at a few nodes, not at every one)."""
+    return _NodeLabels(state)
+
+
+class _NodeLabels(Mapping[str, Mapping[str, str]]):
+    __slots__ = ("_targets",)
+
+    def __init__(self, state: Snapshot) -> None:
+        self._targets = state.targets
+
+    def __getitem__(self, target: str) -> Mapping[str, str]:
+        record = self._targets[target]
+        if record.kind != "node":
+            raise KeyError(target)
+        return record.labels
+
+    def __iter__(self) -> Iterator[str]:
+        return (t for t, r in self._targets.items() if r.kind == "node")
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def unavailable_nodes(state: Snapshot, now: datetime) -> set[str]:
