@@ -66,6 +66,21 @@ async def test_a_target_nobody_registered_has_no_silences_to_list_but_a_404(admi
     assert r.status_code == 200 and r.json()["items"] == []
 
 
+async def test_a_deleted_targets_silences_stay_listed(rt, admin, alertmanager, now):
+    assert (await admin.post("/v1/silence-rules", json=RULE)).status_code == 201
+    await put(admin, "node:z", env="prod")
+    for step in ("enter", "exit"):
+        r = await admin.post(f"/v1/targets/node:z/maintenance/{step}", json={"reason": "r"})
+        assert r.status_code == 200, r.text
+        await sync_silences(rt)
+    r = await admin.delete("/v1/targets/node:z", params={"reason": "gone"})
+    assert r.status_code in (200, 204), r.text
+    [ended] = (await admin.get("/v1/targets/node:z/silences")).json()["items"]
+    assert ended["state"] == "ended"
+    live = await admin.get("/v1/targets/node:z/silences", params={"live": "true"})
+    assert live.status_code == 200 and live.json()["items"] == []
+
+
 async def test_a_new_rule_silences_a_target_already_in_maintenance_and_its_deletion_expires(
         rt, admin, alertmanager, now):
     await put(admin, "node:web-1", env="prod")

@@ -87,13 +87,13 @@ _LISTS = {"rolls": "roll list", "disruption-budgets": "budgets list",
           "channels": "channels list", "windows": "windows list", "targets": "targets list",
           "subscriptions": "subscriptions list", "subscribers": "subscribers list",
           "silence-rules": "silences rules list", "deliveries": "deliveries list"}
-_LIST_CALL = re.compile(r"(?:see )?GET /v1/([a-z-]+)(?: lists them)?(?=$|[;,.)]| )")
+_LIST_CALL = re.compile(r"see GET /v1/([a-z-]+)(?=$|[;,.)])|GET /v1/([a-z-]+) lists them")
 
 
 def _cli_lists(detail: str) -> str | None:
     """The detail with each list call it names replaced by the CLI's; None if it has none."""
     def command(match: re.Match[str]) -> str:
-        found = _LISTS.get(match.group(1))
+        found = _LISTS.get(match.group(1) or match.group(2))
         return f"see pitstop {found}" if found else match.group(0)
     out = _LIST_CALL.sub(command, detail)
     return out if out != detail else None

@@ -117,8 +117,12 @@ async def list_silences(*, rt: Runtime, target: str | None = None, live: bool = 
     async with rt.db.read() as conn:
         rows = await silences_q.list_silences(conn=conn, target=target, live=live,
                                               limit=limit)
-    if target is not None and not rows and target not in rt.state.targets:
-        # A deleted target's silences stay listed; a name nobody registered is a typo.
+        # A deleted target's silences stay listed (its live ones: none); a name nobody
+        # registered, and that never had one, is a typo.
+        unknown = target is not None and not rows and target not in rt.state.targets and (
+            not live or not await silences_q.list_silences(conn=conn, target=target,
+                                                           live=False, limit=1))
+    if unknown:
         raise NotFound(f"target {target!r} does not exist; GET /v1/targets lists them",
                        target=target)
     return [silence_json(r) for r in rows]
