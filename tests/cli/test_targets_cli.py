@@ -48,7 +48,7 @@ def test_node_channel_and_budget_errors_name_the_cli_command(live):
     assert unregistered.stderr.strip() == ("error: node 'web-9' is not registered; register it "
                                            "with: pitstop nodes create web-9")
     live.cli("nodes", "create", "web-1", "--label", "rack=b")
-    live.cli("nodes", "create", "web-2", "--label", "rack=b")
+    live.cli("nodes", "create", "web-2", "-l", "rack=b")  # -l as for targets create
     again = live.cli("nodes", "create", "web-1")
     assert "pitstop nodes rotate-token web-1" in again.stderr
     no_channel = live.cli("subscriptions", "create", "nope")

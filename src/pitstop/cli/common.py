@@ -31,6 +31,20 @@ console = _console()
 err_console = _console(stderr=True)
 
 Json = Annotated[bool, typer.Option("--json", help="print JSON")]
+Labels = Annotated[list[str] | None, typer.Option(
+    "--label", "-l", help="key=value; repeatable")]
+
+
+def labels_of(values: list[str] | None) -> dict[str, str]:
+    """``--label key=value`` options as a dict; a malformed one is a usage error."""
+    out = {}
+    for value in values or ():
+        key, sep, val = value.partition("=")
+        if not sep or not key or not val:
+            raise typer.BadParameter(f"{value!r}: labels are key=value", param_hint="--label")
+        out[key] = val
+    return out
+
 
 EXIT_ERROR = 1
 EXIT_TIMEOUT = 3

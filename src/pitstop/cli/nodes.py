@@ -9,23 +9,23 @@ from typing import Annotated, Any
 
 import typer
 
-from pitstop.cli.common import Json, call, console, fail, print_items, print_json, when
+from pitstop.cli.common import (
+    Json,
+    Labels,
+    call,
+    console,
+    fail,
+    labels_of,
+    print_items,
+    print_json,
+    when,
+)
 from pitstop.cli.display import drain_view, state_line
 
 app = typer.Typer(help="Nodes and their agents.", no_args_is_help=True)
 config_app = typer.Typer(help="A node's desired config.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 Reason = Annotated[str, typer.Option("--reason", "-r", help="why (1-500 characters)")]
-
-
-def _labels(values: list[str] | None) -> dict[str, str]:
-    out = {}
-    for value in values or ():
-        key, sep, val = value.partition("=")
-        if not sep or not key or not val:
-            raise typer.BadParameter(f"{value!r}: labels are key=value", param_hint="--label")
-        out[key] = val
-    return out
 
 
 def _show(node: dict[str, Any]) -> None:
@@ -62,10 +62,9 @@ def show(ctx: typer.Context, name: str, json_: Json = False) -> None:
 
 @app.command()
 def create(ctx: typer.Context, name: str,
-           label: Annotated[list[str] | None, typer.Option(help="key=value; repeatable")] = None,
-           json_: Json = False) -> None:
+           label: Labels = None, json_: Json = False) -> None:
     """Register a node (admin); prints its agent token once."""
-    data = call(ctx, lambda c: c.register_node(name, _labels(label)))
+    data = call(ctx, lambda c: c.register_node(name, labels_of(label)))
     if json_:
         print_json(data)
         return
@@ -144,7 +143,7 @@ def config_set(ctx: typer.Context,
     except json.JSONDecodeError as exc:
         fail(f"{file} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
     if selector:
-        labels = _labels(selector)
+        labels = labels_of(selector)
         data = call(ctx, lambda c: c.set_nodes_config(labels, config))
     else:
         data = call(ctx, lambda c: c.set_node_config(str(name), config))

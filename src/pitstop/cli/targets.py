@@ -6,16 +6,24 @@ from typing import Annotated, Any
 
 import typer
 
-from pitstop.cli.common import Json, call, console, ctx_of, fail, print_items, print_json, when
+from pitstop.cli.common import (
+    Json,
+    Labels,
+    call,
+    console,
+    ctx_of,
+    fail,
+    labels_of,
+    print_items,
+    print_json,
+    when,
+)
 from pitstop.cli.display import drain_view, state_line
-from pitstop.cli.nodes import _labels
 from pitstop.sdk import PitstopError
 
 app = typer.Typer(help="Targets: the platform, nodes and services.", no_args_is_help=True)
 services_app = typer.Typer(help="Services and the realtime status their monitors report.",
                            no_args_is_help=True)
-Labels = Annotated[list[str] | None, typer.Option(
-    "--label", "-l", help="key=value; repeatable")]
 Kind = Annotated[str | None, typer.Option(help="only platform, node or service")]
 
 
@@ -47,7 +55,7 @@ def show(ctx: typer.Context, target: str, json_: Json = False) -> None:
 
 def _put(ctx: typer.Context, target: str, labels: list[str] | None, json_: bool,
          verb: str) -> None:
-    data = call(ctx, lambda c: c.put_target(target, _labels(labels)))
+    data = call(ctx, lambda c: c.put_target(target, labels_of(labels)))
     if json_:
         print_json(data)
     else:
