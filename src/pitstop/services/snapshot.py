@@ -148,6 +148,7 @@ class Snapshot:
     _changed: asyncio.Event | None = None
     _lease_index: LeaseIndex = field(default_factory=LeaseIndex)
     _reporting: set[str] = field(default_factory=set)  # nodes whose agent reports runs
+    _switched: set[str] = field(default_factory=set)  # targets put with a switch on
 
     def switches(self) -> dict[str, Switch]:
         return {t.id: t.switch for t in self.targets.values() if t.switch is not None}
@@ -245,6 +246,17 @@ class Snapshot:
         current = self.targets.get(record.id)
         if current is None or record.version > current.version:
             self.targets[record.id] = record
+            (self._switched.add if record.switch is not None else
+             self._switched.discard)(record.id)
+
+    def switched(self) -> list[str]:
+        """The targets whose own switch is on (it may have run out): what a pass over the
+        targets in maintenance looks at when no window has started and the platform's switch
+        is off, instead of the whole fleet."""
+        gone = [t for t in self._switched
+                if (r := self.targets.get(t)) is None or r.switch is None]
+        self._switched.difference_update(gone)
+        return list(self._switched)
 
     def put_node(self, record: NodeRecord) -> None:
         current = self.nodes.get(record.target)

@@ -77,10 +77,10 @@ def wide_maintenance(state: Snapshot, now: datetime) -> bool:
 
 def in_maintenance(state: Snapshot, now: datetime, *, kind: str | None = None) -> set[str]:
     """The targets (of ``kind``) in maintenance now, for any cause: their effective state,
-    worked out only for those that can be (see wide_maintenance)."""
-    wide = wide_maintenance(state, now)
-    return {t for t, r in state.targets.items()
-            if (kind is None or r.kind == kind) and (wide or r.switch is not None)
+    worked out only for those that can be (see wide_maintenance): in the usual case, the
+    few with a switch of their own, however large the fleet."""
+    candidates = state.targets if wide_maintenance(state, now) else state.switched()
+    return {t for t in candidates if (kind is None or state.targets[t].kind == kind)
             and _effective(state, t, now).in_maintenance}
 
 
