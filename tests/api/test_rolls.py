@@ -81,6 +81,41 @@ async def test_only_its_driver_moves_it_and_steps_follow_the_table(admin):
     assert none.status_code == 404 and "rack=z" in none.json()["detail"]
 
 
+async def test_a_waiting_claim_wakes_on_the_fleet_not_on_every_lease(admin, rt, monkeypatch):
+    """A driver waiting for room asks again when who is in maintenance may have changed,
+    not on each lease a busy fleet takes and gives back (each ask is a write transaction)."""
+    import asyncio
+
+    from pitstop.services import rolls as rolls_s
+
+    rid = (await _roll(admin, ["n1", "n2"], 1))["id"]
+    assert (await _claim(admin, rid))["node"] == "n1"
+    asks = []
+    asked = asyncio.Event()
+    try_claim = rolls_s._try_claim
+
+    async def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        asks.append(1)
+        try:
+            return await try_claim(*args, **kwargs)
+        finally:
+            asked.set()
+
+    monkeypatch.setattr(rolls_s, "_try_claim", counted)
+    waiting = asyncio.create_task(admin.post(f"/v1/rolls/{rid}/claim",
+                                             json={"driver": D1, "wait_ms": 30_000}))
+    await asyncio.wait_for(asked.wait(), 10)  # it asked once, found no room, and waits
+    for _ in range(20):
+        r = await admin.post("/v1/leases", json={"target": "node:n2", "kind": "job",
+                                                 "holder": "ci"})
+        assert r.status_code == 201, r.text
+        assert (await admin.delete(f"/v1/leases/{r.json()['id']}")).status_code == 204
+    assert len(asks) == 1 and not waiting.done()
+    await _move(admin, rid, "n1", "draining", "running", "checking", "done")
+    claimed = await asyncio.wait_for(waiting, 10)
+    assert claimed.json()["node"] == "n2"  # asked again on each of n1's four steps
+
+
 async def test_a_failure_stops_the_roll_and_resume_goes_on(admin):
     rid = (await _roll(admin, ["n1", "n2", "n3"], 1))["id"]
     await _claim(admin, rid)

@@ -184,7 +184,7 @@ async def claim_step(*, rt: Runtime, roll_id: int, driver: str, wait_s: float
     driver checks it again without running the command twice."""
     loop_until = clock.monotonic() + min(wait_s, rt.settings.max_wait_ms / 1000)
     while True:
-        generation = rt.state.generation
+        generation = rt.state.fleet_generation
         choice, claimed = await _try_claim(rt, roll_id, driver)
         if claimed is not None or choice.next in (rules.Next.FINISHED, rules.Next.STOPPED):
             break
@@ -192,7 +192,8 @@ async def claim_step(*, rt: Runtime, roll_id: int, driver: str, wait_s: float
         if choice.next is rules.Next.WAIT and remaining <= 0:
             break
         if choice.next is rules.Next.WAIT:
-            await rt.state.wait_for(lambda g=generation: rt.state.generation != g, remaining)
+            await rt.state.wait_for(lambda g=generation: rt.state.fleet_generation != g,
+                                    remaining)
     out: dict[str, Any] = {"next": str(choice.next), "why": choice.why,
                            "node": _name(choice.node) if choice.node else None,
                            "command_done": bool(claimed and claimed["command_ok_at"])}

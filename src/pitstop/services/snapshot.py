@@ -124,6 +124,9 @@ def principal_from_row(row: Any) -> Principal:
     return Principal(row["id"], row["name"], row["role"], row.get("node"))
 
 
+# The events about work, not about the fleet: they leave who is in maintenance as it was.
+WORK_EVENTS = ("lease.", "node.reported", "node.work_", "drain.")
+
 @dataclass
 class Snapshot:
     targets: dict[str, TargetRecord] = field(default_factory=dict)
@@ -139,6 +142,9 @@ class Snapshot:
     groups: ServiceGroups = field(default_factory=ServiceGroups)
     generation: int = 0  # bumped on every change; lets readers cache what they derive
     windows_generation: int = 0  # bumped on every window or occurrence change
+    # Bumped on every change but the work itself (leases, what agents report, drains): what
+    # a waiting roll driver wakes on, so a busy fleet's leases do not wake it.
+    fleet_generation: int = 0
     _typical: dict[str, float] | None = None
     _gone_windows: set[int] = field(default_factory=set)
     _ended_occurrences: dict[int, int] = field(default_factory=dict)  # id -> version
@@ -240,6 +246,8 @@ class Snapshot:
                 self._reporting.discard(payload.target)
             else:
                 self.put_node(payload)
+        if not isinstance(payload, LeaseView) and not event.type.startswith(WORK_EVENTS):
+            self.fleet_generation += 1
         self.notify()
 
     def put_target(self, record: TargetRecord) -> None:
