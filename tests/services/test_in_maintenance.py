@@ -50,3 +50,5 @@ def test_it_answers_what_every_targets_state_says(history, minutes) -> None:
     assert in_maintenance(state, now) == every
     assert in_maintenance(state, now, kind="node") == {t for t in every
                                                         if t.startswith("node:")}
+    assert state.switches() == {t: r.switch for t, r in state.targets.items()
+                                if r.switch is not None}

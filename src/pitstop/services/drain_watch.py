@@ -74,7 +74,7 @@ class DrainWatch:
     def _began(self, targets: list[str]) -> dict[str, datetime]:
         """When the current maintenance of each target in maintenance began."""
         now, out = clock.now(), {}
-        wide = self._wide(now)
+        wide = wide_maintenance(self._state, now)
         for target in targets:
             if not wide and self._state.targets[target].switch is None:
                 continue
@@ -82,9 +82,6 @@ class DrainWatch:
             if causes:
                 out[target] = min(c.since for c in causes)
         return out
-
-    def _wide(self, now: datetime) -> bool:
-        return wide_maintenance(self._state, now)
 
     def forget(self, events: Iterable[Event]) -> None:
         """Derived events that were not recorded: derive them again next time."""
@@ -104,7 +101,7 @@ class DrainWatch:
 
     def _scan(self, targets: list[str]) -> list[Event]:
         now, out = clock.now(), []
-        wide = self._wide(now)
+        wide = wide_maintenance(self._state, now)
         for target in targets:
             record = self._state.targets.get(target)
             if record is None or (not wide and record.switch is None) \

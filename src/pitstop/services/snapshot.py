@@ -127,6 +127,7 @@ def principal_from_row(row: Any) -> Principal:
 # The events about work, not about the fleet: they leave who is in maintenance as it was.
 WORK_EVENTS = ("lease.", "node.reported", "node.work_", "drain.")
 
+
 @dataclass
 class Snapshot:
     targets: dict[str, TargetRecord] = field(default_factory=dict)
@@ -157,7 +158,10 @@ class Snapshot:
     _switched: set[str] = field(default_factory=set)  # targets put with a switch on
 
     def switches(self) -> dict[str, Switch]:
-        return {t.id: t.switch for t in self.targets.values() if t.switch is not None}
+        """Every switch that is on (or ran out and was not turned off), by target id: from
+        the targets put with one, not from a pass over the fleet."""
+        return {t: switch for t in sorted(self.switched())
+                if (switch := self.targets[t].switch) is not None}
 
     def scope_switches(self, target: str) -> dict[str, Switch]:
         """Only the switches that can affect ``target`` (its own and the platform's)."""
